@@ -1,0 +1,259 @@
+"""Extractive answers: quote the retrieved sentences that best answer a question.
+
+Every sentence of an answer is a verbatim quote from a stored document with its
+exact character span, so no claim can be unsupported by its citation.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from assistant.sentences import sentence_spans
+from index.embedder import Embedder
+from index.search import Hit
+from index.store import StoredDocument
+
+ABSTAIN_MESSAGE = (
+    "I could not find an answer to this in the indexed documents. "
+    "The closest passages are listed below; none of them is a confident match."
+)
+MIN_SENTENCE_CHARS = 25
+_HEADER_LINE = re.compile(r"^(?:from|to|sent|cc|subject|date)\s*:|@|https?://|www\.|mailto:", re.I | re.M)
+MAX_SENTENCE_CHARS = 600
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One numbered citation of an answer; `quote == document.text[start:end]`."""
+
+    n: int
+    doc_id: str
+    path: str
+    part: str | None
+    title: str
+    page: int | None
+    start: int
+    end: int
+    quote: str
+    citation: str
+    score: float
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An extractive answer with `[n]` markers, its citations and the passages read."""
+
+    question: str
+    answer: str
+    citations: list[Citation]
+    abstained: bool
+    passages: list[Hit]
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    hit: Hit
+    document: StoredDocument
+    start: int
+    end: int
+    score: float
+
+
+def compose_answer(
+    question: str,
+    question_vector: np.ndarray,
+    retrieved: list[tuple[Hit, StoredDocument]],
+    embedder: Embedder,
+    *,
+    abstain_below: float,
+    sentence_min_score: float,
+    max_sentences: int,
+    cite,
+) -> Answer:
+    """Choose relevant, non-redundant sentences from `retrieved` and cite each one.
+
+    Args:
+        question: The user's question.
+        question_vector: Its unit-length embedding.
+        retrieved: Passages and their documents, best first.
+        embedder: Embeds candidate sentences.
+        abstain_below: Abstain when the best passage scores below this.
+        sentence_min_score: Sentences scoring below this are never quoted.
+        max_sentences: Upper bound on quoted sentences.
+        cite: Callable(hit, document, start, end) -> citation line.
+    """
+    hits = [hit for hit, _ in retrieved]
+    if not retrieved or retrieved[0][0].score < abstain_below:
+        return Answer(question, ABSTAIN_MESSAGE, [], True, hits)
+
+    candidates = _sentences(retrieved)
+    if not candidates:
+        return Answer(question, ABSTAIN_MESSAGE, [], True, hits)
+    texts = [c.document.text[c.start : c.end] for c in candidates]
+    vectors = embedder.embed(texts, batch_size=64)
+    similarity = vectors @ question_vector.reshape(-1)
+    passage_scores = np.array([c.hit.score for c in candidates], dtype=np.float32)
+    terms = _content_terms(question)
+    sentence_terms = [_terms_of(text) for text in texts]
+    weights = _term_weights(terms, sentence_terms)
+    coverage = np.array([_coverage(weights, present) for present in sentence_terms], dtype=np.float32)
+    answerness = np.array([_answerness(text) for text in texts], dtype=np.float32)
+    # Dense similarity finds the topic; term coverage keeps the question's own words
+    # (names, schemes, numbers) in the quote; answerness prefers the authority's
+    # statements over the requester's questions that share the same words.
+    relevance = 0.45 * similarity + 0.15 * passage_scores + 0.4 * coverage + answerness
+    chosen = _mmr(relevance, vectors, similarity, sentence_min_score, max_sentences)
+    if not chosen:
+        return Answer(question, ABSTAIN_MESSAGE, [], True, hits)
+
+    # Quote in reading order within a document, documents in order of relevance.
+    doc_rank = {}
+    for index in chosen:
+        doc_rank.setdefault(candidates[index].document.doc_id, len(doc_rank))
+    chosen.sort(key=lambda i: (doc_rank[candidates[i].document.doc_id], candidates[i].start))
+
+    citations: list[Citation] = []
+    sentences: list[str] = []
+    for index in chosen:
+        candidate = candidates[index]
+        quote = candidate.document.text[candidate.start : candidate.end]
+        if not verify_quote(candidate.document.text, quote, candidate.start, candidate.end):
+            continue
+        n = len(citations) + 1
+        page = candidate.document.page_at(candidate.start)
+        citations.append(
+            Citation(
+                n=n,
+                doc_id=candidate.document.doc_id,
+                path=candidate.hit.path,
+                part=candidate.hit.part,
+                title=candidate.document.title,
+                page=page,
+                start=candidate.start,
+                end=candidate.end,
+                quote=quote,
+                citation=cite(candidate.hit, candidate.document, page),
+                score=round(float(relevance[index]), 4),
+                metadata=candidate.document.metadata,
+            )
+        )
+        sentences.append(f"{_one_line(quote)} [{n}]")
+    if not citations:
+        return Answer(question, ABSTAIN_MESSAGE, [], True, hits)
+    return Answer(question, " ".join(sentences), citations, False, hits)
+
+
+def verify_quote(text: str, quote: str, start: int, end: int) -> bool:
+    """True when `quote` is exactly `text[start:end]`."""
+    return 0 <= start < end <= len(text) and text[start:end] == quote
+
+
+_STOPWORDS = frozenset(
+    "a an and any are as at be been by can could did do does for from had has have how i in is it its "
+    "many me much of on or our please should tell than that the their them there these they this those "
+    "to was we were what when where which who whom why will with would you your about into per any "
+    "confirm confirmed use used uses using".split()
+)
+_QUESTION_START = re.compile(
+    r"^(?:\d{1,2}[.)]\s*|[a-z][.)]\s*|[-*•]\s*)?(?:please|could you|can you|would you|i would like|"
+    r"i am writing|i write|how many|how much|what|which|who|when|where|why|does|do|is|are|has|have)\b",
+    re.I,
+)
+_STATEMENT = re.compile(
+    r"\b(?:i can confirm|we can confirm|confirm(?:s|ed)? that|is used|are used|we use|we do not|does not|"
+    r"do not (?:currently )?(?:use|hold)|not held|is held|neither confirm nor deny|we hold|has been|were|"
+    r"the (?:total|number|cost) (?:of|was|is)|not (?:currently )?(?:use|hold|have))\b",
+    re.I,
+)
+_NUMBER = re.compile(r"£\s?\d|\b\d[\d,.]*\b")
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+def _content_terms(question: str) -> set[str]:
+    words = re.findall(r"[\w£/.-]+", question.lower())
+    return {_stem(w.strip(".-")) for w in words if w.strip(".-") and w.strip(".-") not in _STOPWORDS}
+
+
+def _terms_of(sentence: str) -> set[str]:
+    return {_stem(w.strip(".-")) for w in re.findall(r"[\w£/.-]+", sentence.lower())}
+
+
+def _term_weights(terms: set[str], sentence_terms: list[set[str]]) -> dict[str, float]:
+    """Inverse frequency among the candidates: a term every passage shares
+    (the authority's own name, say) tells the sentences apart less than a rare one."""
+    total = len(sentence_terms)
+    return {
+        term: math.log(1 + total / (1 + sum(term in present for present in sentence_terms))) for term in terms
+    }
+
+
+def _coverage(weights: dict[str, float], present: set[str]) -> float:
+    """Weighted share of the question's content terms that the sentence contains."""
+    total = sum(weights.values())
+    if not total:
+        return 0.0
+    return sum(weight for term, weight in weights.items() if term in present) / total
+
+
+def _answerness(sentence: str) -> float:
+    """A small bonus for statements, a penalty for questions and request wording."""
+    stripped = sentence.strip()
+    score = 0.0
+    if stripped.endswith("?") or _QUESTION_START.match(stripped):
+        score -= 0.12
+    if _STATEMENT.search(stripped):
+        score += 0.10
+    elif _NUMBER.search(stripped):
+        score += 0.03
+    return score
+
+
+def _one_line(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _sentences(retrieved: list[tuple[Hit, StoredDocument]]) -> list[_Candidate]:
+    seen: set[tuple[str, int, int]] = set()
+    candidates = []
+    for hit, document in retrieved:
+        for start, end in sentence_spans(document.text[hit.start : hit.end], offset=hit.start):
+            sentence = document.text[start:end]
+            if not MIN_SENTENCE_CHARS <= len(sentence) <= MAX_SENTENCE_CHARS:
+                continue
+            if sum(ch.isalpha() for ch in sentence) < len(sentence) * 0.5 or _HEADER_LINE.search(sentence):
+                continue  # tables, e-mail headers and URLs make poor answers
+            key = (document.doc_id, start, end)
+            if key not in seen:
+                seen.add(key)
+                candidates.append(_Candidate(hit, document, start, end, hit.score))
+    return candidates
+
+
+def _mmr(relevance, vectors, similarity, min_score, limit, balance=0.7) -> list[int]:
+    """Maximal marginal relevance: relevant sentences that do not repeat each other."""
+    chosen: list[int] = []
+    available = [i for i in range(len(relevance)) if similarity[i] >= min_score]
+    best = float(relevance[available].max()) if available else 0.0
+    while available and len(chosen) < limit:
+        if chosen:
+            redundancy = (vectors[available] @ vectors[chosen].T).max(axis=1)
+        else:
+            redundancy = np.zeros(len(available))
+        scores = balance * relevance[available] - (1 - balance) * redundancy
+        pick = available[int(np.argmax(scores))]
+        if relevance[pick] < best - 0.12 or (chosen and redundancy[available.index(pick)] > 0.9):
+            break  # the rest are much weaker than the best, or near-duplicates
+        chosen.append(pick)
+        available.remove(pick)
+    return chosen

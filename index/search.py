@@ -1,0 +1,94 @@
+"""Dense retrieval over a snapshot: vector search, then chunks, documents and spans."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from index.directory import Snapshot
+from index.store import StoredDocument
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One retrieved passage, carrying everything needed to cite it.
+
+    `text == document.text[start:end]` always holds.
+    """
+
+    rank: int
+    score: float
+    doc_id: str
+    path: str
+    part: str | None
+    title: str
+    kind: str
+    page: int | None
+    page_end: int | None
+    start: int
+    end: int
+    text: str
+    metadata: dict[str, str] = field(default_factory=dict)
+    also_in: int = 0
+
+
+def search_vectors(
+    snapshot: Snapshot,
+    query_vector: np.ndarray,
+    *,
+    k: int,
+    max_per_document: int,
+) -> list[tuple[Hit, StoredDocument]]:
+    """Top-`k` passages for a query vector, at most `max_per_document` from one document.
+
+    Identical chunk text stored once (boilerplate repeated across documents) is
+    reported once, on its first document, with `also_in` counting the others.
+    """
+    if len(snapshot.vectors) == 0:
+        return []
+    fetch = k * max(4, max_per_document * 2)
+    while True:
+        scores, ids = snapshot.vectors.search(query_vector, fetch)
+        hits = _assemble(snapshot, scores, ids, k=k, max_per_document=max_per_document)
+        if len(hits) >= k or fetch >= len(snapshot.vectors):
+            return hits
+        fetch *= 4
+
+
+def _assemble(snapshot, scores, ids, *, k, max_per_document):
+    chunks_by_vector = snapshot.store.chunks_for_vectors(ids.tolist())
+    doc_ids = [c.doc_id for chunks in chunks_by_vector.values() for c in chunks]
+    documents = snapshot.store.documents(doc_ids)
+    per_document: dict[str, int] = {}
+    results: list[tuple[Hit, StoredDocument]] = []
+    for score, vector_id in zip(scores.tolist(), ids.tolist()):
+        chunks = chunks_by_vector.get(int(vector_id), [])
+        if not chunks:
+            continue
+        chunk = next((c for c in chunks if per_document.get(c.doc_id, 0) < max_per_document), None)
+        if chunk is None:
+            continue
+        document = documents[chunk.doc_id]
+        per_document[chunk.doc_id] = per_document.get(chunk.doc_id, 0) + 1
+        location = document.location
+        hit = Hit(
+            rank=len(results) + 1,
+            score=round(float(score), 4),
+            doc_id=document.doc_id,
+            path=location.path,
+            part=location.part,
+            title=document.title,
+            kind=document.kind,
+            page=chunk.page_start,
+            page_end=chunk.page_end,
+            start=chunk.start,
+            end=chunk.end,
+            text=document.text[chunk.start : chunk.end],
+            metadata=document.metadata,
+            also_in=len({c.doc_id for c in chunks}) - 1,
+        )
+        results.append((hit, document))
+        if len(results) == k:
+            break
+    return results

@@ -1,0 +1,305 @@
+"""SQLite store of documents, their locations on disk, chunks and vector ids."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest.chunking import Chunk
+from ingest.documents import Document, Page
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    title TEXT NOT NULL,
+    text TEXT NOT NULL,
+    pages TEXT NOT NULL,
+    metadata TEXT NOT NULL,
+    added_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS locations (
+    path TEXT NOT NULL,
+    part TEXT NOT NULL,
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id),
+    PRIMARY KEY (path, part)
+);
+CREATE INDEX IF NOT EXISTS locations_doc ON locations(doc_id);
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    sha256 TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS vectors (
+    vector_id INTEGER PRIMARY KEY,
+    text_hash TEXT NOT NULL UNIQUE
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id),
+    seq INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    page_start INTEGER,
+    page_end INTEGER,
+    vector_id INTEGER NOT NULL REFERENCES vectors(vector_id),
+    PRIMARY KEY (doc_id, seq)
+);
+CREATE INDEX IF NOT EXISTS chunks_vector ON chunks(vector_id);
+"""
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a stored document was found: a file, and a part inside it."""
+
+    path: str
+    part: str | None
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    """A document as stored, with every location it was found at."""
+
+    doc_id: str
+    kind: str
+    title: str
+    text: str
+    pages: list[Page]
+    metadata: dict[str, str]
+    locations: list[Location]
+    added_at: str
+    updated_at: str
+
+    @property
+    def location(self) -> Location:
+        return self.locations[0] if self.locations else Location("", None)
+
+    def page_at(self, offset: int) -> int | None:
+        for page in self.pages:
+            if page.start <= offset < page.end:
+                return page.number
+        return None
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    doc_id: str
+    seq: int
+    start: int
+    end: int
+    page_start: int | None
+    page_end: int | None
+    vector_id: int
+
+
+def _part_key(part: str | None) -> str:
+    return part or ""
+
+
+class Store:
+    """Documents, locations, chunks and vector ids in one SQLite file.
+
+    Writes happen inside `transaction()`; the index directory copies the file
+    per generation, so a reader never sees a half-applied ingest.
+    """
+
+    def __init__(self, path: Path, *, readonly: bool = False):
+        self.path = path
+        uri = f"file:{path}?mode=ro&immutable=1" if readonly else f"file:{path}"
+        self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        self._db.row_factory = sqlite3.Row
+        if not readonly:
+            self._db.executescript(SCHEMA)
+            self._db.commit()
+
+    def close(self) -> None:
+        self._db.close()
+
+    def transaction(self) -> sqlite3.Connection:
+        """A context manager that commits on success and rolls back on error."""
+        return self._db
+
+    # Documents -----------------------------------------------------------
+    def has_document(self, doc_id: str) -> bool:
+        return self._db.execute("SELECT 1 FROM documents WHERE doc_id = ?", (doc_id,)).fetchone() is not None
+
+    def add_document(self, doc_id: str, document: Document, now: str) -> None:
+        self._db.execute(
+            "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                doc_id,
+                document.kind,
+                document.title,
+                document.text,
+                json.dumps([[p.number, p.start, p.end] for p in document.pages]),
+                json.dumps(document.metadata, ensure_ascii=False),
+                now,
+                now,
+            ),
+        )
+
+    def touch_document(self, doc_id: str, now: str) -> None:
+        self._db.execute("UPDATE documents SET updated_at = ? WHERE doc_id = ?", (now, doc_id))
+
+    def document(self, doc_id: str) -> StoredDocument | None:
+        row = self._db.execute("SELECT * FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        if row is None:
+            return None
+        return self._stored_document(row)
+
+    def documents(self, doc_ids: Iterable[str]) -> dict[str, StoredDocument]:
+        ids = list(dict.fromkeys(doc_ids))
+        found: dict[str, StoredDocument] = {}
+        for begin in range(0, len(ids), 500):
+            batch = ids[begin : begin + 500]
+            marks = ",".join("?" * len(batch))
+            for row in self._db.execute(f"SELECT * FROM documents WHERE doc_id IN ({marks})", batch):
+                found[row["doc_id"]] = self._stored_document(row)
+        return found
+
+    def iter_documents(self) -> Iterator[StoredDocument]:
+        for row in self._db.execute("SELECT * FROM documents ORDER BY added_at, doc_id"):
+            yield self._stored_document(row)
+
+    def _stored_document(self, row: sqlite3.Row) -> StoredDocument:
+        locations = [
+            Location(loc["path"], loc["part"] or None)
+            for loc in self._db.execute(
+                "SELECT path, part FROM locations WHERE doc_id = ? ORDER BY path, part", (row["doc_id"],)
+            )
+        ]
+        return StoredDocument(
+            doc_id=row["doc_id"],
+            kind=row["kind"],
+            title=row["title"],
+            text=row["text"],
+            pages=[Page(n, s, e) for n, s, e in json.loads(row["pages"])],
+            metadata=json.loads(row["metadata"]),
+            locations=locations,
+            added_at=row["added_at"],
+            updated_at=row["updated_at"],
+        )
+
+    def delete_document(self, doc_id: str) -> None:
+        self._db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
+        self._db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
+
+    def orphan_documents(self) -> list[str]:
+        rows = self._db.execute(
+            "SELECT doc_id FROM documents WHERE doc_id NOT IN (SELECT doc_id FROM locations)"
+        )
+        return [row[0] for row in rows]
+
+    # Locations and files -------------------------------------------------
+    def location_doc(self, path: str, part: str | None) -> str | None:
+        row = self._db.execute(
+            "SELECT doc_id FROM locations WHERE path = ? AND part = ?", (path, _part_key(part))
+        ).fetchone()
+        return row[0] if row else None
+
+    def set_location(self, path: str, part: str | None, doc_id: str) -> None:
+        self._db.execute(
+            "INSERT INTO locations VALUES (?, ?, ?) ON CONFLICT(path, part) DO UPDATE SET doc_id = excluded.doc_id",
+            (path, _part_key(part), doc_id),
+        )
+
+    def locations_of_file(self, path: str) -> dict[str | None, str]:
+        rows = self._db.execute("SELECT part, doc_id FROM locations WHERE path = ?", (path,))
+        return {(row[0] or None): row[1] for row in rows}
+
+    def delete_location(self, path: str, part: str | None) -> None:
+        self._db.execute("DELETE FROM locations WHERE path = ? AND part = ?", (path, _part_key(part)))
+
+    def known_files(self) -> list[str]:
+        rows = self._db.execute("SELECT path FROM files UNION SELECT path FROM locations")
+        return [row[0] for row in rows]
+
+    def file_signature(self, path: str) -> tuple[int, int, str] | None:
+        row = self._db.execute("SELECT size, mtime_ns, sha256 FROM files WHERE path = ?", (path,)).fetchone()
+        return (row[0], row[1], row[2]) if row else None
+
+    def set_file_signature(self, path: str, size: int, mtime_ns: int, sha256: str) -> None:
+        self._db.execute(
+            "INSERT INTO files VALUES (?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET "
+            "size = excluded.size, mtime_ns = excluded.mtime_ns, sha256 = excluded.sha256",
+            (path, size, mtime_ns, sha256),
+        )
+
+    def forget_file(self, path: str) -> None:
+        self._db.execute("DELETE FROM files WHERE path = ?", (path,))
+        self._db.execute("DELETE FROM locations WHERE path = ?", (path,))
+
+    # Chunks and vectors --------------------------------------------------
+    def vector_ids_for(self, text_hashes: Iterable[str]) -> dict[str, int]:
+        hashes = list(dict.fromkeys(text_hashes))
+        found: dict[str, int] = {}
+        for begin in range(0, len(hashes), 500):
+            batch = hashes[begin : begin + 500]
+            marks = ",".join("?" * len(batch))
+            for row in self._db.execute(
+                f"SELECT text_hash, vector_id FROM vectors WHERE text_hash IN ({marks})", batch
+            ):
+                found[row[0]] = row[1]
+        return found
+
+    def add_vector(self, vector_id: int, text_hash: str) -> None:
+        self._db.execute("INSERT INTO vectors VALUES (?, ?)", (vector_id, text_hash))
+
+    def next_vector_id(self) -> int:
+        row = self._db.execute("SELECT COALESCE(MAX(vector_id), -1) + 1 FROM vectors").fetchone()
+        return int(row[0])
+
+    def add_chunks(self, doc_id: str, chunks: list[Chunk], vector_ids: list[int]) -> None:
+        self._db.executemany(
+            "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (doc_id, c.seq, c.start, c.end, c.page_start, c.page_end, vid)
+                for c, vid in zip(chunks, vector_ids, strict=True)
+            ],
+        )
+
+    def orphan_vectors(self) -> list[int]:
+        rows = self._db.execute(
+            "SELECT vector_id FROM vectors WHERE vector_id NOT IN (SELECT vector_id FROM chunks)"
+        )
+        return [row[0] for row in rows]
+
+    def delete_vectors(self, vector_ids: list[int]) -> None:
+        self._db.executemany("DELETE FROM vectors WHERE vector_id = ?", [(v,) for v in vector_ids])
+
+    def chunks_for_vectors(self, vector_ids: Iterable[int]) -> dict[int, list[StoredChunk]]:
+        ids = list(dict.fromkeys(int(v) for v in vector_ids))
+        found: dict[int, list[StoredChunk]] = {}
+        for begin in range(0, len(ids), 500):
+            batch = ids[begin : begin + 500]
+            marks = ",".join("?" * len(batch))
+            for row in self._db.execute(
+                f"SELECT * FROM chunks WHERE vector_id IN ({marks}) ORDER BY doc_id, seq", batch
+            ):
+                found.setdefault(row["vector_id"], []).append(StoredChunk(**dict(row)))
+        return found
+
+    def chunks_of(self, doc_id: str) -> list[StoredChunk]:
+        rows = self._db.execute("SELECT * FROM chunks WHERE doc_id = ? ORDER BY seq", (doc_id,))
+        return [StoredChunk(**dict(row)) for row in rows]
+
+    def all_vector_ids(self) -> list[int]:
+        return [row[0] for row in self._db.execute("SELECT vector_id FROM vectors ORDER BY vector_id")]
+
+    # Counts ----------------------------------------------------------------
+    def counts(self) -> dict[str, int]:
+        one = lambda sql: int(self._db.execute(sql).fetchone()[0])  # noqa: E731
+        return {
+            "documents": one("SELECT COUNT(*) FROM documents"),
+            "locations": one("SELECT COUNT(*) FROM locations"),
+            "files": one("SELECT COUNT(DISTINCT path) FROM locations"),
+            "chunks": one("SELECT COUNT(*) FROM chunks"),
+            "vectors": one("SELECT COUNT(*) FROM vectors"),
+        }

@@ -1,0 +1,323 @@
+"""Bring an index up to date with files on disk: read, chunk, embed only what is new.
+
+Documents are keyed by a hash of their extracted text, so the same content at two
+locations is stored and embedded once; chunk vectors are keyed by a hash of the
+chunk text, so an edited document re-embeds only the chunks that changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from index.directory import IndexDirectory, Snapshot
+from index.embedder import Embedder
+from index.manifest import Manifest, library_versions, now_iso
+from ingest.chunking import Chunk, Chunker
+from ingest.discover import discover
+from ingest.documents import Document, Skipped
+from ingest.errors import SkippedFile
+from ingest.fields import extract_fields
+from ingest.readers import read_file
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]
+"""Called as progress(stage, done, total); stages: scanning, reading, embedding, writing."""
+
+
+@dataclass
+class IngestReport:
+    """What an ingest changed. Counts are of documents (a file, or a part of one)."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+    documents: int = 0
+    chunks: int = 0
+    embedded: int = 0
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "removed": self.removed,
+            "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
+            "documents": self.documents,
+            "chunks": self.chunks,
+            "embedded": self.embedded,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@dataclass
+class UpdateOptions:
+    chunk_tokens: int
+    chunk_overlap: int
+    max_file_bytes: int
+    batch_size: int
+    lock_timeout: float
+    sync: bool = False
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def doc_id_for(document: Document) -> str:
+    return document.content_hash[:16]
+
+
+def _noop(stage: str, done: int, total: int) -> None:
+    pass
+
+
+def update_index(
+    directory: IndexDirectory,
+    paths: Iterable[Path],
+    embedder: Embedder,
+    options: UpdateOptions,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Ingest `paths` into the index at `directory`, creating it if needed.
+
+    Args:
+        directory: The index directory.
+        paths: Files and folders to ingest (folders are walked recursively).
+        embedder: The model that embeds new chunks.
+        options: Chunking, limits and whether to remove vanished files (`sync`).
+        progress: Optional callback for progress reporting.
+
+    Returns:
+        An IngestReport; bad files are listed in `skipped`, never raised.
+    """
+    progress = progress or _noop
+    started = time.perf_counter()
+    roots = [Path(p) for p in paths]
+    report = IngestReport()
+    discovery = discover(roots)
+    report.skipped.extend(discovery.skipped)
+
+    with directory.lock(options.lock_timeout):
+        current = directory.open() if directory.exists() else None
+        try:
+            changed = _changed_files(current, discovery.files, report, progress)
+            vanished = _vanished_files(current, roots, discovery.files) if options.sync else []
+        finally:
+            if current is not None:
+                current.close()
+        if current is not None and not changed and not vanished:
+            report.documents = current.manifest.documents
+            report.chunks = current.manifest.chunks
+            report.seconds = time.perf_counter() - started
+            return report
+
+        new_manifest = None
+        if current is None:
+            created = now_iso()
+            new_manifest = Manifest(
+                format_version=1,
+                generation=0,
+                model=embedder.model_id,
+                dimension=embedder.dimension,
+                max_tokens=embedder.max_tokens,
+                chunk_tokens=min(options.chunk_tokens, embedder.max_tokens),
+                chunk_overlap=options.chunk_overlap,
+                created_at=created,
+                updated_at=created,
+                migrations=[],
+            )
+        with directory.write(new_manifest) as snapshot:
+            chunker = Chunker(
+                embedder.count_tokens,
+                chunk_tokens=snapshot.manifest.chunk_tokens,
+                chunk_overlap=snapshot.manifest.chunk_overlap,
+                max_tokens=embedder.max_tokens,
+            )
+            _apply(snapshot, changed, vanished, chunker, embedder, options, report, progress)
+            counts = snapshot.store.counts()
+            snapshot.manifest.documents = counts["documents"]
+            snapshot.manifest.chunks = counts["chunks"]
+            snapshot.manifest.vectors = counts["vectors"]
+            snapshot.manifest.updated_at = now_iso()
+            snapshot.manifest.versions = library_versions()
+            progress("writing", 1, 1)
+        report.documents = counts["documents"]
+        report.chunks = counts["chunks"]
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+@dataclass
+class _ChangedFile:
+    path: Path
+    key: str
+    size: int
+    mtime_ns: int
+    sha256: str
+
+
+def _changed_files(current: Snapshot | None, files: list[Path], report: IngestReport, progress: Progress) -> list[_ChangedFile]:
+    changed = []
+    for done, path in enumerate(files, 1):
+        key = str(path)
+        try:
+            stat = path.stat()
+        except OSError as exc:
+            report.skipped.append(Skipped(key, f"cannot read file: {exc.strerror}"))
+            continue
+        signature = current.store.file_signature(key) if current else None
+        if signature and signature[0] == stat.st_size and signature[1] == stat.st_mtime_ns:
+            report.unchanged += max(1, len(current.store.locations_of_file(key)))
+            progress("scanning", done, len(files))
+            continue
+        try:
+            sha = file_sha256(path)
+        except OSError as exc:
+            report.skipped.append(Skipped(key, f"cannot read file: {exc.strerror}"))
+            continue
+        if signature and signature[2] == sha:
+            report.unchanged += max(1, len(current.store.locations_of_file(key)))
+            # Only the timestamp moved: record it so the next scan is cheap.
+            changed.append(_ChangedFile(path, key, stat.st_size, stat.st_mtime_ns, sha))
+            continue
+        changed.append(_ChangedFile(path, key, stat.st_size, stat.st_mtime_ns, sha))
+        progress("scanning", done, len(files))
+    return changed
+
+
+def _vanished_files(current: Snapshot | None, roots: list[Path], files: list[Path]) -> list[str]:
+    if current is None:
+        return []
+    present = {str(p) for p in files}
+    vanished = []
+    for key in current.store.known_files():
+        if key in present or os.path.exists(key):
+            continue
+        if any(_is_under(key, root) for root in roots):
+            vanished.append(key)
+    return vanished
+
+
+def _is_under(key: str, root: Path) -> bool:
+    path = Path(key)
+    return path == root or root in path.parents
+
+
+def _apply(
+    snapshot: Snapshot,
+    changed: list[_ChangedFile],
+    vanished: list[str],
+    chunker: Chunker,
+    embedder: Embedder,
+    options: UpdateOptions,
+    report: IngestReport,
+    progress: Progress,
+) -> None:
+    store = snapshot.store
+    now = now_iso()
+    new_documents: dict[str, Document] = {}
+    with store.transaction():
+        for done, item in enumerate(changed, 1):
+            progress("reading", done, len(changed))
+            signature = store.file_signature(item.key)
+            if signature and signature[2] == item.sha256:
+                store.set_file_signature(item.key, item.size, item.mtime_ns, item.sha256)
+                continue
+            try:
+                result = read_file(item.path, max_bytes=options.max_file_bytes)
+            except SkippedFile as exc:
+                # Keep whatever an earlier, readable version of the file contributed.
+                report.skipped.append(Skipped(item.key, exc.reason))
+                continue
+            report.skipped.extend(result.skipped)
+            previous = store.locations_of_file(item.key)
+            for document in result.documents:
+                doc_id = doc_id_for(document)
+                before = previous.pop(document.part, None)
+                if before == doc_id:
+                    report.unchanged += 1
+                    continue
+                if not store.has_document(doc_id) and doc_id not in new_documents:
+                    new_documents[doc_id] = document
+                elif store.has_document(doc_id):
+                    store.touch_document(doc_id, now)
+                store.set_location(item.key, document.part, doc_id)
+                if before is None:
+                    report.added += 1
+                else:
+                    report.updated += 1
+            for part in previous:
+                store.delete_location(item.key, part)
+                report.removed += 1
+            store.set_file_signature(item.key, item.size, item.mtime_ns, item.sha256)
+
+        for key in vanished:
+            report.removed += len(store.locations_of_file(key))
+            store.forget_file(key)
+
+        _embed_new_documents(snapshot, new_documents, chunker, embedder, options, report, progress, now)
+
+        orphans = store.orphan_documents()
+        for doc_id in orphans:
+            store.delete_document(doc_id)
+        orphan_vectors = store.orphan_vectors()
+        snapshot.vectors.remove(orphan_vectors)
+        store.delete_vectors(orphan_vectors)
+
+
+def _embed_new_documents(
+    snapshot: Snapshot,
+    documents: dict[str, Document],
+    chunker: Chunker,
+    embedder: Embedder,
+    options: UpdateOptions,
+    report: IngestReport,
+    progress: Progress,
+    now: str,
+) -> None:
+    store = snapshot.store
+    chunked: list[tuple[str, Document, list[Chunk]]] = []
+    for done, (doc_id, document) in enumerate(documents.items(), 1):
+        progress("chunking", done, len(documents))
+        chunked.append((doc_id, document, chunker.chunk(document)))
+
+    hashes_needed = {text_hash(c.text): c.text for _, _, chunks in chunked for c in chunks}
+    known = store.vector_ids_for(hashes_needed)
+    to_embed = [(h, t) for h, t in hashes_needed.items() if h not in known]
+    next_id = store.next_vector_id()
+    new_ids = {h: next_id + i for i, (h, _) in enumerate(to_embed)}
+    if to_embed:
+        vectors = embedder.embed(
+            [t for _, t in to_embed],
+            batch_size=options.batch_size,
+            progress=lambda done, total: progress("embedding", done, total),
+        )
+        snapshot.vectors.add(vectors, np.asarray(list(new_ids.values()), dtype=np.int64))
+        for h, vector_id in new_ids.items():
+            store.add_vector(vector_id, h)
+    report.embedded += len(to_embed)
+    ids = {**known, **new_ids}
+    for doc_id, document, chunks in chunked:
+        document.metadata = {**document.metadata, **extract_fields(document)}
+        store.add_document(doc_id, document, now)
+        store.add_chunks(doc_id, chunks, [ids[text_hash(c.text)] for c in chunks])

@@ -1,0 +1,89 @@
+"""Split a document into overlapping chunks sized in the embedding model's tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+from ingest.documents import Document
+
+TokenCounter = Callable[[str], int]
+
+# Paragraphs first, then lines, sentences, clauses, words, and characters as a last resort.
+SEPARATORS = ["\n\n", "\n", ". ", "? ", "! ", "; ", ", ", " ", ""]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage of a document: `text == document.text[start:end]`."""
+
+    seq: int
+    start: int
+    end: int
+    text: str
+    page_start: int | None
+    page_end: int | None
+
+
+class Chunker:
+    """Chunks documents so that no chunk exceeds `max_tokens` of the model.
+
+    Args:
+        count_tokens: Counts the model's tokens in a string.
+        chunk_tokens: Target chunk size in tokens.
+        chunk_overlap: Overlap between neighbours in tokens.
+        max_tokens: The model's hard limit; chunk_tokens is capped to it.
+    """
+
+    def __init__(self, count_tokens: TokenCounter, *, chunk_tokens: int, chunk_overlap: int, max_tokens: int):
+        self.count_tokens = count_tokens
+        self.max_tokens = max_tokens
+        self.chunk_tokens = min(chunk_tokens, max_tokens)
+        self._splitter = RecursiveCharacterTextSplitter(
+            separators=SEPARATORS,
+            keep_separator="end",
+            chunk_size=self.chunk_tokens,
+            chunk_overlap=min(chunk_overlap, self.chunk_tokens // 2),
+            length_function=count_tokens,
+            strip_whitespace=True,
+        )
+
+    def chunk(self, document: Document) -> list[Chunk]:
+        """Split `document` into chunks carrying their character spans and pages."""
+        spans: list[tuple[int, int]] = []
+        cursor = 0
+        text = document.text
+        for piece in self._splitter.split_text(text):
+            start = text.find(piece, cursor)
+            if start < 0:  # overlap can move the piece before the cursor
+                start = text.find(piece, max(0, cursor - len(piece) * 2))
+            if start < 0:
+                start = text.find(piece)
+            if start < 0:
+                continue  # the splitter never invents text; this is defensive
+            spans.extend(self._fit(text, start, start + len(piece)))
+            cursor = start + 1
+        chunks = []
+        for seq, (start, end) in enumerate(spans):
+            chunks.append(
+                Chunk(
+                    seq=seq,
+                    start=start,
+                    end=end,
+                    text=text[start:end],
+                    page_start=document.page_at(start),
+                    page_end=document.page_at(max(start, end - 1)),
+                )
+            )
+        return chunks
+
+    def _fit(self, text: str, start: int, end: int) -> list[tuple[int, int]]:
+        """Cut a span that still exceeds the model limit at word boundaries."""
+        if self.count_tokens(text[start:end]) <= self.max_tokens:
+            return [(start, end)]
+        middle = text.rfind(" ", start + 1, (start + end) // 2 + 1)
+        if middle <= start:
+            middle = (start + end) // 2
+        return self._fit(text, start, middle) + self._fit(text, middle, end)

@@ -1,0 +1,59 @@
+"""The document model shared by readers, the chunker and the index."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Page:
+    """A 1-based page and its character span in the document text."""
+
+    number: int
+    start: int
+    end: int
+
+
+@dataclass
+class Document:
+    """Extracted text of one source document, as it will be cited.
+
+    Attributes:
+        path: The source file as found on disk.
+        part: Where the document sits inside a container file ("message 3",
+            "message 3 / report.pdf"), or None for a plain file.
+        kind: The reader that produced it: txt, md, pdf, html, email, docx.
+        title: A human title (subject line, PDF title, first heading, file name).
+        text: The extracted text; every citation offset refers to this string.
+        pages: Page spans for paged formats (PDF), empty otherwise.
+        metadata: Header-like fields (from, to, date, subject, ...), all strings.
+    """
+
+    path: str
+    part: str | None
+    kind: str
+    title: str
+    text: str
+    pages: list[Page] = field(default_factory=list)
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def content_hash(self) -> str:
+        """A stable hash of the extracted text: equal text means one stored document."""
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    def page_at(self, offset: int) -> int | None:
+        """The 1-based page holding character `offset`, or None for unpaged text."""
+        for page in self.pages:
+            if page.start <= offset < page.end:
+                return page.number
+        return self.pages[-1].number if self.pages and offset >= self.pages[-1].end else None
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file or part that was not ingested, and why."""
+
+    path: str
+    reason: str

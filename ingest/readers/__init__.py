@@ -1,0 +1,63 @@
+"""Readers turn one file's bytes into documents, one module per format.
+
+Every reader exposes `read(data: bytes, name: str) -> ReadResult` and raises
+`SkippedFile` with a user-readable reason when the file cannot be ingested.
+`read_file` is the entry point for files on disk.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from pathlib import Path
+
+from ingest.documents import Skipped
+from ingest.errors import SkippedFile
+from ingest.readers.base import ReadResult
+from ingest.readers.dispatch import SUPPORTED_EXTENSIONS, read_bytes, unsupported_reason
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["SUPPORTED_EXTENSIONS", "ReadResult", "read_bytes", "read_file", "unsupported_reason"]
+
+_MB = 1_000_000
+
+
+def read_file(path: Path, *, max_bytes: int) -> ReadResult:
+    """Read one file from disk into documents.
+
+    Args:
+        path: The file; its lower-cased extension selects the reader.
+        max_bytes: Larger files are skipped without being read.
+
+    Returns:
+        The documents, with `Document.path` set to `str(path)`, and the parts
+        of the file that were skipped, each as
+        `Skipped(path="<path> [<part>]", reason=...)`.
+
+    Raises:
+        SkippedFile: The file as a whole cannot be ingested (too large, empty,
+            unsupported, corrupt, encrypted, ...). Never raises anything else
+            for a bad file.
+    """
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise SkippedFile(
+                f"larger than the {max_bytes / _MB:g} MB limit ({_round_up_mb(size)} MB)"
+            )
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SkippedFile(f"could not be opened: {exc.strerror or exc}") from exc
+    result = read_bytes(data, path.name)
+    for document in result.documents:
+        document.path = str(path)
+    skipped = [Skipped(path=f"{path} [{part.path}]", reason=part.reason) for part in result.skipped]
+    for part in skipped:
+        logger.debug("skipped %s: %s", part.path, part.reason)
+    return ReadResult(documents=result.documents, skipped=skipped)
+
+
+def _round_up_mb(size: int) -> str:
+    # Rounded up so that a file just over the limit never reads as equal to it.
+    return f"{math.ceil(size * 10 / _MB) / 10:g}"

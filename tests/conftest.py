@@ -1,0 +1,77 @@
+"""Shared fixtures: a deterministic fake embedder, isolated paths, and the real model once."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO.parent / "shared" / "corpus"
+NO_CORPUS = "needs ../shared/corpus (the shared FOI corpus beside the repository), which is absent"
+
+_WORD = re.compile(r"\w+|[^\w\s]")
+
+
+class FakeEmbedder:
+    """Embeds a text as hashed bag-of-words counts: same words, similar vectors.
+
+    Deterministic and fast; tokens are words and punctuation marks.
+    """
+
+    model_id = "fake-bag-of-words"
+    dimension = 64
+    max_tokens = 60
+
+    def __init__(self):
+        self.embedded: list[str] = []
+
+    def count_tokens(self, text: str) -> int:
+        return len(_WORD.findall(text))
+
+    def embed(self, texts, *, batch_size=32, progress=None):
+        self.embedded.extend(texts)
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in re.findall(r"\w+", text.lower()):
+                bucket = int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dimension
+                out[row, bucket] += 1.0
+            norm = np.linalg.norm(out[row])
+            out[row] = out[row] / norm if norm else out[row]
+            out[row, 0] += 0.0 if norm else 1.0
+        if progress:
+            progress(len(texts), len(texts))
+        return out
+
+
+@pytest.fixture
+def fake_embedder() -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+@pytest.fixture(autouse=True)
+def isolated_paths(tmp_path, monkeypatch):
+    """Point every path setting at tmp_path; nothing is written elsewhere."""
+    monkeypatch.setenv("FOI_INDEX", str(tmp_path / "foi-index"))
+    monkeypatch.delenv("FOI_CONFIG", raising=False)
+    monkeypatch.delenv("FOI_MODEL", raising=False)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def real_embedder():
+    """The real default model, loaded once per test session."""
+    from index.embedder import load_embedder
+
+    return load_embedder("sentence-transformers/all-MiniLM-L6-v2")
+
+
+@pytest.fixture
+def corpus() -> Path:
+    if not CORPUS.is_dir():
+        pytest.skip(NO_CORPUS)
+    return CORPUS

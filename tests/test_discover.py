@@ -1,0 +1,109 @@
+"""Discovery: which files under the given paths are ingested, and why others are not."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from ingest.discover import Discovery, discover
+from ingest.documents import Skipped
+
+
+def touch(path: Path, data: bytes = b"text\n") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+@pytest.fixture
+def tree(tmp_path, monkeypatch):
+    """A folder of FOI files with the usual clutter, entered as the working directory."""
+    monkeypatch.chdir(tmp_path)
+    for name in [
+        "foi/request.txt",
+        "foi/Response.PDF",
+        "foi/notes.md",
+        "foi/2023/thread.mbox",
+        "foi/2023/deep/reply.eml",
+        "foi/2023/deep/page.htm",
+        "foi/2023/letter.docx",
+        "foi/budget.xlsx",
+        "foi/README",
+        "foi/.DS_Store",
+        "foi/.git/config.txt",
+        "foi/~$letter.docx",
+    ]:
+        touch(tmp_path / name)
+    return tmp_path
+
+
+def test_walks_folders_and_reports_what_it_leaves_out(tree):
+    found = discover([Path("foi")])
+
+    assert found.files == [
+        Path("foi/2023/deep/page.htm"),
+        Path("foi/2023/deep/reply.eml"),
+        Path("foi/2023/letter.docx"),
+        Path("foi/2023/thread.mbox"),
+        Path("foi/Response.PDF"),
+        Path("foi/notes.md"),
+        Path("foi/request.txt"),
+    ]
+    assert sorted(found.skipped, key=lambda s: s.path) == [
+        Skipped(path="foi/.DS_Store", reason="hidden file"),
+        Skipped(path="foi/.git", reason="hidden folder"),
+        Skipped(path="foi/README", reason="unsupported file type (no extension)"),
+        Skipped(path="foi/budget.xlsx", reason="unsupported file type (.xlsx)"),
+        Skipped(path="foi/~$letter.docx", reason="Office lock file"),
+    ]
+
+
+def test_missing_paths_and_explicit_files(tree):
+    found = discover([Path("nowhere"), Path("foi/budget.xlsx"), Path("foi/.DS_Store"), Path("foi/notes.md")])
+
+    assert found.files == [Path("foi/notes.md")]
+    assert found.skipped == [
+        Skipped(path="nowhere", reason="no such file or folder"),
+        Skipped(path="foi/budget.xlsx", reason="unsupported file type (.xlsx)"),
+        Skipped(path="foi/.DS_Store", reason="unsupported file type (no extension)"),
+    ]
+
+
+def test_explicit_hidden_file_is_read(tree):
+    touch(tree / "foi/.private.txt")
+
+    assert discover([Path("foi/.private.txt")]).files == [Path("foi/.private.txt")]
+
+
+def test_duplicates_are_listed_once(tree):
+    found = discover([Path("foi/2023"), Path("foi/2023/letter.docx"), Path("foi/2023/")])
+
+    assert found.files.count(Path("foi/2023/letter.docx")) == 1
+    assert len(found.files) == 4
+
+
+def test_absolute_paths_stay_absolute(tree):
+    found = discover([tree / "foi" / "2023" / "deep"])
+
+    assert found.files == [tree / "foi/2023/deep/page.htm", tree / "foi/2023/deep/reply.eml"]
+    assert isinstance(found, Discovery)
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="symlinks not supported here")
+def test_symlink_loop_and_broken_link(tree):
+    os.symlink("..", tree / "foi/2023/up")
+    os.symlink("missing.txt", tree / "foi/dangling.txt")
+
+    found = discover([Path("foi")])
+
+    assert len(found.files) == 7
+    assert Skipped(path="foi/dangling.txt", reason="broken link (no such file or folder)") in found.skipped
+    assert Skipped(
+        path="foi/2023/up", reason="folder already scanned (symlink loop or duplicate)"
+    ) in found.skipped
+
+
+def test_empty_input():
+    assert discover([]) == Discovery(files=[], skipped=[])

@@ -1,0 +1,233 @@
+"""HTML and text rendering for the UI: pure functions, no Gradio.
+
+Every piece of document text goes through `html.escape` before it reaches
+HTML; highlighting finds matches in the raw text and escapes each segment
+separately, so a match can never split an entity such as `&amp;`.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from assistant.answer import Answer, Citation
+from index.search import Hit
+from index.store import StoredDocument
+
+_WORD = re.compile(r"\w+")
+_STOPWORDS = frozenset(
+    "a an and are as at be by did do does for from had has have how in is it its of on or "
+    "that the their there this to was were what when where which who why will with".split()
+)
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]#|~$])")
+_PREVIEW_CHARS = 320
+
+
+def esc(value: object) -> str:
+    """`value` as text, HTML-escaped (quotes included, so safe in attributes)."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def md_escape(text: str) -> str:
+    """Text made literal for a Markdown renderer: HTML escaped, Markdown syntax backslashed."""
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+    # A leading list or quote marker would turn the line into markup.
+    return re.sub(r"^(\s*)([-+>]|\d+\.)", lambda m: m.group(1) + "\\" + m.group(2), escaped)
+
+
+def query_terms(query: str) -> list[str]:
+    """The words of `query` worth highlighting: no stopwords, no one-letter words."""
+    terms = [w.lower() for w in _WORD.findall(query) if len(w) > 1 and w.lower() not in _STOPWORDS]
+    return list(dict.fromkeys(terms))
+
+
+def highlight(text: str, terms: Iterable[str]) -> str:
+    """`text` escaped, with whole-word, case-insensitive matches of `terms` in <mark>."""
+    terms = [t for t in terms if t]
+    if not terms:
+        return esc(text)
+    pattern = re.compile(r"\b(" + "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)) + r")\w*", re.I)
+    out, last = [], 0
+    for match in pattern.finditer(text):
+        out.append(esc(text[last : match.start()]))
+        out.append(f"<mark>{esc(match.group(0))}</mark>")
+        last = match.end()
+    out.append(esc(text[last:]))
+    return "".join(out)
+
+
+def source_details(title: str, path: str, part: str | None, metadata: dict, page: int | None, page_end: int | None = None) -> str:
+    """One escaped line of what is known about a source: authority, FOI reference, date, page."""
+    bits = []
+    for key, label in (("authority", ""), ("reference", "FOI ref. "), ("date_display", "")):
+        if metadata.get(key):
+            bits.append(f"{label}{metadata[key]}")
+    if page is not None:
+        bits.append(f"p. {page}" if page_end in (None, page) else f"pp. {page}–{page_end}")
+    location = Path(path).name + (f" › {part}" if part else "")
+    bits.append(location)
+    return " · ".join(esc(b) for b in bits)
+
+
+# Ask -----------------------------------------------------------------------
+def answer_markdown(answer: Answer, *, read_as: str | None = None) -> str:
+    """The chat message for an answer: the quoted sentences with [n] markers, or an abstention."""
+    lines = []
+    if read_as:
+        lines.append(f"*Read as a follow-up:* {md_escape(read_as)}\n")
+    if answer.abstained:
+        lines.append(f"**No confident answer.** {md_escape(answer.answer)}")
+        for i, hit in enumerate(answer.passages[:3], 1):
+            lines.append(f"\n{i}\\. {md_escape(hit.title)} ({md_escape(_page(hit.page))}): {md_escape(_preview(hit.text, 160))}")
+    else:
+        lines.append(md_escape(answer.answer))
+    return "\n".join(lines)
+
+
+def citation_card(citation: Citation) -> str:
+    """A card for one citation: number, title, source details and the highlighted quote."""
+    details = source_details(citation.title, citation.path, citation.part, citation.metadata, citation.page)
+    return (
+        f'<div class="foi-card" data-n="{citation.n}">'
+        f'<div class="foi-card-head"><span class="foi-badge">[{citation.n}]</span> '
+        f'<strong class="foi-title">{esc(citation.title)}</strong></div>'
+        f'<div class="foi-meta">{details}</div>'
+        f'<blockquote class="foi-quote"><mark>{esc(citation.quote)}</mark></blockquote>'
+        f'<div class="foi-cite">{esc(citation.citation)}</div>'
+        "</div>"
+    )
+
+
+def passage_card(hit: Hit, citation: str, terms: Sequence[str] = (), *, label: str | None = None) -> str:
+    """A card for a retrieved passage (search hit or nearest passage) with terms highlighted."""
+    details = source_details(hit.title, hit.path, hit.part, hit.metadata, hit.page, hit.page_end)
+    label = label or f"#{hit.rank}"
+    also = f' <span class="foi-also">also in {hit.also_in} other document(s)</span>' if hit.also_in else ""
+    return (
+        f'<div class="foi-card" data-doc="{esc(hit.doc_id)}">'
+        f'<div class="foi-card-head"><span class="foi-badge">{esc(label)}</span> '
+        f'<strong class="foi-title">{esc(hit.title)}</strong> '
+        f'<span class="foi-score">score {hit.score:.3f}</span>{also}</div>'
+        f'<div class="foi-meta">{details} · {esc(hit.kind)}</div>'
+        f'<div class="foi-text">{highlight(hit.text, terms)}</div>'
+        f'<input class="foi-cite-copy" type="text" readonly value="{esc(citation)}" '
+        f'aria-label="Citation (select to copy)">'
+        "</div>"
+    )
+
+
+def citation_cards(answer: Answer, nearest_citations: Sequence[str] = ()) -> str:
+    """All cards for an answer; for an abstention, the nearest passages instead."""
+    if not answer.abstained:
+        return '<div class="foi-cards">' + "".join(citation_card(c) for c in answer.citations) + "</div>"
+    if not answer.passages:
+        return '<div class="foi-empty">No passages were found.</div>'
+    terms = query_terms(answer.question)
+    cards = [
+        passage_card(hit, cite, terms, label=f"nearest {i}")
+        for i, (hit, cite) in enumerate(zip(answer.passages, nearest_citations or [""] * len(answer.passages)), 1)
+    ]
+    return '<div class="foi-cards"><p class="foi-note">Nearest passages (not confident matches):</p>' + "".join(cards) + "</div>"
+
+
+def plain_text_answer(answer: Answer) -> str:
+    """The answer and its numbered references as plain text, ready to paste."""
+    if answer.abstained:
+        return f"Q: {answer.question}\n\n{answer.answer}"
+    references = "\n".join(f"[{c.n}] {c.citation} — “{_one_line(c.quote)}”" for c in answer.citations)
+    return f"Q: {answer.question}\n\n{answer.answer}\n\nReferences\n{references}"
+
+
+# Search --------------------------------------------------------------------
+def search_results(hits: Sequence[Hit], citations: Sequence[str], query: str) -> str:
+    """Cards for search hits with the query's terms highlighted."""
+    if not hits:
+        return '<div class="foi-empty">No matching passages.</div>'
+    terms = query_terms(query)
+    return '<div class="foi-cards">' + "".join(passage_card(h, c, terms) for h, c in zip(hits, citations)) + "</div>"
+
+
+# Viewer --------------------------------------------------------------------
+def document_view(document: StoredDocument, start: int | None = None, end: int | None = None) -> str:
+    """The document's text, escaped, with page markers and the span [start, end) in <mark id="cited">."""
+    text = document.text
+    cuts: dict[int, list[str]] = {}
+    for page in document.pages:
+        cuts.setdefault(page.start, []).append(
+            f'<span class="foi-page" id="page-{page.number}">— page {page.number} —</span>'
+        )
+    has_span = start is not None and end is not None and 0 <= start < end <= len(text)
+    if has_span:
+        # At a shared offset the mark closes before, and opens after, a page marker.
+        cuts.setdefault(start, []).append('<mark id="cited">')
+        cuts.setdefault(end, []).insert(0, "</mark>")
+    out, last = [], 0
+    for offset in sorted(cuts):
+        out.append(esc(text[last:offset]))
+        out.extend(cuts[offset])
+        last = offset
+    out.append(esc(text[last:]))
+    return f'<div class="foi-viewer" data-doc="{esc(document.doc_id)}">{"".join(out)}</div>'
+
+
+def document_metadata(document: StoredDocument) -> str:
+    """A definition list of the document's title, kind, locations, dates and extracted fields."""
+    rows = [("Title", document.title), ("Type", document.kind), ("Pages", len(document.pages) or "—")]
+    rows += [("Location", loc.path + (f" › {loc.part}" if loc.part else "")) for loc in document.locations]
+    rows += [(key.replace("_", " ").capitalize(), value) for key, value in sorted(document.metadata.items())]
+    rows += [("Added", document.added_at), ("Updated", document.updated_at), ("Document id", document.doc_id)]
+    body = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in rows)
+    return f'<dl class="foi-metadata">{body}</dl>'
+
+
+# Documents -----------------------------------------------------------------
+DOCUMENT_COLUMNS = ["Title", "Path", "Type", "Pages", "Added", "Updated", "Id"]
+
+
+def document_rows(documents: Iterable[StoredDocument], needle: str = "") -> list[list]:
+    """Table rows for the documents whose title, path, type or metadata contain `needle`."""
+    needle = needle.strip().lower()
+    rows = []
+    for doc in documents:
+        location = doc.location.path + (f" › {doc.location.part}" if doc.location.part else "")
+        row = [doc.title, location, doc.kind, len(doc.pages), doc.added_at[:19], doc.updated_at[:19], doc.doc_id]
+        haystack = " ".join([doc.title, location, doc.kind, *map(str, doc.metadata.values())]).lower()
+        if not needle or needle in haystack:
+            rows.append(row)
+    return rows
+
+
+def ingest_report(report: dict, saved: Sequence[str] = ()) -> str:
+    """The outcome of an index update: counts, then every skipped file with its reason."""
+    counts = " · ".join(f"{key} {report.get(key, 0)}" for key in ("added", "updated", "unchanged", "removed"))
+    parts = [f'<div class="foi-report"><p><strong>Index updated</strong> in {report.get("seconds", 0)} s: {esc(counts)}.',
+             f' The index now holds {report.get("documents", 0)} documents, {report.get("chunks", 0)} chunks.</p>']
+    skipped = report.get("skipped") or []
+    if skipped:
+        items = "".join(f"<li><code>{esc(Path(s['path']).name)}</code>: {esc(s['reason'])}</li>" for s in skipped)
+        parts.append(f"<p>Skipped {len(skipped)}:</p><ul>{items}</ul>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def stats_line(stats) -> str:
+    """The footer: documents, chunks, model and last update of the index."""
+    return (
+        f'<div class="foi-footer">{stats.documents} documents · {stats.chunks} chunks · '
+        f"model {esc(stats.model)} · updated {esc(stats.updated_at[:19])} · {esc(stats.index_dir)}</div>"
+    )
+
+
+def _page(page: int | None) -> str:
+    return f"p. {page}" if page is not None else "no page"
+
+
+def _one_line(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _preview(text: str, limit: int = _PREVIEW_CHARS) -> str:
+    text = _one_line(text)
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -1,0 +1,88 @@
+"""Plain-data helpers for the UI: follow-up questions, hit filters, JSON and CSV exports.
+
+These are small pure functions; if they grow, they belong in `assistant/`.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict
+from pathlib import Path
+
+from assistant.answer import Answer
+from index.search import Hit
+
+FOLLOW_UP_WORDS = 6
+_FOLLOW_UP_START = re.compile(r"^(and|but|also|what about|how about|why|when|who|which|so|then|is it|was it|did they)\b", re.I)
+EXPORT_FIELDS = ["rank", "score", "title", "citation", "path", "part", "kind", "page", "page_end", "doc_id", "start", "end", "text"]
+
+
+def contextual_question(previous: str | None, question: str, max_words: int = FOLLOW_UP_WORDS) -> str:
+    """The question to retrieve with: a short follow-up is prefixed with the previous question.
+
+    Example:
+        >>> contextual_question("Does WMP use body worn video?", "How many cameras?")
+        'Does WMP use body worn video? How many cameras?'
+    """
+    question = question.strip()
+    if not previous or not question:
+        return question
+    words = question.split()
+    if len(words) <= max_words or _FOLLOW_UP_START.match(question):
+        return f"{previous.strip()} {question}"
+    return question
+
+
+def filter_hits(hits: Iterable[Hit], kinds: Sequence[str] = (), folder: str = "") -> list[Hit]:
+    """Hits of the given kinds (all if empty) whose path contains `folder` (case-insensitive)."""
+    folder = folder.strip().replace("\\", "/").lower()
+    wanted = {k.lower() for k in kinds}
+    return [
+        hit
+        for hit in hits
+        if (not wanted or hit.kind.lower() in wanted) and (not folder or folder in hit.path.replace("\\", "/").lower())
+    ]
+
+
+def hit_record(hit: Hit, citation: str) -> dict:
+    """A hit as a flat JSON-able dict, with its citation line."""
+    record = asdict(hit)
+    record["citation"] = citation
+    return record
+
+
+def answer_record(answer: Answer, cite: Callable[[Hit], str]) -> dict:
+    """An answer as JSON-able data; passages carry their citation lines."""
+    return {
+        "question": answer.question,
+        "answer": answer.answer,
+        "abstained": answer.abstained,
+        "citations": [asdict(c) for c in answer.citations],
+        "passages": [hit_record(h, cite(h)) for h in answer.passages],
+    }
+
+
+def write_exports(records: Sequence[dict], query: str, folder: str | Path | None = None) -> tuple[Path, Path]:
+    """Write search records as CSV and JSON files in a fresh folder; return both paths."""
+    folder = Path(folder or tempfile.mkdtemp(prefix="foi-export-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = "foi-search-" + (re.sub(r"[^\w]+", "-", query.lower()).strip("-")[:40] or "results")
+    csv_path, json_path = folder / f"{stem}.csv", folder / f"{stem}.json"
+    with open(csv_path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=EXPORT_FIELDS, extrasaction="ignore")
+        writer.writeheader()
+        for record in records:
+            writer.writerow({key: _csv_safe(record.get(key)) for key in EXPORT_FIELDS})
+    json_path.write_text(json.dumps({"query": query, "results": list(records)}, ensure_ascii=False, indent=2), encoding="utf-8")
+    return csv_path, json_path
+
+
+def _csv_safe(value):
+    # A cell starting with = + - @ is run as a formula by spreadsheets (CSV injection).
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
