@@ -219,5 +219,59 @@ def stats(index_dir, config_file, as_json, quiet):
         click.echo(f"{key:>15}: {value}")
 
 
+DEMO_CORPUS = Path(__file__).resolve().parents[1] / "examples" / "demo-corpus"
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind (loopback by default).")
+@click.option("--port", default=7860, show_default=True, type=click.IntRange(1, 65535), help="TCP port.")
+@click.option("--open-browser", is_flag=True, help="Open the UI in the default browser.")
+@common_options
+def serve(host, port, open_browser, index_dir, config_file, as_json, quiet):
+    """Serve the browser UI for an existing index."""
+    assistant = _open(index_dir, config_file, quiet)
+    assistant.stats()  # fail now, with a clear message, if there is no index
+    from ui.serve import serve as serve_ui
+
+    serve_ui(assistant, host=host, port=port, open_browser=open_browser, quiet=quiet)
+
+
+@main.command()
+@click.option(
+    "--corpus",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=DEMO_CORPUS,
+    show_default="examples/demo-corpus",
+    help="Folder of documents for the demo index.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind (loopback by default).")
+@click.option("--port", default=7860, show_default=True, type=click.IntRange(1, 65535), help="TCP port.")
+@click.option("--no-serve", is_flag=True, help="Build the demo index and stop.")
+@common_options
+def demo(corpus, host, port, no_serve, index_dir, config_file, as_json, quiet):
+    """Build (or refresh) an index of the demo corpus, then serve the UI on it.
+
+    Uses --index if given, else ./demo-index.
+    """
+    if index_dir == Path(_default_index()) and not os.environ.get("FOI_INDEX"):
+        index_dir = Path("demo-index")
+    from assistant.progress import TerminalProgress
+
+    assistant = _open(index_dir, config_file, quiet)
+    progress = TerminalProgress(enabled=not quiet)
+    try:
+        report = assistant.ingest([corpus], sync=True, progress=progress)
+    finally:
+        progress.close()
+    click.echo(f"demo index {index_dir}: {report.documents} documents, {report.chunks} chunks", err=True)
+    if as_json:
+        _print_json(report.to_dict())
+    if no_serve:
+        return
+    from ui.serve import serve as serve_ui
+
+    serve_ui(assistant, host=host, port=port, quiet=quiet)
+
+
 if __name__ == "__main__":
     main()

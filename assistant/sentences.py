@@ -11,6 +11,7 @@ from collections.abc import Iterator
 _BOUNDARY = re.compile(
     r"""(?<=[.!?])["')\]]?\s+(?=["'(\[]?[A-Z0-9£])"""
     r"""|\n\s*\n"""
+    r"""|(?<=:)[ \t]*\n"""
     r"""|\n(?=\s*(?:[-*•]|\d{1,2}[.)]|[A-Z][A-Za-z ]{0,40}\n))"""
 )
 _LIST_MARKER = re.compile(r"(?:\d{1,2}|[a-zA-Z]|[ivx]{1,4})[.)]|")

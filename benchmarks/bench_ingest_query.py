@@ -176,6 +176,7 @@ def environment() -> dict:
         "cpu_cores_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
         "torch_threads": torch.get_num_threads(),
         "platform": platform.platform(),
+        "load_average_1m_end": round(os.getloadavg()[0], 2),
     }
 
 
@@ -284,6 +285,7 @@ def run(args: argparse.Namespace) -> dict:
     queries = read_queries(args.queries)
     if not queries:
         raise SystemExit(f"bench: no queries in {args.queries}")
+    load_at_start = round(os.getloadavg()[0], 2)
     if args.workdir:
         args.workdir.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="foi-bench-", dir=args.workdir))
@@ -345,7 +347,7 @@ def run(args: argparse.Namespace) -> dict:
             {"metric": t.key, "op": t.op, "target": t.limit, "value": measured[t.key], "met": t.met(measured[t.key])}
             for t in TARGETS
         ],
-        "environment": environment(),
+        "environment": {**environment(), "load_average_1m_start": load_at_start},
         "index_dir": str(index_root) if args.keep else None,
     }
     if not args.keep:
@@ -405,6 +407,8 @@ def markdown(r: dict) -> str:
         row("CPU model / cores (usable) / torch threads",
             f"{env['cpu_model']} / {env['cpu_cores']} ({env['cpu_cores_usable']}) / {env['torch_threads']}"),
         row("platform", env["platform"]),
+        row("1-min load average at start / end (other processes share the CPU if well above 0)",
+            f"{env['load_average_1m_start']} / {env['load_average_1m_end']}"),
     ]
     if r["index_dir"]:
         lines += ["", f"Index kept at `{r['index_dir']}`."]

@@ -53,18 +53,14 @@ class Chunker:
     def chunk(self, document: Document) -> list[Chunk]:
         """Split `document` into chunks carrying their character spans and pages."""
         spans: list[tuple[int, int]] = []
-        cursor = 0
         text = document.text
+        previous_start, previous_end = -1, 0
         for piece in self._splitter.split_text(text):
-            start = text.find(piece, cursor)
-            if start < 0:  # overlap can move the piece before the cursor
-                start = text.find(piece, max(0, cursor - len(piece) * 2))
-            if start < 0:
-                start = text.find(piece)
+            start = self._locate(text, piece, previous_start, previous_end)
             if start < 0:
                 continue  # the splitter never invents text; this is defensive
             spans.extend(self._fit(text, start, start + len(piece)))
-            cursor = start + 1
+            previous_start, previous_end = start, start + len(piece)
         chunks = []
         for seq, (start, end) in enumerate(spans):
             chunks.append(
@@ -78,6 +74,20 @@ class Chunker:
                 )
             )
         return chunks
+
+    @staticmethod
+    def _locate(text: str, piece: str, previous_start: int, previous_end: int) -> int:
+        """Where `piece` starts: the latest occurrence that still touches the previous
+        piece, so repeated text (tables, boilerplate) maps to the right place."""
+        gap = previous_end
+        while gap < len(text) and text[gap].isspace():
+            gap += 1
+        start = text.rfind(piece, previous_start + 1, gap + len(piece))
+        if start < 0:
+            start = text.find(piece, previous_start + 1)
+        if start < 0:
+            start = text.find(piece)
+        return start
 
     def _fit(self, text: str, start: int, end: int) -> list[tuple[int, int]]:
         """Cut a span that still exceeds the model limit at word boundaries."""

@@ -86,3 +86,17 @@ def _csv_safe(value):
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
+
+
+def for_client(data):
+    """`data` with every "path" key renamed "file_path", recursively.
+
+    gradio_client takes any dict with a string "path" as a file to download
+    (the Gradio <= 4.20 FileData format) and fails on it, so API results must
+    not use that key.
+    """
+    if isinstance(data, dict):
+        return {("file_path" if key == "path" else key): for_client(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [for_client(item) for item in data]
+    return data

@@ -121,7 +121,7 @@ def _check(name: str, size: int | None, policy: UploadPolicy) -> str | None:
     if size is None:
         return "cannot read the uploaded file"
     if size > policy.max_bytes:
-        return f"too large ({size / 1e6:.1f} MB; limit {policy.max_bytes / 1e6:.1f} MB)"
+        return f"too large ({_human(size)}; limit {_human(policy.max_bytes)})"
     return None
 
 
@@ -151,7 +151,7 @@ def _extract(archive: Path, folder: Path, policy: UploadPolicy, result: UploadRe
                 continue
             reason = _check(relative.name, member.file_size, policy)
             if reason is None and member.file_size > budget:
-                reason = f"archive expands beyond {policy.max_zip_bytes / 1e6:.0f} MB"
+                reason = f"archive expands beyond {_human(policy.max_zip_bytes)}"
             if reason:
                 result.rejected.append(Rejected(label, reason))
                 continue
@@ -199,3 +199,7 @@ def _size(path: Path) -> int | None:
         return path.stat().st_size
     except OSError:
         return None
+
+
+def _human(size: int) -> str:
+    return f"{size / 1e6:.1f} MB" if size >= 100_000 else f"{size:,} bytes"

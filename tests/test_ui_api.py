@@ -1,0 +1,106 @@
+"""Drive the UI's named endpoints with gradio_client against a live local server."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from assistant.api import Assistant
+
+pytest.importorskip("gradio")
+from gradio_client import Client  # noqa: E402
+
+from ui.serve import serve  # noqa: E402
+
+DOCS = {
+    "wmp/bwv.txt": "Body worn video\nThe force uses body worn video cameras on all response officers. "
+    "There are 1,200 body worn video cameras in use across the force area.\n",
+    "wmp/drones.md": "# Drones\nThe force operates four drones for search and rescue over moorland.\n",
+    "other/budget.txt": "Budget\nThe annual budget for body worn video cameras was 300,000 pounds last year.\n",
+}
+
+
+def fake_embedder_class(config):
+    """The conftest's FakeEmbedder class (a module-scoped fixture cannot request the function-scoped one)."""
+    for plugin in config.pluginmanager.get_plugins():
+        if hasattr(plugin, "FakeEmbedder"):
+            return plugin.FakeEmbedder
+    raise LookupError("tests/conftest.py defines no FakeEmbedder")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, pytestconfig):
+    root = tmp_path_factory.mktemp("ui-api")
+    for name, text in DOCS.items():
+        (root / "docs" / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / "docs" / name).write_text(text, encoding="utf-8")
+    assistant = Assistant.open(root / "idx", embedder=fake_embedder_class(pytestconfig)())
+    assistant.ingest([root / "docs"])
+    demo = serve(assistant, port=free_port(), block=False, quiet=True)
+    yield demo, assistant, root
+    demo.close()
+    assistant.close()
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    return Client(server[0].local_url, verbose=False)
+
+
+def test_named_endpoints_are_listed(client):
+    names = set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
+    assert {"/ask", "/search", "/documents", "/document", "/update"} <= names
+
+
+def test_ask_returns_cited_answer(client):
+    answer = client.predict("Does the force use body worn video cameras?", "", api_name="/ask")
+    assert not answer["abstained"]
+    assert "[1]" in answer["answer"]
+    first = answer["citations"][0]
+    assert first["n"] == 1 and first["file_path"].endswith("bwv.txt") and first["quote"] in DOCS["wmp/bwv.txt"]
+
+
+def test_ask_follow_up_uses_previous_question(client):
+    answer = client.predict("How many?", "Does the force use body worn video cameras?", api_name="/ask")
+    assert answer["question"].startswith("Does the force use body worn video cameras?")
+    assert not answer["abstained"]
+
+
+def test_ask_abstains_plainly(client):
+    answer = client.predict("zebra quantum xylophone", "", api_name="/ask")
+    assert answer["abstained"] and answer["citations"] == [] and answer["answer"].startswith("I could not find")
+
+
+def test_search_with_filters(client):
+    everything = client.predict("body worn video cameras", 5, [], "", api_name="/search")["hits"]
+    assert {h["file_path"].split("/")[-1] for h in everything} >= {"bwv.txt", "budget.txt"}
+    only_wmp = client.predict("body worn video cameras", 5, [], "wmp", api_name="/search")["hits"]
+    assert only_wmp and all("/wmp/" in h["file_path"] for h in only_wmp)
+    only_md = client.predict("body worn video cameras", 5, ["md"], "", api_name="/search")["hits"]
+    assert [h["kind"] for h in only_md] == ["md"]
+    assert all(h["citation"] for h in everything)
+
+
+def test_documents_and_document(client):
+    documents = client.predict("", api_name="/documents")
+    assert sorted(d["title"] for d in documents) == ["Body worn video", "Budget", "Drones"]
+    assert [d["title"] for d in client.predict("drones", api_name="/documents")] == ["Drones"]
+    doc = client.predict(documents[0]["doc_id"], api_name="/document")
+    assert doc["text"] in DOCS.values()
+
+
+def test_update_ingests_the_uploads_folder(client, server):
+    _, assistant, _ = server
+    uploads = assistant.settings.index_dir / "uploads"
+    uploads.mkdir(parents=True, exist_ok=True)
+    (uploads / "helicopter.txt").write_text("Helicopter\nThe police helicopter flew 900 hours.\n", encoding="utf-8")
+    report = client.predict(api_name="/update")
+    assert report["added"] == 1 and report["skipped"] == []
+    hits = client.predict("police helicopter hours", 1, [], "", api_name="/search")["hits"]
+    assert hits[0]["title"] == "Helicopter"

@@ -1,0 +1,241 @@
+"""End-to-end flows in a real headless Chromium, with every network request checked.
+
+The page must only ever talk to the local server: any request to another host
+(fonts, CDNs, analytics) fails the test. Screenshots of each tab at desktop and
+phone widths go to tests/artifacts/ (ignored by git).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from assistant.api import Assistant
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+    pytest.skip(f"needs {CHROMIUM} and {CHROMEDRIVER} (Debian chromium, chromium-driver)", allow_module_level=True)
+webdriver = pytest.importorskip("selenium.webdriver")
+from selenium.common.exceptions import NoAlertPresentException, TimeoutException  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+from ui.serve import serve  # noqa: E402
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
+XSS_TEXT = (
+    "Hostile markup about surveillance drones\n"
+    "This page contains <script>alert(1)</script> and <img src=x onerror=alert(1)> "
+    "and <img src=y onerror=\"window.__xss=1\"> written by a requester about surveillance drones.\n"
+)
+DOCS = {
+    "wmp/bwv.txt": "Body worn video\nThe force uses body worn video cameras on all response officers. "
+    "There are 1,200 body worn video cameras in use across the force area.\n"
+    "Footage is kept for 31 days unless it is needed as evidence.\n",
+    "wmp/hostile.txt": XSS_TEXT,
+    "other/budget.md": "# Budget\nThe annual budget for body worn video cameras was 300,000 pounds last year.\n",
+}
+
+
+def _fake_embedder_class(config):
+    for plugin in config.pluginmanager.get_plugins():
+        if hasattr(plugin, "FakeEmbedder"):
+            return plugin.FakeEmbedder
+    raise LookupError("tests/conftest.py defines no FakeEmbedder")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory, pytestconfig):
+    root = tmp_path_factory.mktemp("ui-browser")
+    for name, text in DOCS.items():
+        (root / "docs" / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / "docs" / name).write_text(text, encoding="utf-8")
+    assistant = Assistant.open(root / "idx", embedder=_fake_embedder_class(pytestconfig)())
+    assistant.ingest([root / "docs"])
+    demo = serve(assistant, port=_free_port(), block=False, quiet=True)
+    yield demo.local_url
+    demo.close()
+    assistant.close()
+
+
+class Browser:
+    """A headless Chromium that records every request URL the page makes."""
+
+    def __init__(self, url: str):
+        from selenium.webdriver.chrome.service import Service
+
+        options = webdriver.ChromeOptions()
+        options.binary_location = str(CHROMIUM)
+        for flag in (
+            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+        ):
+            options.add_argument(flag)
+        options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
+        self.driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+        self.url = url
+        self.requests: list[str] = []
+        self.resize("desktop")
+        self.driver.get(url)
+        self.wait_for("#foi-footer .foi-footer")
+
+    def resize(self, size: str) -> None:
+        self.driver.set_window_size(*SIZES[size])
+
+    def collect_requests(self) -> list[str]:
+        for entry in self.driver.get_log("performance"):
+            message = json.loads(entry["message"])["message"]
+            if message["method"] == "Network.requestWillBeSent":
+                self.requests.append(message["params"]["request"]["url"])
+        return self.requests
+
+    def wait_for(self, css: str, text: str | None = None, timeout: float = 20):
+        def found(driver):
+            for element in driver.find_elements(By.CSS_SELECTOR, css):
+                if text is None or text in element.text:
+                    return element
+            return False
+
+        try:
+            return WebDriverWait(self.driver, timeout).until(found)
+        except TimeoutException:
+            self.screenshot("timeout")
+            raise AssertionError(f"timed out waiting for {css!r} containing {text!r}") from None
+
+    def tab(self, name: str) -> None:
+        buttons = self.driver.find_elements(By.CSS_SELECTOR, "button[role='tab']")
+        next(b for b in buttons if b.text.strip() == name).click()
+        time.sleep(0.3)
+
+    def type_into(self, elem_id: str, text: str, submit: bool = False) -> None:
+        box = self.wait_for(f"#{elem_id} textarea, #{elem_id} input")
+        # clear() fires no input event, so Gradio would keep the old value: delete by keys.
+        box.send_keys(Keys.CONTROL, "a")
+        box.send_keys(Keys.BACKSPACE)
+        box.send_keys(text + (Keys.ENTER if submit else ""))
+
+    def choose(self, elem_id: str, index: int = 0) -> None:
+        """Pick the option at `index` in a Gradio dropdown."""
+        self.wait_for(f"#{elem_id} input").click()
+        options = WebDriverWait(self.driver, 10).until(
+            lambda d: d.find_elements(By.CSS_SELECTOR, f"#{elem_id} ul.options li, #{elem_id} [role='option']")
+        )
+        options[index].click()
+
+    def screenshot(self, name: str) -> Path:
+        ARTIFACTS.mkdir(exist_ok=True)
+        (ARTIFACTS / ".gitignore").write_text("*\n")
+        path = ARTIFACTS / f"{name}.png"
+        self.driver.save_screenshot(str(path))
+        return path
+
+    def screenshots(self, name: str) -> None:
+        """Desktop and phone screenshots of the current view; back to desktop after."""
+        for size in SIZES:
+            self.resize(size)
+            time.sleep(0.4)
+            self.screenshot(f"{name}-{size}")
+        self.resize("desktop")
+
+    def assert_no_alert(self) -> None:
+        with pytest.raises(NoAlertPresentException):
+            self.driver.switch_to.alert.text  # noqa: B018
+        assert self.driver.execute_script("return window.__xss") is None
+
+
+@pytest.fixture(scope="module")
+def browser(app_url):
+    chrome = Browser(app_url)
+    yield chrome
+    try:
+        chrome.collect_requests()
+        foreign = [u for u in chrome.requests if urlparse(u).scheme in ("http", "https", "ws", "wss")
+                   and urlparse(u).hostname not in LOCAL_HOSTS]
+        assert not foreign, f"requests left the machine: {foreign}"
+    finally:
+        chrome.driver.quit()
+
+
+def test_ask_cite_and_open_viewer(browser):
+    browser.tab("Ask")
+    browser.type_into("foi-question", "Does the force use body worn video cameras?", submit=True)
+    card = browser.wait_for("#foi-citations .foi-card", "Body worn video")
+    assert "[1]" in card.text
+    browser.wait_for("#foi-chat", "[1]")
+    assert "Body worn video" in browser.wait_for("#foi-plain textarea").get_attribute("value")
+    browser.screenshots("ask")
+    browser.choose("foi-cite-pick", 0)
+    cited = browser.wait_for("#foi-viewer mark#cited")
+    assert "body worn video cameras" in cited.text
+    time.sleep(0.6)
+    in_view = browser.driver.execute_script(
+        "const r = arguments[0].getBoundingClientRect(); return r.top >= 0 && r.top < window.innerHeight;", cited
+    )
+    assert in_view
+    browser.screenshots("viewer")
+
+
+def test_search_with_filter(browser):
+    browser.tab("Search")
+    browser.type_into("foi-folder", "wmp")
+    browser.type_into("foi-query", "body worn video cameras", submit=True)
+    browser.wait_for("#foi-hits .foi-card mark", "")
+    cards = browser.driver.find_elements(By.CSS_SELECTOR, "#foi-hits .foi-card")
+    assert cards and all("budget" not in c.text.lower() for c in cards)
+    marks = browser.driver.find_elements(By.CSS_SELECTOR, "#foi-hits .foi-card mark")
+    assert {m.text.lower() for m in marks} >= {"body", "video"}
+    browser.wait_for("#foi-csv", ".csv")
+    browser.screenshots("search")
+
+
+def test_hostile_document_is_shown_as_text(browser):
+    browser.tab("Search")
+    browser.type_into("foi-folder", "")
+    browser.type_into("foi-query", "hostile markup surveillance drones", submit=True)
+    card = browser.wait_for("#foi-hits .foi-card", "<script>alert(1)</script>")
+    assert "<img src=x onerror=alert(1)>" in card.text
+    browser.choose("foi-hit-pick", 0)
+    viewer = browser.wait_for("#foi-viewer .foi-viewer", "<img src=y onerror=")
+    assert "<script>alert(1)</script>" in viewer.text
+    assert not browser.driver.find_elements(By.CSS_SELECTOR, "#foi-viewer img, #foi-hits img, #foi-viewer script")
+    time.sleep(0.5)
+    browser.assert_no_alert()
+    browser.screenshots("hostile")
+
+
+def test_upload_update_and_search(browser, tmp_path):
+    upload = tmp_path / "helicopter report.txt"
+    upload.write_text("Police helicopter\nThe police helicopter flew 900 hours over the city.\n", encoding="utf-8")
+    browser.tab("Documents")
+    browser.wait_for("#foi-docs", "Body worn video")
+    browser.driver.find_element(By.CSS_SELECTOR, "#foi-upload input[type='file']").send_keys(str(upload))
+    browser.wait_for("#foi-upload-status", "saved")
+    browser.driver.find_element(By.CSS_SELECTOR, "#foi-update").click()
+    browser.wait_for("#foi-report", "Index updated")
+    assert "added 1" in browser.wait_for("#foi-report").text
+    browser.wait_for("#foi-docs", "Police helicopter")
+    browser.type_into("foi-doc-filter", "helicopter")
+    time.sleep(0.8)
+    table_text = browser.wait_for("#foi-docs").text
+    assert "Police helicopter" in table_text and "Budget" not in table_text
+    browser.screenshots("documents")
+    browser.tab("Search")
+    browser.type_into("foi-query", "police helicopter hours", submit=True)
+    browser.wait_for("#foi-hits .foi-card", "Police helicopter")
+    browser.assert_no_alert()

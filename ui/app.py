@@ -1,0 +1,274 @@
+"""The Gradio app: Ask, Search, Documents and Viewer tabs over one Assistant.
+
+Callbacks are thin: they call one Assistant method and hand the result to
+`ui.render` (HTML), `ui.results` (plain data) or `ui.uploads` (files).
+JSON endpoints for `gradio_client` are `ask`, `search`, `documents`,
+`document` and `update`; the UI's own events are private.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import gradio as gr
+
+from assistant.api import Assistant
+from assistant.errors import AssistantError
+from index.errors import IndexProblem
+from ui import render, results
+from ui.uploads import UploadPolicy, save_uploads
+
+logger = logging.getLogger(__name__)
+
+KINDS = ["pdf", "docx", "email", "html", "txt", "md"]
+EMPTY_INDEX = '<div class="foi-empty">The index is empty: upload documents in the Documents tab, then press “Update index”.</div>'
+SCROLL_TO_CITED = """() => { setTimeout(() => {
+  const el = document.getElementById('cited');
+  if (el) el.scrollIntoView({block: 'center'});
+}, 300); }"""
+PRIVATE = {"api_visibility": "private"}
+
+
+def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, policy: UploadPolicy | None = None) -> gr.Blocks:
+    """Build the Blocks app for `assistant`.
+
+    Args:
+        assistant: The opened Assistant (its index may not exist yet).
+        uploads_dir: Where uploads are saved; default `<index_dir>/uploads`.
+        policy: Allowed upload extensions and sizes; default from the settings' `max_file_mb`.
+
+    Returns:
+        The unlaunched Blocks; launch it with `ui.serve.serve` for the offline theme.
+    """
+    uploads = Path(uploads_dir) if uploads_dir else Path(assistant.settings.index_dir) / "uploads"
+    policy = policy or UploadPolicy(max_bytes=int(assistant.settings.max_file_mb * 1_000_000))
+
+    def has_index() -> bool:
+        return assistant.directory.exists()
+
+    # Shared helpers -----------------------------------------------------------
+    def footer() -> str:
+        return render.stats_line(assistant.stats()) if has_index() else '<div class="foi-footer">No index yet.</div>'
+
+    def document_choices() -> list[tuple[str, str]]:
+        if not has_index():
+            return []
+        return [(f"{d.title} — {Path(d.location.path).name}", d.doc_id) for d in assistant.documents()]
+
+    def view(doc_id: str | None, start: int | None = None, end: int | None = None):
+        document = assistant.document(doc_id) if doc_id and has_index() else None
+        if document is None:
+            return '<div class="foi-empty">Choose a document.</div>', ""
+        return render.document_view(document, start, end), render.document_metadata(document)
+
+    def open_in_viewer(target: dict | None):
+        target = target or {}
+        text, meta = view(target.get("doc_id"), target.get("start"), target.get("end"))
+        return gr.Tabs(selected="viewer"), text, meta, gr.Dropdown(choices=document_choices(), value=target.get("doc_id"))
+
+    def searched(query: str, k: int, kinds: list[str] | None, folder: str):
+        fetch = int(k) if not (kinds or folder.strip()) else min(int(k) * 10, 500)
+        hits = results.filter_hits(assistant.search(query, k=fetch).hits, kinds or [], folder)[: int(k)]
+        return [(hit, assistant.citation(hit)) for hit in hits]
+
+    with gr.Blocks(title="FOI Assistant", analytics_enabled=False) as demo:
+        gr.HTML('<div class="foi-header"><strong>FOI Assistant</strong> — search and cite Freedom of Information documents</div>')
+        with gr.Tabs() as tabs:
+            # Ask ---------------------------------------------------------------
+            with gr.Tab("Ask", id="ask"):
+                previous = gr.State(None)
+                ask_targets = gr.State([])
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=3, min_width=300):
+                        chat = gr.Chatbot(
+                            label="Answers", height=460, elem_id="foi-chat", latex_delimiters=[],
+                            buttons=["copy"], feedback_options=None, sanitize_html=True,
+                        )
+                        with gr.Row():
+                            question = gr.Textbox(
+                                label="Question", placeholder="e.g. Does the force use body worn video?",
+                                scale=5, elem_id="foi-question", autofocus=True,
+                            )
+                            ask_button = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="foi-ask")
+                        clear_button = gr.Button("New conversation", size="sm")
+                    with gr.Column(scale=2, min_width=300):
+                        cards = gr.HTML(label="Citations", elem_id="foi-citations")
+                        ask_pick = gr.Dropdown(label="Open citation in viewer", choices=[], elem_id="foi-cite-pick")
+                        plain = gr.Textbox(label="Copy as plain text", lines=6, buttons=["copy"], elem_id="foi-plain")
+
+                def on_ask(text, history, last):
+                    text = (text or "").strip()
+                    if not text:
+                        return gr.skip()
+                    if not has_index():
+                        gr.Warning("The index is empty: upload documents first.")
+                        return gr.skip()
+                    query = results.contextual_question(last, text)
+                    answer = assistant.ask(query)
+                    history = (history or []) + [
+                        {"role": "user", "content": render.md_escape(text)},
+                        {"role": "assistant", "content": render.answer_markdown(answer, read_as=query if query != text else None)},
+                    ]
+                    if answer.abstained:
+                        html = render.citation_cards(answer, [assistant.citation(h) for h in answer.passages])
+                        targets = [{"doc_id": h.doc_id, "start": h.start, "end": h.end} for h in answer.passages]
+                        labels = [f"nearest {i}: {h.title}" for i, h in enumerate(answer.passages, 1)]
+                    else:
+                        html = render.citation_cards(answer)
+                        targets = [{"doc_id": c.doc_id, "start": c.start, "end": c.end} for c in answer.citations]
+                        labels = [f"[{c.n}] {c.title}" + (f" p. {c.page}" if c.page else "") for c in answer.citations]
+                    pick = gr.Dropdown(choices=[(label, i) for i, label in enumerate(labels)], value=None)
+                    return "", history, html, pick, render.plain_text_answer(answer), targets, query
+
+                ask_outputs = [question, chat, cards, ask_pick, plain, ask_targets, previous]
+                for trigger in (question.submit, ask_button.click):
+                    trigger(on_ask, [question, chat, previous], ask_outputs, **PRIVATE)
+                clear_button.click(
+                    lambda: ("", [], "", gr.Dropdown(choices=[], value=None), "", [], None), None, ask_outputs, **PRIVATE
+                )
+
+            # Search ------------------------------------------------------------
+            with gr.Tab("Search", id="search"):
+                search_targets = gr.State([])
+                with gr.Row():
+                    query = gr.Textbox(label="Search", placeholder="words or a sentence", scale=4, elem_id="foi-query")
+                    k = gr.Number(label="Results", value=assistant.settings.k, minimum=1, maximum=100, precision=0, scale=1, min_width=90)
+                    search_button = gr.Button("Search", variant="primary", scale=1, min_width=90, elem_id="foi-search")
+                with gr.Row():
+                    kinds = gr.CheckboxGroup(KINDS, label="File type (none = all)", elem_id="foi-kinds", scale=3)
+                    folder = gr.Textbox(label="Folder or path contains", scale=2, elem_id="foi-folder")
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=3, min_width=300):
+                        hits_html = gr.HTML(elem_id="foi-hits")
+                    with gr.Column(scale=1, min_width=220):
+                        search_pick = gr.Dropdown(label="Open result in viewer", choices=[], elem_id="foi-hit-pick")
+                        csv_file = gr.File(label="CSV", interactive=False, elem_id="foi-csv")
+                        json_file = gr.File(label="JSON", interactive=False, elem_id="foi-json")
+
+                def on_search(text, count, chosen_kinds, folder_text):
+                    text = (text or "").strip()
+                    if not text:
+                        return gr.skip()
+                    if not has_index():
+                        return EMPTY_INDEX, gr.Dropdown(choices=[]), None, None, []
+                    pairs = searched(text, count or assistant.settings.k, chosen_kinds, folder_text or "")
+                    html = render.search_results([h for h, _ in pairs], [c for _, c in pairs], text)
+                    csv_path, json_path = results.write_exports([results.hit_record(h, c) for h, c in pairs], text)
+                    pick = gr.Dropdown(choices=[(f"#{h.rank} {h.title}", i) for i, (h, _) in enumerate(pairs)], value=None)
+                    targets = [{"doc_id": h.doc_id, "start": h.start, "end": h.end} for h, _ in pairs]
+                    return html, pick, str(csv_path), str(json_path), targets
+
+                for trigger in (query.submit, search_button.click):
+                    trigger(on_search, [query, k, kinds, folder], [hits_html, search_pick, csv_file, json_file, search_targets], **PRIVATE)
+
+            # Documents ---------------------------------------------------------
+            with gr.Tab("Documents", id="documents"):
+                with gr.Row():
+                    doc_filter = gr.Textbox(label="Filter", placeholder="type to filter by title, path, type…", scale=3, elem_id="foi-doc-filter")
+                    refresh_button = gr.Button("Refresh", scale=1, min_width=90)
+                table = gr.Dataframe(headers=render.DOCUMENT_COLUMNS, interactive=False, wrap=True, elem_id="foi-docs", max_height=420)
+                with gr.Row(equal_height=False):
+                    with gr.Column(min_width=280):
+                        upload = gr.File(
+                            label=f"Upload files ({', '.join(sorted(policy.allowed_extensions))}; ≤ {policy.max_bytes / 1e6:.0f} MB each)",
+                            file_count="multiple", elem_id="foi-upload",
+                        )
+                        upload_status = gr.HTML(elem_id="foi-upload-status")
+                    with gr.Column(min_width=280):
+                        update_button = gr.Button("Update index", variant="primary", elem_id="foi-update")
+                        update_report = gr.HTML(elem_id="foi-report")
+
+                def rows(needle: str = ""):
+                    return render.document_rows(assistant.documents(), needle) if has_index() else []
+
+                def on_upload(files):
+                    result = save_uploads([f if isinstance(f, str) else f.name for f in files or []], uploads, policy)
+                    saved = "".join(f"<li>saved <code>{render.esc(p.relative_to(uploads.resolve()))}</code></li>" for p in result.saved)
+                    rejected = "".join(f"<li>rejected <code>{render.esc(r.name)}</code>: {render.esc(r.reason)}</li>" for r in result.rejected)
+                    hint = "<p>Press “Update index” to add them.</p>" if result.saved else ""
+                    return f'<ul class="foi-upload-list">{saved}{rejected}</ul>{hint}'
+
+                def on_update(needle, progress=gr.Progress()):
+                    def report(stage: str, done: int, total: int) -> None:
+                        progress((done, max(total, 1)), desc=stage)
+
+                    uploads.mkdir(parents=True, exist_ok=True)
+                    try:
+                        outcome = assistant.ingest([uploads], progress=report).to_dict()
+                    except (AssistantError, IndexProblem) as exc:
+                        return f'<div class="foi-error">{render.esc(exc)}</div>', gr.skip(), gr.skip()
+                    return render.ingest_report(outcome), rows(needle), footer()
+
+                doc_filter.input(rows, doc_filter, table, trigger_mode="always_last", show_progress="hidden", **PRIVATE)
+                refresh_button.click(rows, doc_filter, table, **PRIVATE)
+                upload.upload(on_upload, upload, upload_status, **PRIVATE)
+
+            # Viewer ------------------------------------------------------------
+            with gr.Tab("Viewer", id="viewer"):
+                doc_pick = gr.Dropdown(label="Document", choices=[], elem_id="foi-doc-pick")
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=3, min_width=300):
+                        viewer = gr.HTML(elem_id="foi-viewer")
+                    with gr.Column(scale=1, min_width=240):
+                        metadata = gr.HTML(elem_id="foi-meta")
+
+        footer_html = gr.HTML(elem_id="foi-footer")
+
+        # Wiring that crosses tabs ---------------------------------------------------
+        viewer_outputs = [tabs, viewer, metadata, doc_pick]
+        ask_pick.input(
+            lambda i, targets: open_in_viewer(targets[i] if i is not None and i < len(targets) else None),
+            [ask_pick, ask_targets], viewer_outputs, **PRIVATE,
+        ).then(None, js=SCROLL_TO_CITED)
+        search_pick.input(
+            lambda i, targets: open_in_viewer(targets[i] if i is not None and i < len(targets) else None),
+            [search_pick, search_targets], viewer_outputs, **PRIVATE,
+        ).then(None, js=SCROLL_TO_CITED)
+        doc_pick.input(lambda doc_id: view(doc_id), doc_pick, [viewer, metadata], **PRIVATE)
+        def on_row(evt: gr.SelectData):
+            return open_in_viewer({"doc_id": (evt.row_value or [None])[-1]})
+
+        table.select(on_row, None, viewer_outputs, **PRIVATE)
+        update_button.click(on_update, doc_filter, [update_report, table, footer_html], **PRIVATE).then(
+            lambda: gr.Dropdown(choices=document_choices()), None, doc_pick, **PRIVATE
+        )
+        demo.load(
+            lambda: (footer(), rows(), gr.Dropdown(choices=document_choices())), None, [footer_html, table, doc_pick], **PRIVATE
+        )
+
+        # JSON endpoints for gradio_client ------------------------------------------
+        def ask(question: str, previous_question: str = "") -> dict:
+            """Answer a question with citations; a short follow-up is read with `previous_question`."""
+            answer = assistant.ask(results.contextual_question(previous_question or None, question))
+            return results.for_client(results.answer_record(answer, assistant.citation))
+
+        def search(query: str, k: int = 5, kinds: list[str] | None = None, folder: str = "") -> dict:
+            """Passages for `query`, optionally only of some file kinds or under a folder."""
+            pairs = searched(query, k, kinds or [], folder or "")
+            return results.for_client({"query": query, "hits": [results.hit_record(h, c) for h, c in pairs]})
+
+        def documents(filter: str = "") -> list[dict]:
+            """Every indexed document (title, location, kind, pages, dates), optionally filtered."""
+            keys = ["title", "location", "kind", "pages", "added_at", "updated_at", "doc_id"]
+            return [dict(zip(keys, row)) for row in rows(filter)]
+
+        def document(doc_id: str) -> dict:
+            """One document's full text and metadata."""
+            found = assistant.document(doc_id) if has_index() else None
+            if found is None:
+                raise gr.Error(f"no document with id {doc_id!r}")
+            return {
+                "doc_id": found.doc_id, "title": found.title, "kind": found.kind, "text": found.text,
+                "metadata": found.metadata, "pages": [[p.number, p.start, p.end] for p in found.pages],
+                "locations": [{"file_path": loc.path, "part": loc.part} for loc in found.locations],
+            }
+
+        def update() -> dict:
+            """Ingest the uploads folder and return the ingest report."""
+            uploads.mkdir(parents=True, exist_ok=True)
+            return results.for_client(assistant.ingest([uploads]).to_dict())
+
+        for fn in (ask, search, documents, document, update):
+            gr.api(fn, api_name=fn.__name__)
+    return demo

@@ -1,0 +1,91 @@
+"""Launch the UI locally: loopback only, no analytics, no fonts or scripts from the internet."""
+
+from __future__ import annotations
+
+import os
+
+# Before gradio is imported anywhere (ui/__init__ sets it too).
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+
+import gradio as gr  # noqa: E402
+
+from assistant.api import Assistant  # noqa: E402
+from ui.app import build_app  # noqa: E402
+
+# System fonts only: a gr.themes.GoogleFont would make the browser call fonts.googleapis.com.
+THEME = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
+
+CSS = """
+.gradio-container { max-width: 1280px !important; margin: 0 auto; }
+.foi-header { font-size: 1.1rem; padding: 4px 0; }
+.foi-cards { display: flex; flex-direction: column; gap: 10px; }
+.foi-card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 12px;
+            background: var(--background-fill-secondary); overflow-wrap: anywhere; }
+.foi-card-head { margin-bottom: 4px; }
+.foi-badge { display: inline-block; font-weight: 600; color: var(--color-accent); margin-right: 4px; }
+.foi-meta, .foi-cite, .foi-score, .foi-also, .foi-note { font-size: 0.85em; color: var(--body-text-color-subdued); }
+.foi-quote { margin: 6px 0; padding-left: 8px; border-left: 3px solid var(--color-accent); }
+.foi-text { margin: 6px 0; white-space: pre-wrap; }
+.foi-cite-copy { width: 100%; font-size: 0.85em; padding: 4px 6px; border: 1px solid var(--border-color-primary);
+                 border-radius: 4px; background: var(--background-fill-primary); color: var(--body-text-color); }
+.foi-viewer { white-space: pre-wrap; overflow-wrap: anywhere; max-height: 70vh; overflow-y: auto; padding: 12px;
+              border: 1px solid var(--border-color-primary); border-radius: 8px; line-height: 1.5;
+              font-family: ui-monospace, monospace; font-size: 0.9em; }
+.foi-page { display: block; text-align: center; color: var(--body-text-color-subdued); margin: 10px 0;
+            font-family: system-ui, sans-serif; }
+mark { background: #ffe066; color: #111; padding: 0 1px; }
+mark#cited { background: #ffd43b; outline: 2px solid #f08c00; }
+.foi-metadata dt { font-weight: 600; font-size: 0.85em; margin-top: 6px; }
+.foi-metadata dd { margin: 0; overflow-wrap: anywhere; }
+.foi-footer { font-size: 0.8em; color: var(--body-text-color-subdued); text-align: center; overflow-wrap: anywhere; }
+.foi-empty, .foi-error { padding: 10px; color: var(--body-text-color-subdued); }
+.foi-error { color: var(--error-text-color); }
+@media (max-width: 600px) {
+  .gradio-container { padding: 4px !important; }
+  .foi-viewer { max-height: 60vh; font-size: 0.85em; }
+}
+"""
+
+
+def serve(
+    assistant: Assistant,
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    open_browser: bool = False,
+    *,
+    block: bool = True,
+    quiet: bool = False,
+) -> gr.Blocks:
+    """Launch the UI for `assistant` on `host:port`.
+
+    Args:
+        assistant: The opened Assistant.
+        host: Interface to bind; keep the loopback default unless you mean to share the index.
+        port: TCP port.
+        open_browser: Open the default browser at the app's URL.
+        block: Serve until interrupted; with False, return at once (tests, notebooks).
+        quiet: Do not print the URL.
+
+    Returns:
+        The launched Blocks (`.local_url` holds its address); call `.close()` to stop it.
+    """
+    demo = build_app(assistant)
+    demo.queue(default_concurrency_limit=4)
+    demo.launch(
+        server_name=host,
+        server_port=port,
+        inbrowser=open_browser,
+        share=False,
+        prevent_thread_lock=not block,
+        quiet=quiet,
+        theme=THEME,
+        css=CSS,
+        footer_links=["api", "settings"],
+        max_file_size=int(assistant.settings.max_file_mb * 1_000_000),
+        ssr_mode=False,
+        pwa=False,
+        mcp_server=False,
+        enable_monitoring=False,
+        allowed_paths=[],
+    )
+    return demo
