@@ -13,8 +13,11 @@ from assistant.citations import citation_line
 from assistant.settings import Settings, load_settings
 from index.directory import IndexDirectory, Snapshot
 from index.embedder import Embedder, load_embedder
-from index.search import Hit, search_vectors
+from assistant.followup import contextual_question
+from index.errors import IndexMismatch
+from index.search import Hit, SearchFilter, search_vectors
 from index.store import StoredDocument
+from index.maintenance import CheckReport, RemoveReport, check_index, rebuild_index, remove_documents
 from index.update import IngestReport, Progress, UpdateOptions, update_index
 
 logger = logging.getLogger(__name__)
@@ -59,13 +62,14 @@ class Assistant:
         >>> assistant.ask("Does West Midlands Police use body worn video?").answer
     """
 
-    def __init__(self, settings: Settings, *, embedder: Embedder | None = None):
+    def __init__(self, settings: Settings, *, embedder: Embedder | None = None, allow_rebuild: bool = False):
         self.settings = settings
         self.directory = IndexDirectory(settings.index_dir)
         self._embedder = embedder
         self._snapshot: Snapshot | None = None
         self._lock = threading.RLock()
-        if self.directory.exists():
+        self._allow_rebuild = allow_rebuild
+        if self.directory.exists() and not allow_rebuild:
             self.directory.read_manifest().check_compatible(
                 model=settings.model,
                 chunk_tokens=settings.chunk_tokens,
@@ -74,11 +78,26 @@ class Assistant:
             )
 
     @classmethod
-    def open(cls, index_dir: str | Path | None = None, *, embedder: Embedder | None = None, **settings) -> "Assistant":
-        """Open (or prepare to create) the index at `index_dir` with the given settings."""
+    def open(
+        cls,
+        index_dir: str | Path | None = None,
+        *,
+        embedder: Embedder | None = None,
+        allow_rebuild: bool = False,
+        **settings,
+    ) -> "Assistant":
+        """Open (or prepare to create) the index at `index_dir` with the given settings.
+
+        Args:
+            index_dir: The index directory; default from settings ($FOI_INDEX or ./foi-index).
+            embedder: An already loaded model (tests pass a fake one).
+            allow_rebuild: Accept a model or chunking that differs from the index's,
+                for `rebuild()`; searching such an index before rebuilding is refused.
+            **settings: Any field of `Settings`.
+        """
         if index_dir is not None:
             settings["index_dir"] = Path(index_dir)
-        return cls(load_settings(**settings), embedder=embedder)
+        return cls(load_settings(**settings), embedder=embedder, allow_rebuild=allow_rebuild)
 
     # Model -----------------------------------------------------------------
     @property
@@ -90,6 +109,14 @@ class Assistant:
                 if model is None and self.directory.exists():
                     model = self.directory.read_manifest().model
                 self._embedder = load_embedder(model or self.settings.effective_model)
+            if not self._allow_rebuild and self.directory.exists():
+                manifest = self.directory.read_manifest()
+                if (self._embedder.model_id, self._embedder.dimension) != (manifest.model, manifest.dimension):
+                    raise IndexMismatch(
+                        f"the index at {self.directory.root} was built with {manifest.model!r} "
+                        f"({manifest.dimension} dimensions), not {self._embedder.model_id!r} "
+                        f"({self._embedder.dimension}); use that model, or `foi rebuild --model ...`"
+                    )
             return self._embedder
 
     # Writing ---------------------------------------------------------------
@@ -110,6 +137,46 @@ class Assistant:
         self._refresh(force=True)
         return report
 
+    def remove(self, targets: Iterable[str]) -> RemoveReport:
+        """Remove documents by doc_id, file path or folder path; their vectors are deleted."""
+        report = remove_documents(self.directory, [str(t) for t in targets], lock_timeout=self.settings.lock_timeout)
+        self._refresh(force=True)
+        return report
+
+    def rebuild(self, *, progress: Progress | None = None) -> dict[str, int]:
+        """Re-chunk and re-embed all stored documents with the current model and chunking.
+
+        Needs no original files. To change model or chunking, open with
+        `allow_rebuild=True` and the new settings.
+        """
+        counts = rebuild_index(
+            self.directory,
+            self.embedder,
+            chunk_tokens=self.settings.effective_chunk_tokens
+            if self.settings.chunk_tokens is not None
+            else self.directory.read_manifest().chunk_tokens,
+            chunk_overlap=self.settings.effective_chunk_overlap
+            if self.settings.chunk_overlap is not None
+            else self.directory.read_manifest().chunk_overlap,
+            batch_size=self.settings.batch_size,
+            lock_timeout=self.settings.lock_timeout,
+            progress=progress,
+        )
+        self._refresh(force=True)
+        return counts
+
+    def check(self, *, repair: bool = False) -> CheckReport:
+        """Verify the index (manifest, FAISS and SQLite agree); optionally repair it."""
+        report = check_index(
+            self.directory,
+            repair=repair,
+            embedder_factory=lambda model: self.embedder,
+            lock_timeout=self.settings.lock_timeout,
+        )
+        if repair:
+            self._refresh(force=True)
+        return report
+
     # Reading ---------------------------------------------------------------
     def _refresh(self, force: bool = False) -> Snapshot:
         """The current snapshot, reopened when a writer has committed a new generation."""
@@ -121,19 +188,45 @@ class Assistant:
                 self._snapshot = self.directory.open()
             return self._snapshot
 
-    def search(self, query: str, *, k: int | None = None) -> SearchResult:
-        """The `k` passages most similar to `query`, each with its citation fields."""
+    def search(
+        self,
+        query: str,
+        *,
+        k: int | None = None,
+        kinds: Iterable[str] = (),
+        path_contains: str = "",
+    ) -> SearchResult:
+        """The `k` passages most similar to `query`, each with its citation fields.
+
+        Args:
+            query: Free text.
+            k: Number of passages; default `settings.k`.
+            kinds: Only documents of these kinds (txt, md, pdf, html, email, docx).
+            path_contains: Only documents whose path contains this text (a folder, say).
+        """
         snapshot = self._refresh()
         vector = self.embedder.embed([query])[0]
+        where = SearchFilter(frozenset(kind.lower() for kind in kinds), path_contains.strip())
         pairs = search_vectors(
-            snapshot, vector, k=k or self.settings.k, max_per_document=self.settings.max_hits_per_document
+            snapshot,
+            vector,
+            k=k or self.settings.k,
+            max_per_document=self.settings.max_hits_per_document,
+            where=where or None,
         )
         return SearchResult(query=query, hits=[hit for hit, _ in pairs])
 
-    def ask(self, question: str) -> Answer:
-        """An extractive answer whose every sentence is a cited quote, or an abstention."""
+    def ask(self, question: str, *, previous: str | None = None) -> Answer:
+        """An extractive answer whose every sentence is a cited quote, or an abstention.
+
+        Args:
+            question: The question.
+            previous: The conversation's previous question; a short follow-up
+                ("and in 2021?") is retrieved together with it.
+        """
         snapshot = self._refresh()
-        vector = self.embedder.embed([question])[0]
+        query = contextual_question(previous, question)
+        vector = self.embedder.embed([query])[0]
         retrieved = search_vectors(
             snapshot,
             vector,
@@ -141,7 +234,7 @@ class Assistant:
             max_per_document=self.settings.answer_passages_per_document,
         )
         return compose_answer(
-            question,
+            query,
             vector,
             retrieved,
             self.embedder,
@@ -160,6 +253,10 @@ class Assistant:
     def documents(self) -> list[StoredDocument]:
         """Every stored document."""
         return list(self._refresh().store.iter_documents())
+
+    def chunk_counts(self) -> dict[str, int]:
+        """Number of chunks per doc_id."""
+        return self._refresh().store.chunk_counts()
 
     def stats(self) -> IndexStats:
         """Counts, model, chunking and format of the index."""

@@ -52,6 +52,14 @@ class Settings(BaseModel):
     max_file_mb: float = Field(
         default=100.0, gt=0, description="Files larger than this are skipped with a reason."
     )
+    uploads_dir: Path | None = Field(
+        default=None, description="Where the UI saves uploaded files; default <index_dir>/uploads."
+    )
+    max_upload_mb: float = Field(default=50.0, gt=0, description="Largest file the UI accepts for upload.")
+    upload_extensions: list[str] = Field(
+        default=[".txt", ".md", ".pdf", ".html", ".htm", ".eml", ".mbox", ".docx", ".zip"],
+        description="File types the UI accepts for upload (.zip archives are unpacked).",
+    )
     batch_size: int = Field(default=32, ge=1, le=1024, description="Embedding batch size.")
     k: int = Field(default=5, ge=1, le=1000, description="Passages returned by search.")
     max_hits_per_document: int = Field(
@@ -89,6 +97,10 @@ class Settings(BaseModel):
         if self.chunk_overlap is not None and self.chunk_overlap >= size:
             raise ValueError(f"chunk_overlap ({self.chunk_overlap}) must be below chunk_tokens ({size})")
         return self
+
+    @property
+    def effective_uploads_dir(self) -> Path:
+        return self.uploads_dir or self.index_dir / "uploads"
 
     @property
     def effective_model(self) -> str:

@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 STORE_NAME = "store.sqlite"
 VECTORS_NAME = "vectors.faiss"
 LOCK_NAME = "write.lock"
+GENERATION_MANIFEST = "generation.json"
 
 
 @dataclass
@@ -132,11 +133,14 @@ class IndexDirectory:
         if new_manifest is not None:
             manifest = new_manifest
             previous = None
+            # A fresh start (new index, or a rebuild) still numbers after any old generation.
+            last = self.read_manifest().generation if self.exists() else 0
         else:
             manifest = self.read_manifest()
             previous = self.root / manifest.generation_name
+            last = manifest.generation
         next_manifest = Manifest(**{**manifest.__dict__})
-        next_manifest.generation = manifest.generation + 1 if previous is not None else 1
+        next_manifest.generation = last + 1
         staging = self.root / (next_manifest.generation_name + ".staging")
         if staging.exists():
             shutil.rmtree(staging)
@@ -158,6 +162,9 @@ class IndexDirectory:
             vectors.save(staging / VECTORS_NAME)
             with open(staging / STORE_NAME, "rb") as handle:
                 os.fsync(handle.fileno())
+            # A copy of the manifest inside the generation lets `foi check --repair`
+            # restore a lost or damaged top-level manifest.
+            (staging / GENERATION_MANIFEST).write_text(next_manifest.to_json(), encoding="utf-8")
             final = self.root / next_manifest.generation_name
             if final.exists():
                 shutil.rmtree(final)

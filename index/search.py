@@ -33,30 +33,52 @@ class Hit:
     also_in: int = 0
 
 
+@dataclass(frozen=True)
+class SearchFilter:
+    """Restrict hits: by document kind (txt, pdf, email, ...) and by path substring."""
+
+    kinds: frozenset[str] = frozenset()
+    path_contains: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.kinds or self.path_contains)
+
+    def accepts(self, document: StoredDocument) -> bool:
+        if self.kinds and document.kind.lower() not in self.kinds:
+            return False
+        if self.path_contains:
+            needle = self.path_contains.replace("\\", "/").lower()
+            return any(needle in loc.path.replace("\\", "/").lower() for loc in document.locations)
+        return True
+
+
 def search_vectors(
     snapshot: Snapshot,
     query_vector: np.ndarray,
     *,
     k: int,
     max_per_document: int,
+    where: SearchFilter | None = None,
 ) -> list[tuple[Hit, StoredDocument]]:
     """Top-`k` passages for a query vector, at most `max_per_document` from one document.
 
     Identical chunk text stored once (boilerplate repeated across documents) is
     reported once, on its first document, with `also_in` counting the others.
+    With `where`, only passages of matching documents count, and the search
+    widens until `k` of them are found or the index is exhausted.
     """
     if len(snapshot.vectors) == 0:
         return []
-    fetch = k * max(4, max_per_document * 2)
+    fetch = k * max(4, max_per_document * 2) * (8 if where else 1)
     while True:
         scores, ids = snapshot.vectors.search(query_vector, fetch)
-        hits = _assemble(snapshot, scores, ids, k=k, max_per_document=max_per_document)
+        hits = _assemble(snapshot, scores, ids, k=k, max_per_document=max_per_document, where=where)
         if len(hits) >= k or fetch >= len(snapshot.vectors):
             return hits
         fetch *= 4
 
 
-def _assemble(snapshot, scores, ids, *, k, max_per_document):
+def _assemble(snapshot, scores, ids, *, k, max_per_document, where=None):
     chunks_by_vector = snapshot.store.chunks_for_vectors(ids.tolist())
     doc_ids = [c.doc_id for chunks in chunks_by_vector.values() for c in chunks]
     documents = snapshot.store.documents(doc_ids)
@@ -66,7 +88,14 @@ def _assemble(snapshot, scores, ids, *, k, max_per_document):
         chunks = chunks_by_vector.get(int(vector_id), [])
         if not chunks:
             continue
-        chunk = next((c for c in chunks if per_document.get(c.doc_id, 0) < max_per_document), None)
+        chunk = next(
+            (
+                c
+                for c in chunks
+                if per_document.get(c.doc_id, 0) < max_per_document and (not where or where.accepts(documents[c.doc_id]))
+            ),
+            None,
+        )
         if chunk is None:
             continue
         document = documents[chunk.doc_id]

@@ -293,6 +293,50 @@ class Store:
     def all_vector_ids(self) -> list[int]:
         return [row[0] for row in self._db.execute("SELECT vector_id FROM vectors ORDER BY vector_id")]
 
+    def locations_matching(self, target: str) -> list[tuple[str, str | None]]:
+        """Locations of a doc_id, a file path, or every file under a folder path."""
+        rows = self._db.execute("SELECT path, part FROM locations WHERE doc_id = ?", (target,)).fetchall()
+        if not rows:
+            folder = target.rstrip("/") + "/"
+            rows = self._db.execute(
+                "SELECT path, part FROM locations WHERE path = ? OR substr(path, 1, ?) = ?",
+                (target, len(folder), folder),
+            ).fetchall()
+        return [(row[0], row[1] or None) for row in rows]
+
+    def copy_sources_from(self, other: Path) -> None:
+        """Copy documents, locations and file signatures (not chunks) from another store."""
+        with self._db:
+            self._db.execute("ATTACH DATABASE ? AS old", (f"file:{other}?mode=ro",))
+        try:
+            with self._db:
+                for table in ("documents", "locations", "files"):
+                    self._db.execute(f"INSERT INTO {table} SELECT * FROM old.{table}")
+        finally:
+            self._db.execute("DETACH DATABASE old")
+
+    def vectors_missing_from(self, present: set[int]) -> list[int]:
+        return [vector_id for vector_id in self.all_vector_ids() if vector_id not in present]
+
+    def texts_of_vectors(self, vector_ids: list[int]) -> dict[int, str]:
+        texts = {}
+        for vector_id, chunks in self.chunks_for_vectors(vector_ids).items():
+            chunk = chunks[0]
+            document = self.document(chunk.doc_id)
+            texts[vector_id] = document.text[chunk.start : chunk.end]
+        return texts
+
+    def bad_spans(self) -> int:
+        row = self._db.execute(
+            "SELECT COUNT(*) FROM chunks JOIN documents USING (doc_id) "
+            "WHERE chunks.start < 0 OR chunks.end > length(documents.text) OR chunks.start >= chunks.end"
+        ).fetchone()
+        return int(row[0])
+
+    def chunk_counts(self) -> dict[str, int]:
+        rows = self._db.execute("SELECT doc_id, COUNT(*) FROM chunks GROUP BY doc_id")
+        return {row[0]: int(row[1]) for row in rows}
+
     # Counts ----------------------------------------------------------------
     def counts(self) -> dict[str, int]:
         one = lambda sql: int(self._db.execute(sql).fetchone()[0])  # noqa: E731

@@ -33,9 +33,19 @@ Progress = Callable[[str, int, int], None]
 """Called as progress(stage, done, total); stages: scanning, reading, embedding, writing."""
 
 
+@dataclass(frozen=True)
+class FileOutcome:
+    """What happened to one file: added, updated, unchanged, removed or skipped."""
+
+    path: str
+    status: str
+    reason: str | None = None
+
+
 @dataclass
 class IngestReport:
-    """What an ingest changed. Counts are of documents (a file, or a part of one)."""
+    """What an ingest changed. Counts are of documents (a file, or a part of one);
+    `files` says what happened to each file."""
 
     added: int = 0
     updated: int = 0
@@ -46,6 +56,7 @@ class IngestReport:
     chunks: int = 0
     embedded: int = 0
     seconds: float = 0.0
+    files: list[FileOutcome] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {
@@ -58,6 +69,7 @@ class IngestReport:
             "chunks": self.chunks,
             "embedded": self.embedded,
             "seconds": round(self.seconds, 3),
+            "files": [{"path": f.path, "status": f.status, "reason": f.reason} for f in self.files],
         }
 
 
@@ -116,6 +128,7 @@ def update_index(
     report = IngestReport()
     discovery = discover(roots)
     report.skipped.extend(discovery.skipped)
+    report.files.extend(FileOutcome(s.path, "skipped", s.reason) for s in discovery.skipped)
 
     with directory.lock(options.lock_timeout):
         current = directory.open() if directory.exists() else None
@@ -184,19 +197,23 @@ def _changed_files(current: Snapshot | None, files: list[Path], report: IngestRe
             stat = path.stat()
         except OSError as exc:
             report.skipped.append(Skipped(key, f"cannot read file: {exc.strerror}"))
+            report.files.append(FileOutcome(key, "skipped", f"cannot read file: {exc.strerror}"))
             continue
         signature = current.store.file_signature(key) if current else None
         if signature and signature[0] == stat.st_size and signature[1] == stat.st_mtime_ns:
             report.unchanged += max(1, len(current.store.locations_of_file(key)))
+            report.files.append(FileOutcome(key, "unchanged"))
             progress("scanning", done, len(files))
             continue
         try:
             sha = file_sha256(path)
         except OSError as exc:
             report.skipped.append(Skipped(key, f"cannot read file: {exc.strerror}"))
+            report.files.append(FileOutcome(key, "skipped", f"cannot read file: {exc.strerror}"))
             continue
         if signature and signature[2] == sha:
             report.unchanged += max(1, len(current.store.locations_of_file(key)))
+            report.files.append(FileOutcome(key, "unchanged"))
             # Only the timestamp moved: record it so the next scan is cheap.
             changed.append(_ChangedFile(path, key, stat.st_size, stat.st_mtime_ns, sha))
             continue
@@ -248,15 +265,19 @@ def _apply(
             except SkippedFile as exc:
                 # Keep whatever an earlier, readable version of the file contributed.
                 report.skipped.append(Skipped(item.key, exc.reason))
+                report.files.append(FileOutcome(item.key, "skipped", exc.reason))
                 continue
             report.skipped.extend(result.skipped)
             previous = store.locations_of_file(item.key)
+            was_known = bool(previous)
+            changed_parts = 0
             for document in result.documents:
                 doc_id = doc_id_for(document)
                 before = previous.pop(document.part, None)
                 if before == doc_id:
                     report.unchanged += 1
                     continue
+                changed_parts += 1
                 if not store.has_document(doc_id) and doc_id not in new_documents:
                     new_documents[doc_id] = document
                 elif store.has_document(doc_id):
@@ -269,10 +290,15 @@ def _apply(
             for part in previous:
                 store.delete_location(item.key, part)
                 report.removed += 1
+            changed_parts += len(previous)
+            status = "updated" if was_known and changed_parts else "unchanged" if was_known else "added"
+            reason = "; ".join(f"{s.path}: {s.reason}" for s in result.skipped) or None
+            report.files.append(FileOutcome(item.key, status, reason))
             store.set_file_signature(item.key, item.size, item.mtime_ns, item.sha256)
 
         for key in vanished:
             report.removed += len(store.locations_of_file(key))
+            report.files.append(FileOutcome(key, "removed"))
             store.forget_file(key)
 
         _embed_new_documents(snapshot, new_documents, chunker, embedder, options, report, progress, now)

@@ -181,3 +181,41 @@ def test_vectors_are_unit_length_inner_product(tmp_path, assistant):
     assert hits[0].path.endswith("parking.txt")
     assert hits[0].score == pytest.approx(1.0, abs=1e-3)
     assert np.isfinite([h.score for h in hits]).all()
+
+
+def test_report_says_what_happened_to_each_file(tmp_path, assistant):
+    docs = write_docs(tmp_path / "docs")
+    first = assistant.ingest([docs])
+    assert {(f.path.rsplit("/", 1)[-1], f.status) for f in first.files} == {
+        ("cctv.txt", "added"), ("parking.txt", "added"), ("agency.txt", "added")}
+    (docs / "cctv.txt").write_text("CCTV: the number of cameras rose to 140.")
+    (docs / "agency.txt").unlink()
+    (docs / "empty.txt").write_bytes(b"")
+    second = assistant.ingest([docs], sync=True)
+    outcomes = {f.path.rsplit("/", 1)[-1]: (f.status, f.reason) for f in second.files}
+    assert outcomes == {
+        "cctv.txt": ("updated", None),
+        "parking.txt": ("unchanged", None),
+        "agency.txt": ("removed", None),
+        "empty.txt": ("skipped", "empty file"),
+    }
+
+
+def test_search_filters_by_kind_and_folder(tmp_path, assistant):
+    write_docs(tmp_path / "docs")
+    write_docs(tmp_path / "other", {"cctv-notes.md": "# CCTV\n\nNotes on CCTV cameras and parking."})
+    assistant.ingest([tmp_path / "docs", tmp_path / "other"])
+    only_md = assistant.search("CCTV cameras", k=5, kinds=["md"]).hits
+    assert only_md and all(h.kind == "md" for h in only_md)
+    in_docs = assistant.search("CCTV cameras", k=5, path_contains="/docs/").hits
+    assert in_docs and all("/docs/" in h.path for h in in_docs)
+
+
+def test_an_embedder_of_another_model_is_refused(tmp_path, assistant):
+    assistant.ingest([write_docs(tmp_path / "docs")])
+
+    class Other:
+        model_id, dimension, max_tokens = "other", 32, 60
+
+    with pytest.raises(IndexMismatch, match="built with 'fake-bag-of-words'"):
+        Assistant.open(tmp_path / "idx", embedder=Other()).search("x")

@@ -171,9 +171,11 @@ def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, po
                 with gr.Row(equal_height=False):
                     with gr.Column(min_width=280):
                         upload = gr.File(
-                            label=f"Upload files ({', '.join(sorted(policy.allowed_extensions))}; ≤ {policy.max_bytes / 1e6:.0f} MB each)",
+                            label=f"Upload files (≤ {policy.max_bytes / 1e6:.0f} MB each)",
                             file_count="multiple", elem_id="foi-upload",
                         )
+                        gr.HTML(f'<div class="foi-note">Allowed: {render.esc(" ".join(sorted(policy.allowed_extensions)))}; '
+                                "zip archives are extracted into their own folder.</div>")
                         upload_status = gr.HTML(elem_id="foi-upload-status")
                     with gr.Column(min_width=280):
                         update_button = gr.Button("Update index", variant="primary", elem_id="foi-update")

@@ -29,8 +29,7 @@ CSS = """
 .foi-cite-copy { width: 100%; font-size: 0.85em; padding: 4px 6px; border: 1px solid var(--border-color-primary);
                  border-radius: 4px; background: var(--background-fill-primary); color: var(--body-text-color); }
 .foi-viewer { white-space: pre-wrap; overflow-wrap: anywhere; max-height: 70vh; overflow-y: auto; padding: 12px;
-              border: 1px solid var(--border-color-primary); border-radius: 8px; line-height: 1.5;
-              font-family: ui-monospace, monospace; font-size: 0.9em; }
+              border: 1px solid var(--border-color-primary); border-radius: 8px; line-height: 1.6; }
 .foi-page { display: block; text-align: center; color: var(--body-text-color-subdued); margin: 10px 0;
             font-family: system-ui, sans-serif; }
 mark { background: #ffe066; color: #111; padding: 0 1px; }
@@ -42,6 +41,12 @@ mark#cited { background: #ffd43b; outline: 2px solid #f08c00; }
 .foi-error { color: var(--error-text-color); }
 @media (max-width: 600px) {
   .gradio-container { padding: 4px !important; }
+  /* Stack every row on a phone instead of overflowing sideways. */
+  .gradio-container .row { flex-wrap: wrap !important; }
+  .gradio-container .row > * { min-width: 100% !important; flex-basis: 100% !important; }
+  .gradio-container .tabitem, .gradio-container .column, .gradio-container .block { min-width: 0 !important; }
+  #foi-docs { max-width: calc(100vw - 16px); overflow-x: auto; }
+  .gradio-container .form { flex-direction: column !important; }
   .foi-viewer { max-height: 60vh; font-size: 0.85em; }
 }
 """

@@ -1,0 +1,481 @@
+"""Measure retrieval and answers against a set of questions with known answers.
+
+A question set is a JSONL file, one question per line::
+
+    {"id": "wmp-bwv", "question": "Does West Midlands Police use body cameras?",
+     "relevant": ["wmp/wmp-pcc-2019-01031-tools-and-tactics.txt"],
+     "evidence": ["Body worn video cameras – I can confirm"], "answerable": true}
+
+`relevant` lists files relative to the folder that was ingested (the *root*);
+a search hit is relevant when its file is one of them. An mbox counts as one
+document however many messages of it are hit. `evidence` holds short verbatim
+strings that a good passage contains. Unanswerable questions (the corpus does
+not hold the answer) only count towards abstention accuracy.
+
+Document metrics are computed over the distinct files of the top-`k` passages,
+each counted once at the rank where it first appears.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from assistant.errors import AssistantError
+from index.search import Hit
+
+logger = logging.getLogger(__name__)
+
+CUTOFFS = (1, 5, 10)
+EVIDENCE_DEPTH = 5
+RANK_DEPTH = 10
+_FIELDS = {"id", "question", "relevant", "evidence", "answerable", "kind"}
+
+SearchFn = Callable[[str, int], list[Hit]]
+AskFn = Callable[[str], object]
+ProgressFn = Callable[[int, int], None]
+
+
+class EvaluationError(AssistantError):
+    """A question file is malformed, or the evaluation cannot run as asked."""
+
+
+@dataclass(frozen=True)
+class Question:
+    """One evaluation question.
+
+    Attributes:
+        id: Unique name of the question, used in reports.
+        question: The text sent to search and ask.
+        relevant: Files (relative to the ingest root, "/"-separated) that answer it.
+        evidence: Short verbatim strings a good passage contains.
+        answerable: False when the corpus does not answer the question.
+        kind: Optional label ("lookup", "numeric", "topical", ...) for per-kind rows.
+        line: Line number in the question file (0 when built in code).
+    """
+
+    id: str
+    question: str
+    relevant: tuple[str, ...] = ()
+    evidence: tuple[str, ...] = ()
+    answerable: bool = True
+    kind: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class QuestionResult:
+    """What retrieval and answering did for one question.
+
+    Retrieval fields are None for unanswerable questions; `evidence_hit_at_5`
+    is None without evidence strings; `citation_precision` is None when the
+    question is unanswerable, the answer abstained or cited nothing.
+    """
+
+    id: str
+    kind: str
+    answerable: bool
+    documents: list[str]
+    first_relevant_rank: int | None
+    recall: dict[int, float] | None
+    reciprocal_rank: float | None
+    ndcg_at_10: float | None
+    evidence_hit_at_5: bool | None
+    abstained: bool
+    abstention_correct: bool
+    citations: int
+    citation_precision: float | None
+    search_ms: float
+    ask_ms: float
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Metrics averaged over a group of questions; None when nothing was measured.
+
+    Attributes:
+        questions: Questions in the group.
+        answerable: Of which answerable; retrieval metrics average over these.
+        with_evidence: Answerable questions with evidence strings.
+        answered: Answerable questions whose answer did not abstain and cited something.
+    """
+
+    questions: int
+    answerable: int
+    with_evidence: int
+    answered: int
+    recall_at_1: float | None
+    recall_at_5: float | None
+    recall_at_10: float | None
+    mrr_at_10: float | None
+    ndcg_at_10: float | None
+    evidence_hit_at_5: float | None
+    citation_precision: float | None
+    abstention_accuracy: float | None
+    search_ms_p50: float | None
+    search_ms_p95: float | None
+    ask_ms_p50: float | None
+    ask_ms_p95: float | None
+
+
+@dataclass(frozen=True)
+class EvaluationReport:
+    """The overall summary, one summary per question kind, and every question's result."""
+
+    k: int
+    root: str
+    overall: Summary
+    by_kind: dict[str, Summary]
+    results: list[QuestionResult]
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict (recall keys become "recall_at_N")."""
+        data = asdict(self)
+        for result in data["results"]:
+            recall = result.pop("recall")
+            for cutoff in CUTOFFS:
+                result[f"recall_at_{cutoff}"] = None if recall is None else recall[cutoff]
+        return data
+
+    def format_table(self, *, per_question: bool = True) -> str:
+        """A plain-text report: overall metrics, one row per kind, then one row per question."""
+        return _format_table(self, per_question=per_question)
+
+
+# Loading -------------------------------------------------------------------
+
+
+def load_questions(path: str | Path) -> list[Question]:
+    """Read a JSONL question file.
+
+    Args:
+        path: The file; blank lines are ignored.
+
+    Returns:
+        The questions in file order.
+
+    Raises:
+        EvaluationError: The file is missing or empty, or a line is malformed;
+            the message names the file and line.
+    """
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise EvaluationError(f"cannot read question file {path}: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise EvaluationError(f"question file {path} is not UTF-8 text") from exc
+    questions: list[Question] = []
+    seen: dict[str, int] = {}
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        question = _parse_line(line, f"{path}:{number}", number)
+        if question.id in seen:
+            raise EvaluationError(f"{path}:{number}: duplicate id {question.id!r} (first on line {seen[question.id]})")
+        seen[question.id] = number
+        questions.append(question)
+    if not questions:
+        raise EvaluationError(f"question file {path} holds no questions")
+    return questions
+
+
+def _parse_line(line: str, where: str, number: int) -> Question:
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise EvaluationError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") from exc
+    if not isinstance(data, dict):
+        raise EvaluationError(f"{where}: expected a JSON object, got {type(data).__name__}")
+    unknown = sorted(set(data) - _FIELDS)
+    if unknown:
+        raise EvaluationError(f"{where}: unknown field(s) {', '.join(unknown)}; expected {', '.join(sorted(_FIELDS))}")
+    for name in ("id", "question"):
+        if not isinstance(data.get(name), str) or not data[name].strip():
+            raise EvaluationError(f"{where}: {name!r} must be a non-empty string")
+    answerable = data.get("answerable", True)
+    if not isinstance(answerable, bool):
+        raise EvaluationError(f"{where}: 'answerable' must be true or false")
+    relevant = _string_list(data.get("relevant", []), "relevant", where)
+    evidence = _string_list(data.get("evidence", []), "evidence", where)
+    if answerable and not relevant:
+        raise EvaluationError(f"{where}: an answerable question needs at least one 'relevant' path")
+    kind = data.get("kind", "")
+    if not isinstance(kind, str):
+        raise EvaluationError(f"{where}: 'kind' must be a string")
+    return Question(
+        id=data["id"].strip(),
+        question=data["question"].strip(),
+        relevant=tuple(_clean_relative(p) for p in relevant),
+        evidence=tuple(evidence),
+        answerable=answerable,
+        kind=kind.strip() or ("unanswerable" if not answerable else ""),
+        line=number,
+    )
+
+
+def _string_list(value, name: str, where: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise EvaluationError(f"{where}: {name!r} must be a list of non-empty strings")
+    return value
+
+
+def _clean_relative(path: str) -> str:
+    return Path(path.strip()).as_posix().removeprefix("./")
+
+
+# Scoring -------------------------------------------------------------------
+
+
+def normalise(text: str) -> str:
+    """Whitespace collapsed to single spaces and case folded, for evidence matching."""
+    return " ".join(text.split()).casefold()
+
+
+def ranked_documents(paths: Iterable[str], root: Path) -> list[str]:
+    """Hit paths relative to `root`, each file once, in order of first appearance."""
+    documents: list[str] = []
+    for path in paths:
+        relative = _relative(path, root)
+        if relative not in documents:
+            documents.append(relative)
+    return documents
+
+
+def _relative(path: str, root: Path) -> str:
+    resolved = Path(path).resolve()  # relative hit paths are relative to the cwd of the ingest
+    try:
+        return resolved.relative_to(root).as_posix()
+    except ValueError:
+        return resolved.as_posix()
+
+
+def document_metrics(documents: Sequence[str], relevant: Iterable[str]) -> tuple[dict[int, float], float, float, int | None]:
+    """Recall at each cutoff, reciprocal rank and nDCG at 10, first relevant rank (1-based).
+
+    Args:
+        documents: Ranked distinct documents.
+        relevant: The relevant documents (binary relevance).
+    """
+    relevant = set(relevant)
+    ranks = [rank for rank, doc in enumerate(documents, start=1) if doc in relevant]
+    recall = {cutoff: sum(1 for r in ranks if r <= cutoff) / len(relevant) for cutoff in CUTOFFS}
+    first = ranks[0] if ranks else None
+    reciprocal = 1.0 / first if first is not None and first <= RANK_DEPTH else 0.0
+    dcg = sum(1.0 / math.log2(r + 1) for r in ranks if r <= RANK_DEPTH)
+    ideal = sum(1.0 / math.log2(r + 1) for r in range(1, min(len(relevant), RANK_DEPTH) + 1))
+    return recall, reciprocal, dcg / ideal, first
+
+
+def evidence_found(texts: Iterable[str], evidence: Iterable[str]) -> bool:
+    """True when some text contains some evidence string, ignoring case and whitespace."""
+    needles = [normalise(e) for e in evidence]
+    return any(needle in normalise(text) for text in texts for needle in needles)
+
+
+# Running -------------------------------------------------------------------
+
+
+def evaluate(
+    assistant,
+    questions: Sequence[Question],
+    *,
+    root: str | Path,
+    k: int = 10,
+    search: SearchFn | None = None,
+    ask: AskFn | None = None,
+    progress: ProgressFn | None = None,
+) -> EvaluationReport:
+    """Run every question through search and ask and score the results.
+
+    Args:
+        assistant: An open `Assistant` (only used for the default search and ask).
+        questions: From `load_questions`.
+        root: The folder the `relevant` paths are relative to: the folder that was ingested.
+        k: Passages retrieved per question; document metrics use their distinct files.
+        search: `search(query, k) -> list[Hit]`; default `assistant.search(...).hits`.
+            Lets other retrievers (lexical, hybrid) be measured the same way.
+        ask: `ask(question) -> Answer`; default `assistant.ask`.
+        progress: Called with (done, total) after each question.
+
+    Returns:
+        The report, with overall, per-kind and per-question results.
+
+    Raises:
+        EvaluationError: `root` is not a folder, or none of the relevant files exist under it.
+    """
+    root = Path(root).resolve()
+    if not root.is_dir():
+        raise EvaluationError(f"root {root} is not a folder; pass the folder the relevant paths are relative to")
+    if k < 1:
+        raise EvaluationError(f"k must be at least 1, got {k}")
+    _check_relevant_exist(questions, root)
+    search = search or (lambda query, n: assistant.search(query, k=n).hits)
+    ask = ask or assistant.ask
+    results = []
+    for done, question in enumerate(questions, start=1):
+        results.append(_run_one(question, root, k, search, ask))
+        if progress:
+            progress(done, len(questions))
+    kinds = sorted({r.kind for r in results if r.kind})
+    return EvaluationReport(
+        k=k,
+        root=str(root),
+        overall=summarise(results),
+        by_kind={kind: summarise([r for r in results if r.kind == kind]) for kind in kinds},
+        results=results,
+    )
+
+
+def _check_relevant_exist(questions: Sequence[Question], root: Path) -> None:
+    paths = {p for q in questions for p in q.relevant}
+    missing = sorted(p for p in paths if not (root / p).exists())
+    if paths and len(missing) == len(paths):
+        raise EvaluationError(
+            f"none of the {len(paths)} relevant files exist under {root} (e.g. {missing[0]}); "
+            "is --root the folder that was ingested?"
+        )
+    for path in missing:
+        logger.warning("relevant file %s does not exist under %s", path, root)
+
+
+def _run_one(question: Question, root: Path, k: int, search: SearchFn, ask: AskFn) -> QuestionResult:
+    started = time.perf_counter()
+    hits = search(question.question, k)
+    search_ms = (time.perf_counter() - started) * 1000
+    started = time.perf_counter()
+    answer = ask(question.question)
+    ask_ms = (time.perf_counter() - started) * 1000
+
+    documents = ranked_documents([hit.path for hit in hits], root)
+    recall = reciprocal = ndcg = first = evidence_hit = precision = None
+    if question.answerable:
+        recall, reciprocal, ndcg, first = document_metrics(documents, question.relevant)
+        if question.evidence:
+            evidence_hit = evidence_found([hit.text for hit in hits[:EVIDENCE_DEPTH]], question.evidence)
+        if not answer.abstained and answer.citations:
+            cited = [_relative(c.path, root) in question.relevant for c in answer.citations]
+            precision = sum(cited) / len(cited)
+    return QuestionResult(
+        id=question.id,
+        kind=question.kind,
+        answerable=question.answerable,
+        documents=documents[:RANK_DEPTH],
+        first_relevant_rank=first,
+        recall=recall,
+        reciprocal_rank=reciprocal,
+        ndcg_at_10=ndcg,
+        evidence_hit_at_5=evidence_hit,
+        abstained=answer.abstained,
+        abstention_correct=answer.abstained == (not question.answerable),
+        citations=len(answer.citations),
+        citation_precision=precision,
+        search_ms=round(search_ms, 1),
+        ask_ms=round(ask_ms, 1),
+    )
+
+
+def summarise(results: Sequence[QuestionResult]) -> Summary:
+    """Macro-averaged metrics of a group of results (each question weighs the same)."""
+    answerable = [r for r in results if r.answerable]
+    with_evidence = [r for r in answerable if r.evidence_hit_at_5 is not None]
+    answered = [r for r in answerable if r.citation_precision is not None]
+    return Summary(
+        questions=len(results),
+        answerable=len(answerable),
+        with_evidence=len(with_evidence),
+        answered=len(answered),
+        recall_at_1=_mean(r.recall[1] for r in answerable),
+        recall_at_5=_mean(r.recall[5] for r in answerable),
+        recall_at_10=_mean(r.recall[10] for r in answerable),
+        mrr_at_10=_mean(r.reciprocal_rank for r in answerable),
+        ndcg_at_10=_mean(r.ndcg_at_10 for r in answerable),
+        evidence_hit_at_5=_mean(float(r.evidence_hit_at_5) for r in with_evidence),
+        citation_precision=_mean(r.citation_precision for r in answered),
+        abstention_accuracy=_mean(float(r.abstention_correct) for r in results),
+        search_ms_p50=_percentile([r.search_ms for r in results], 50),
+        search_ms_p95=_percentile([r.search_ms for r in results], 95),
+        ask_ms_p50=_percentile([r.ask_ms for r in results], 50),
+        ask_ms_p95=_percentile([r.ask_ms for r in results], 95),
+    )
+
+
+def _mean(values: Iterable[float]) -> float | None:
+    values = list(values)
+    return round(sum(values) / len(values), 4) if values else None
+
+
+def _percentile(values: list[float], q: float) -> float | None:
+    return round(float(np.percentile(values, q)), 1) if values else None
+
+
+# Formatting ----------------------------------------------------------------
+
+_COLUMNS = [
+    ("n", "questions", "{}"),
+    ("R@1", "recall_at_1", "{:.3f}"),
+    ("R@5", "recall_at_5", "{:.3f}"),
+    ("R@10", "recall_at_10", "{:.3f}"),
+    ("MRR@10", "mrr_at_10", "{:.3f}"),
+    ("nDCG@10", "ndcg_at_10", "{:.3f}"),
+    ("Ev@5", "evidence_hit_at_5", "{:.3f}"),
+    ("CitePrec", "citation_precision", "{:.3f}"),
+    ("AbstAcc", "abstention_accuracy", "{:.3f}"),
+    ("search p50/p95 ms", ("search_ms_p50", "search_ms_p95"), "{:.0f}/{:.0f}"),
+    ("ask p50/p95 ms", ("ask_ms_p50", "ask_ms_p95"), "{:.0f}/{:.0f}"),
+]
+
+
+def _cell(summary: Summary, key, fmt: str) -> str:
+    keys = key if isinstance(key, tuple) else (key,)
+    values = [getattr(summary, name) for name in keys]
+    return "-" if any(v is None for v in values) else fmt.format(*values)
+
+
+def _grid(header: list[str], rows: list[list[str]]) -> list[str]:
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    line = lambda cells: "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))  # noqa: E731
+    return [line(header), "  ".join("-" * w for w in widths), *(line(r) for r in rows)]
+
+
+def _format_table(report: EvaluationReport, *, per_question: bool) -> str:
+    o = report.overall
+    out = [
+        f"Evaluation of {o.questions} questions ({o.answerable} answerable, "
+        f"{o.questions - o.answerable} unanswerable), k={report.k}, root {report.root}",
+        "Retrieval metrics over answerable questions, by distinct file; "
+        f"Ev@5 over {o.with_evidence} with evidence; CitePrec over {o.answered} answered; AbstAcc over all.",
+        "",
+    ]
+    header = ["group"] + [name for name, _, _ in _COLUMNS]
+    rows = [["all"] + [_cell(o, key, fmt) for _, key, fmt in _COLUMNS]]
+    rows += [[kind] + [_cell(s, key, fmt) for _, key, fmt in _COLUMNS] for kind, s in report.by_kind.items()]
+    out += _grid(header, rows)
+    if per_question:
+        out += ["", "Per question (rank = first relevant file among distinct files; '-' = not found or n/a):", ""]
+        header = ["id", "kind", "rank", "R@5", "nDCG", "Ev@5", "cites", "CitePrec", "abstained", "ok", "ms s/a"]
+        rows = [
+            [
+                r.id,
+                r.kind or "-",
+                "-" if r.first_relevant_rank is None else str(r.first_relevant_rank),
+                "-" if r.recall is None else f"{r.recall[5]:.2f}",
+                "-" if r.ndcg_at_10 is None else f"{r.ndcg_at_10:.2f}",
+                "-" if r.evidence_hit_at_5 is None else ("yes" if r.evidence_hit_at_5 else "no"),
+                str(r.citations),
+                "-" if r.citation_precision is None else f"{r.citation_precision:.2f}",
+                "yes" if r.abstained else "no",
+                "yes" if r.abstention_correct else "NO",
+                f"{r.search_ms:.0f}/{r.ask_ms:.0f}",
+            ]
+            for r in report.results
+        ]
+        out += _grid(header, rows)
+    return "\n".join(out)

@@ -1,0 +1,303 @@
+"""Index maintenance: remove documents, rebuild from stored text, check and repair."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sqlite3
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from index.directory import GENERATION_MANIFEST, STORE_NAME, VECTORS_NAME, IndexDirectory, Snapshot
+from index.embedder import Embedder
+from index.errors import IndexFormatError, IndexNotFound
+from index.manifest import MANIFEST_NAME, Manifest, library_versions, now_iso
+from index.update import Progress, _noop, text_hash
+from ingest.chunking import Chunker
+from ingest.documents import Document
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class RemoveReport:
+    """Documents whose locations were removed, and targets that matched nothing."""
+
+    removed: int = 0
+    not_found: list[str] = field(default_factory=list)
+    documents: int = 0
+    chunks: int = 0
+
+    def to_dict(self) -> dict:
+        return {"removed": self.removed, "not_found": self.not_found, "documents": self.documents, "chunks": self.chunks}
+
+
+def _finish(snapshot: Snapshot) -> dict[str, int]:
+    """Drop documents and vectors nothing refers to any more, and record the counts."""
+    store = snapshot.store
+    for doc_id in store.orphan_documents():
+        store.delete_document(doc_id)
+    orphans = store.orphan_vectors()
+    snapshot.vectors.remove(orphans)
+    store.delete_vectors(orphans)
+    counts = store.counts()
+    snapshot.manifest.documents = counts["documents"]
+    snapshot.manifest.chunks = counts["chunks"]
+    snapshot.manifest.vectors = counts["vectors"]
+    snapshot.manifest.updated_at = now_iso()
+    return counts
+
+
+def remove_documents(directory: IndexDirectory, targets: list[str], *, lock_timeout: float) -> RemoveReport:
+    """Remove documents by doc_id, file path, or folder path (everything under it).
+
+    Their vectors are deleted from FAISS, not only hidden.
+    """
+    report = RemoveReport()
+    with directory.lock(lock_timeout):
+        with directory.write() as snapshot:
+            store = snapshot.store
+            with store.transaction():
+                for target in targets:
+                    locations = store.locations_matching(target)
+                    if not locations:
+                        report.not_found.append(target)
+                        continue
+                    for path, part in locations:
+                        store.delete_location(path, part)
+                        report.removed += 1
+                    for path in {path for path, _ in locations}:
+                        if not store.locations_of_file(path):
+                            store.forget_file(path)
+                counts = _finish(snapshot)
+    report.documents, report.chunks = counts["documents"], counts["chunks"]
+    return report
+
+
+def rebuild_index(
+    directory: IndexDirectory,
+    embedder: Embedder,
+    *,
+    chunk_tokens: int,
+    chunk_overlap: int,
+    batch_size: int,
+    lock_timeout: float,
+    progress: Progress | None = None,
+) -> dict[str, int]:
+    """Re-chunk and re-embed every stored document, e.g. after a model or chunking change.
+
+    Uses the stored document text, so the original files need not exist any more.
+    """
+    progress = progress or _noop
+    with directory.lock(lock_timeout):
+        old = directory.open()
+        created = old.manifest.created_at
+        fresh = Manifest(
+            format_version=old.manifest.format_version,
+            generation=0,
+            model=embedder.model_id,
+            dimension=embedder.dimension,
+            max_tokens=embedder.max_tokens,
+            chunk_tokens=min(chunk_tokens, embedder.max_tokens),
+            chunk_overlap=chunk_overlap,
+            created_at=created,
+            updated_at=now_iso(),
+            migrations=list(old.manifest.migrations),
+        )
+        old_store_path = old.path / STORE_NAME
+        old.close()
+        with directory.write(fresh) as snapshot:
+            store = snapshot.store
+            store.copy_sources_from(old_store_path)
+            chunker = Chunker(
+                embedder.count_tokens,
+                chunk_tokens=fresh.chunk_tokens,
+                chunk_overlap=fresh.chunk_overlap,
+                max_tokens=embedder.max_tokens,
+            )
+            documents = list(store.iter_documents())
+            chunked = []
+            for done, stored in enumerate(documents, 1):
+                progress("chunking", done, len(documents))
+                document = Document(
+                    path=stored.location.path,
+                    part=stored.location.part,
+                    kind=stored.kind,
+                    title=stored.title,
+                    text=stored.text,
+                    pages=stored.pages,
+                    metadata=stored.metadata,
+                )
+                chunked.append((stored.doc_id, chunker.chunk(document)))
+            unique = {text_hash(c.text): c.text for _, chunks in chunked for c in chunks}
+            ids = {h: i for i, h in enumerate(unique)}
+            vectors = embedder.embed(
+                list(unique.values()),
+                batch_size=batch_size,
+                progress=lambda done, total: progress("embedding", done, total),
+            )
+            with store.transaction():
+                snapshot.vectors.add(vectors, np.arange(len(unique), dtype=np.int64))
+                for h, vector_id in ids.items():
+                    store.add_vector(vector_id, h)
+                for doc_id, chunks in chunked:
+                    store.add_chunks(doc_id, chunks, [ids[text_hash(c.text)] for c in chunks])
+                counts = _finish(snapshot)
+                snapshot.manifest.versions = library_versions()
+            progress("writing", 1, 1)
+    return counts
+
+
+@dataclass
+class CheckReport:
+    """Problems found in an index, and what `repair` fixed."""
+
+    problems: list[str] = field(default_factory=list)
+    repaired: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    documents: int = 0
+    chunks: int = 0
+    vectors: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems or len(self.repaired) >= len(self.problems)
+
+    def to_dict(self) -> dict:
+        return {
+            "ok": self.ok,
+            "problems": self.problems,
+            "repaired": self.repaired,
+            "notes": self.notes,
+            "documents": self.documents,
+            "chunks": self.chunks,
+            "vectors": self.vectors,
+        }
+
+
+def check_index(
+    directory: IndexDirectory,
+    *,
+    repair: bool = False,
+    embedder_factory=None,
+    lock_timeout: float = 10.0,
+) -> CheckReport:
+    """Verify manifest vs FAISS vs SQLite; with `repair`, fix what can be fixed.
+
+    Args:
+        directory: The index directory.
+        repair: Restore a lost manifest, drop orphaned vectors and documents, and
+            re-embed chunks whose vectors are missing.
+        embedder_factory: Callable(model_id) -> Embedder, used only to re-embed.
+        lock_timeout: Seconds to wait for another writer.
+    """
+    report = CheckReport()
+    if not directory.root.is_dir():
+        raise IndexNotFound(f"no index at {directory.root}")
+    try:
+        manifest = directory.read_manifest()
+    except (IndexNotFound, IndexFormatError) as exc:
+        report.problems.append(f"manifest: {exc}")
+        if not repair or not _restore_manifest(directory, report):
+            return report
+        manifest = directory.read_manifest()
+
+    for stale in directory.root.glob("g*.staging"):
+        # Harmless (readers never open it) and removed by the next write.
+        report.notes.append(f"unfinished generation {stale.name} left by an interrupted writer")
+        if repair:
+            shutil.rmtree(stale, ignore_errors=True)
+            report.repaired.append(f"removed {stale.name}")
+
+    snapshot = directory.open()
+    try:
+        problems = _inspect(snapshot)
+    finally:
+        snapshot.close()
+    report.problems.extend(problems)
+    if problems and repair:
+        with directory.lock(lock_timeout):
+            with directory.write() as writable:
+                missing = writable.store.vectors_missing_from(set(writable.vectors.ids().tolist()))
+                extra = sorted(set(writable.vectors.ids().tolist()) - set(writable.store.all_vector_ids()))
+                if extra:
+                    writable.vectors.remove(extra)
+                    report.repaired.append(f"removed {len(extra)} orphaned vectors from FAISS")
+                if missing:
+                    if embedder_factory is None:
+                        raise IndexFormatError("re-embedding missing vectors needs the model")
+                    embedder = embedder_factory(writable.manifest.model)
+                    texts = writable.store.texts_of_vectors(missing)
+                    vectors = embedder.embed([texts[v] for v in missing])
+                    writable.vectors.add(vectors, np.asarray(missing, dtype=np.int64))
+                    report.repaired.append(f"re-embedded {len(missing)} chunks whose vectors were missing")
+                counts = _finish(writable)
+                report.repaired.append("recounted documents, chunks and vectors in the manifest")
+        after = directory.open()
+        try:
+            remaining = _inspect(after)
+        finally:
+            after.close()
+        if remaining:
+            report.problems.extend(f"still wrong after repair: {p}" for p in remaining)
+    final = directory.open()
+    try:
+        counts = final.store.counts()
+        report.documents, report.chunks, report.vectors = counts["documents"], counts["chunks"], len(final.vectors)
+    finally:
+        final.close()
+    return report
+
+
+def _inspect(snapshot: Snapshot) -> list[str]:
+    problems = []
+    store, manifest = snapshot.store, snapshot.manifest
+    counts = store.counts()
+    faiss_ids = set(snapshot.vectors.ids().tolist())
+    stored_ids = set(store.all_vector_ids())
+    if len(snapshot.vectors) != manifest.vectors or counts["vectors"] != manifest.vectors:
+        problems.append(
+            f"vector counts disagree: manifest {manifest.vectors}, FAISS {len(snapshot.vectors)}, SQLite {counts['vectors']}"
+        )
+    if counts["documents"] != manifest.documents or counts["chunks"] != manifest.chunks:
+        problems.append(
+            f"manifest counts {manifest.documents} documents / {manifest.chunks} chunks, "
+            f"SQLite holds {counts['documents']} / {counts['chunks']}"
+        )
+    if faiss_ids - stored_ids:
+        problems.append(f"{len(faiss_ids - stored_ids)} orphaned vectors in FAISS (no chunk refers to them)")
+    if stored_ids - faiss_ids:
+        problems.append(f"{len(stored_ids - faiss_ids)} chunks' vectors are missing from FAISS")
+    orphans = store.orphan_vectors()
+    if orphans:
+        problems.append(f"{len(orphans)} vectors recorded in SQLite that no chunk uses")
+    bad_spans = store.bad_spans()
+    if bad_spans:
+        problems.append(f"{bad_spans} chunks whose span lies outside their document's text")
+    if snapshot.vectors.dimension != manifest.dimension:
+        problems.append(f"FAISS dimension {snapshot.vectors.dimension} != manifest {manifest.dimension}")
+    return problems
+
+
+def _restore_manifest(directory: IndexDirectory, report: CheckReport) -> bool:
+    """Point the manifest at the newest complete generation."""
+    for generation in reversed(directory.generations()):
+        if generation.name.endswith(".staging"):
+            continue
+        copy = generation / GENERATION_MANIFEST
+        if not (copy.is_file() and (generation / STORE_NAME).is_file() and (generation / VECTORS_NAME).is_file()):
+            continue
+        try:
+            sqlite3.connect(f"file:{generation / STORE_NAME}?mode=ro", uri=True).execute(
+                "SELECT COUNT(*) FROM documents"
+            ).fetchone()
+            manifest = Manifest.from_json(copy.read_text(encoding="utf-8"), copy)
+        except (sqlite3.DatabaseError, IndexFormatError):
+            continue
+        manifest.write(directory.root)
+        report.repaired.append(f"restored {MANIFEST_NAME} from {generation.name}")
+        return True
+    report.problems.append("no complete generation to restore the manifest from; re-ingest the documents")
+    return False
+

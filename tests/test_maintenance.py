@@ -1,0 +1,185 @@
+"""Keeping the index current and safe: remove, rebuild, check/repair, locks, kill -9, readers."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant
+from index.directory import IndexDirectory
+from index.errors import IndexLocked
+from index.vectors import VectorIndex
+from tests.test_index import DOCS, write_docs
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def assistant(tmp_path, fake_embedder):
+    assistant = Assistant.open(tmp_path / "idx", embedder=fake_embedder)
+    assistant.ingest([write_docs(tmp_path / "docs")])
+    return assistant
+
+
+@pytest.mark.parametrize("how", ["path", "doc_id", "folder"])
+def test_remove_deletes_documents_and_their_vectors(tmp_path, assistant, how):
+    parking = next(d for d in assistant.documents() if d.location.path.endswith("parking.txt"))
+    target = {"path": parking.location.path, "doc_id": parking.doc_id, "folder": str(tmp_path / "docs")}[how]
+    vectors_before = assistant.stats().vectors
+    report = assistant.remove([target])
+    assert report.removed == (3 if how == "folder" else 1)
+    assert assistant.stats().vectors < vectors_before
+    assert len(VectorIndex.load(_generation(tmp_path / "idx") / "vectors.faiss")) == assistant.stats().vectors
+    assert all(not h.path.endswith("parking.txt") for h in assistant.search("parking fines", k=5).hits)
+    assert assistant.check().ok
+
+
+def test_remove_unknown_target_is_reported(assistant):
+    report = assistant.remove(["no/such/file.txt"])
+    assert report.removed == 0 and report.not_found == ["no/such/file.txt"]
+
+
+def test_rebuild_with_new_chunking_needs_no_original_files(tmp_path, assistant, fake_embedder):
+    for path in (tmp_path / "docs").iterdir():
+        path.unlink()
+    rebuilt = Assistant.open(tmp_path / "idx", embedder=fake_embedder, chunk_tokens=20, chunk_overlap=4,
+                             allow_rebuild=True)
+    counts = rebuilt.rebuild()
+    assert counts["documents"] == 3
+    stats = Assistant.open(tmp_path / "idx", embedder=fake_embedder).stats()
+    assert (stats.chunk_tokens, stats.chunk_overlap) == (20, 4)
+    assert stats.chunks > 3
+    reopened = Assistant.open(tmp_path / "idx", embedder=fake_embedder, chunk_tokens=20, chunk_overlap=4)
+    assert reopened.search("agency social workers", k=1).hits[0].path.endswith("agency.txt")
+    assert reopened.check().ok
+
+
+def test_check_finds_and_repairs_a_lost_manifest(tmp_path, assistant, fake_embedder):
+    (tmp_path / "idx" / "manifest.json").unlink()
+    broken = Assistant.open(tmp_path / "idx", embedder=fake_embedder).check()
+    assert not broken.ok and "manifest" in broken.problems[0]
+    repaired = Assistant.open(tmp_path / "idx", embedder=fake_embedder).check(repair=True)
+    assert any("restored manifest.json" in r for r in repaired.repaired)
+    assert Assistant.open(tmp_path / "idx", embedder=fake_embedder).search("CCTV", k=1).hits
+
+
+def test_check_repairs_missing_and_orphaned_vectors(tmp_path, assistant, fake_embedder):
+    generation = _generation(tmp_path / "idx")
+    vectors = VectorIndex.load(generation / "vectors.faiss")
+    first = int(vectors.ids()[0])
+    vectors.remove([first])
+    import numpy as np
+
+    vectors.add(np.ones((1, 64), dtype=np.float32) / 8.0, np.asarray([999], dtype=np.int64))
+    vectors.save(generation / "vectors.faiss")
+    report = assistant.check()
+    assert not report.ok
+    assert any("orphaned vectors in FAISS" in p for p in report.problems)
+    assert any("missing from FAISS" in p for p in report.problems)
+    fixed = assistant.check(repair=True)
+    assert fixed.ok, fixed.problems
+    assert assistant.check().ok
+
+
+def test_second_writer_fails_with_a_message_naming_the_lock(tmp_path, fake_embedder):
+    write_docs(tmp_path / "docs")
+    directory = IndexDirectory(tmp_path / "idx")
+    with directory.lock(timeout=1):
+        other = Assistant.open(tmp_path / "idx", embedder=fake_embedder, lock_timeout=0.2)
+        with pytest.raises(IndexLocked, match=r"write\.lock"):
+            other.ingest([tmp_path / "docs"])
+
+
+def test_searches_during_ingest_see_old_or_new_index_never_fail(tmp_path, fake_embedder):
+    docs = write_docs(tmp_path / "docs")
+    writer = Assistant.open(tmp_path / "idx", embedder=fake_embedder)
+    writer.ingest([docs])
+    reader = Assistant.open(tmp_path / "idx", embedder=fake_embedder)
+    errors, counts = [], set()
+    stop = threading.Event()
+
+    def read_loop():
+        while not stop.is_set():
+            try:
+                hits = reader.search("council", k=50).hits
+                counts.add(len({h.doc_id for h in hits}))
+                for hit in hits:  # each hit is whole: taken from one generation
+                    assert hit.text and hit.end - hit.start == len(hit.text)
+            except Exception as exc:  # any failure is the bug under test
+                errors.append(exc)
+
+    thread = threading.Thread(target=read_loop)
+    thread.start()
+    try:
+        for round_ in range(15):
+            (docs / f"new-{round_}.txt").write_text(f"Council update {round_}: new figures on parking and CCTV.")
+            writer.ingest([docs])
+            if round_ % 3 == 2:
+                (docs / f"new-{round_ - 1}.txt").unlink()
+                writer.ingest([docs], sync=True)
+    finally:
+        stop.set()
+        thread.join()
+    assert errors == []
+    assert len(counts) > 1  # the reader really saw the index change
+
+
+KILL_SCRIPT = textwrap.dedent(
+    """
+    import sys, time
+    sys.path.insert(0, {repo!r})
+    from tests.conftest import FakeEmbedder
+    from assistant import Assistant
+
+    class Slow(FakeEmbedder):
+        def embed(self, texts, **kwargs):
+            out = []
+            for begin in range(0, len(texts), 4):
+                time.sleep(0.05)
+                out.append(super().embed(texts[begin:begin + 4]))
+            import numpy as np
+            return np.concatenate(out) if out else super().embed([])
+
+    print("started", flush=True)
+    Assistant.open({index!r}, embedder=Slow(), chunk_tokens=20, chunk_overlap=0).ingest([{docs!r}])
+    print("finished", flush=True)
+    """
+)
+
+
+def test_kill_9_at_any_moment_leaves_a_working_index(tmp_path, fake_embedder):
+    docs = write_docs(tmp_path / "docs")
+    index = tmp_path / "idx"
+    Assistant.open(index, embedder=fake_embedder, chunk_tokens=20, chunk_overlap=0).ingest([docs])
+    for i in range(40):
+        (docs / f"bulk-{i}.txt").write_text(" ".join(f"Paragraph {i}.{j} on road maintenance budgets." for j in range(30)))
+    script = KILL_SCRIPT.format(repo=str(REPO), index=str(index), docs=str(docs))
+    finished = False
+    for delay in (0.3, 0.8, 1.5, 2.5, 4.0, 6.0):
+        process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=tmp_path)
+        assert process.stdout.readline().strip() == "started"
+        time.sleep(delay)
+        if process.poll() is None:
+            os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+        finished = finished or process.returncode == 0
+        check = Assistant.open(index, embedder=fake_embedder, chunk_tokens=20, chunk_overlap=0).check()
+        assert check.ok, (delay, check.problems)
+        assert Assistant.open(index, embedder=fake_embedder).search("parking fines", k=1).hits
+    report = Assistant.open(index, embedder=fake_embedder).ingest([docs])
+    assert report.documents == 43
+    assert Assistant.open(index, embedder=fake_embedder).check().ok
+
+
+def _generation(root: Path) -> Path:
+    manifest = json.loads((root / "manifest.json").read_text())
+    return root / f"g{manifest['generation']:06d}"
