@@ -139,6 +139,8 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
             raise SettingsError(f"settings file not found: {config_file}") from None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise SettingsError(f"settings file {config_file} is not valid TOML: {exc}") from None
+    if os.environ.get("FOI_INDEX"):
+        values["index_dir"] = os.environ["FOI_INDEX"]
     for name in field_names():
         env_value = os.environ.get(f"FOI_{name.upper()}")
         if env_value not in (None, ""):

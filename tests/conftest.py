@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from pathlib import Path
 
@@ -75,3 +76,40 @@ def corpus() -> Path:
     if not CORPUS.is_dir():
         pytest.skip(NO_CORPUS)
     return CORPUS
+
+
+# In CI a missing browser or corpus must fail the run, not quietly skip half the suite.
+_REQUIRED = {
+    "FOI_REQUIRE_BROWSER": "chromium",
+    "FOI_REQUIRE_CORPUS": "shared/corpus",
+}
+
+
+def _required_skip(report) -> str | None:
+    if not report.skipped:
+        return None
+    reason = str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    for variable, marker in _REQUIRED.items():
+        if os.environ.get(variable) == "1" and marker in reason:
+            return f"{variable}=1 but a test was skipped: {reason}"
+    return None
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    message = _required_skip(report)
+    if message:
+        report.outcome = "failed"
+        report.longrepr = message
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    outcome = yield
+    report = outcome.get_result()
+    message = _required_skip(report)
+    if message:
+        report.outcome = "failed"
+        report.longrepr = message
