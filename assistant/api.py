@@ -17,6 +17,7 @@ from assistant.followup import contextual_question
 from index.errors import IndexMismatch
 from index.search import Hit, SearchFilter, search_vectors
 from index.store import StoredDocument
+from index.migrations import pending, upgrade
 from index.maintenance import CheckReport, RemoveReport, check_index, rebuild_index, remove_documents
 from index.update import IngestReport, Progress, UpdateOptions, update_index
 
@@ -69,6 +70,9 @@ class Assistant:
         self._snapshot: Snapshot | None = None
         self._lock = threading.RLock()
         self._allow_rebuild = allow_rebuild
+        if self.directory.exists() and pending(self.directory.read_manifest().migrations):
+            applied = upgrade(self.directory, lock_timeout=settings.lock_timeout)
+            logger.warning("upgraded the index at %s to the current format (%s)", self.directory.root, ", ".join(applied))
         if self.directory.exists() and not allow_rebuild:
             self.directory.read_manifest().check_compatible(
                 model=settings.model,
@@ -195,6 +199,7 @@ class Assistant:
         k: int | None = None,
         kinds: Iterable[str] = (),
         path_contains: str = "",
+        mode: str | None = None,
     ) -> SearchResult:
         """The `k` passages most similar to `query`, each with its citation fields.
 
@@ -203,6 +208,7 @@ class Assistant:
             k: Number of passages; default `settings.k`.
             kinds: Only documents of these kinds (txt, md, pdf, html, email, docx).
             path_contains: Only documents whose path contains this text (a folder, say).
+            mode: dense, lexical or hybrid; default `settings.search_mode`.
         """
         snapshot = self._refresh()
         vector = self.embedder.embed([query])[0]
@@ -213,6 +219,8 @@ class Assistant:
             k=k or self.settings.k,
             max_per_document=self.settings.max_hits_per_document,
             where=where or None,
+            query_text=query,
+            mode=mode or self.settings.search_mode,
         )
         return SearchResult(query=query, hits=[hit for hit, _ in pairs])
 
@@ -232,6 +240,8 @@ class Assistant:
             vector,
             k=self.settings.answer_passages,
             max_per_document=self.settings.answer_passages_per_document,
+            query_text=query,
+            mode=self.settings.search_mode,
         )
         return compose_answer(
             query,

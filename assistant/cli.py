@@ -136,11 +136,12 @@ def _hit_dict(assistant, hit) -> dict:
 @main.command()
 @click.argument("query")
 @click.option("--k", "-k", type=click.IntRange(1, 1000), help="Number of passages (default: settings.k).")
+@click.option("--mode", type=click.Choice(["dense", "lexical", "hybrid"]), help="Ranking (default: settings.search_mode).")
 @common_options
-def search(query, k, index_dir, config_file, as_json, quiet):
+def search(query, k, mode, index_dir, config_file, as_json, quiet):
     """Show the passages that best match QUERY, with citations."""
     assistant = _open(index_dir, config_file, quiet)
-    result = assistant.search(query, k=k)
+    result = assistant.search(query, k=k, mode=mode)
     if as_json:
         _print_json({"query": result.query, "hits": [_hit_dict(assistant, hit) for hit in result.hits]})
         return

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -61,6 +61,10 @@ class Settings(BaseModel):
         description="File types the UI accepts for upload (.zip archives are unpacked).",
     )
     batch_size: int = Field(default=32, ge=1, le=1024, description="Embedding batch size.")
+    search_mode: Literal["dense", "lexical", "hybrid"] = Field(
+        default="hybrid",
+        description="Ranking for search and ask: dense (embeddings), lexical (BM25) or hybrid (both, fused).",
+    )
     k: int = Field(default=5, ge=1, le=1000, description="Passages returned by search.")
     max_hits_per_document: int = Field(
         default=2, ge=1, description="At most this many search hits from one document."

@@ -83,9 +83,14 @@ class SentenceTransformerEmbedder:
         self.dimension = int(self._model.get_embedding_dimension())
         self.max_tokens = int(self._model.max_seq_length) - 2  # [CLS] and [SEP]
         self._tokenizer = self._model.tokenizer
+        # The Rust tokenizer underneath is faster per call, and chunking calls it a lot.
+        backend = getattr(self._tokenizer, "backend_tokenizer", None)
+        self._backend = backend if backend is not None and backend.truncation is None else None
 
     def count_tokens(self, text: str) -> int:
-        return len(self._tokenizer(text, add_special_tokens=False, truncation=False)["input_ids"])
+        if self._backend is not None:
+            return len(self._backend.encode(text, add_special_tokens=False).ids)
+        return len(self._tokenizer(text, add_special_tokens=False, truncation=False, verbose=False)["input_ids"])
 
     def embed(
         self, texts: Sequence[str], *, batch_size: int = 32, progress: ProgressCallback | None = None

@@ -140,7 +140,7 @@ def rebuild_index(
             with store.transaction():
                 snapshot.vectors.add(vectors, np.arange(len(unique), dtype=np.int64))
                 for h, vector_id in ids.items():
-                    store.add_vector(vector_id, h)
+                    store.add_vector(vector_id, h, unique[h])
                 for doc_id, chunks in chunked:
                     store.add_chunks(doc_id, chunks, [ids[text_hash(c.text)] for c in chunks])
                 counts = _finish(snapshot)
@@ -272,6 +272,8 @@ def _inspect(snapshot: Snapshot) -> list[str]:
     orphans = store.orphan_vectors()
     if orphans:
         problems.append(f"{len(orphans)} vectors recorded in SQLite that no chunk uses")
+    if counts["passages"] != counts["vectors"]:
+        problems.append(f"lexical index holds {counts['passages']} passages for {counts['vectors']} vectors")
     bad_spans = store.bad_spans()
     if bad_spans:
         problems.append(f"{bad_spans} chunks whose span lies outside their document's text")

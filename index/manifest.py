@@ -16,7 +16,7 @@ from pathlib import Path
 
 from index.errors import IndexFormatError, IndexMismatch
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST_NAME = "manifest.json"
 
 

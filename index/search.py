@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from index.directory import Snapshot
+from index.lexical import match_expression
 from index.store import StoredDocument
 
 
@@ -52,6 +53,10 @@ class SearchFilter:
         return True
 
 
+MODES = ("dense", "lexical", "hybrid")
+RRF_K = 60  # the usual reciprocal-rank-fusion constant (Cormack et al.)
+
+
 def search_vectors(
     snapshot: Snapshot,
     query_vector: np.ndarray,
@@ -59,23 +64,58 @@ def search_vectors(
     k: int,
     max_per_document: int,
     where: SearchFilter | None = None,
+    query_text: str = "",
+    mode: str = "dense",
 ) -> list[tuple[Hit, StoredDocument]]:
-    """Top-`k` passages for a query vector, at most `max_per_document` from one document.
+    """Top-`k` passages for a query, at most `max_per_document` from one document.
+
+    Modes: `dense` ranks by cosine similarity of the query vector; `lexical` by
+    BM25 over the passage text (exact tokens such as reference numbers);
+    `hybrid` fuses both rankings by reciprocal rank. Every hit's `score` is its
+    cosine similarity to the query whatever the mode, so thresholds mean the same.
 
     Identical chunk text stored once (boilerplate repeated across documents) is
     reported once, on its first document, with `also_in` counting the others.
     With `where`, only passages of matching documents count, and the search
     widens until `k` of them are found or the index is exhausted.
     """
+    if mode not in MODES:
+        raise ValueError(f"unknown search mode {mode!r}; choose one of {', '.join(MODES)}")
     if len(snapshot.vectors) == 0:
         return []
     fetch = k * max(4, max_per_document * 2) * (8 if where else 1)
+    if mode != "dense":
+        fetch = max(fetch, 50)
+    match = match_expression(query_text) if mode != "dense" else ""
     while True:
-        scores, ids = snapshot.vectors.search(query_vector, fetch)
+        if mode == "dense":
+            scores, ids = snapshot.vectors.search(query_vector, fetch)
+        else:
+            ids = _ranked_ids(snapshot, query_vector, match, fetch, mode)
+            scores = snapshot.vectors.similarities(query_vector, ids)
         hits = _assemble(snapshot, scores, ids, k=k, max_per_document=max_per_document, where=where)
-        if len(hits) >= k or fetch >= len(snapshot.vectors):
+        exhausted = fetch >= len(snapshot.vectors)
+        if len(hits) >= k or exhausted:
             return hits
         fetch *= 4
+
+
+def _ranked_ids(snapshot: Snapshot, query_vector: np.ndarray, match: str, fetch: int, mode: str) -> np.ndarray:
+    dense: list[int] = []
+    if mode != "lexical":
+        _, found = snapshot.vectors.search(query_vector, fetch)
+        dense = found.tolist()
+    lexical = [vector_id for vector_id, _ in snapshot.store.lexical_search(match, fetch)] if match else []
+    if mode == "dense" or (mode == "hybrid" and not lexical):
+        return np.asarray(dense, dtype=np.int64)
+    if mode == "lexical":
+        return np.asarray(lexical, dtype=np.int64)
+    fused: dict[int, float] = {}
+    for ranking in (dense, lexical):
+        for rank, vector_id in enumerate(ranking):
+            fused[vector_id] = fused.get(vector_id, 0.0) + 1.0 / (RRF_K + rank + 1)
+    ordered = sorted(fused, key=fused.__getitem__, reverse=True)
+    return np.asarray(ordered, dtype=np.int64)
 
 
 def _assemble(snapshot, scores, ids, *, k, max_per_document, where=None):

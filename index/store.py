@@ -52,6 +52,9 @@ CREATE TABLE IF NOT EXISTS chunks (
     PRIMARY KEY (doc_id, seq)
 );
 CREATE INDEX IF NOT EXISTS chunks_vector ON chunks(vector_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS passages USING fts5(
+    text, tokenize = 'unicode61 remove_diacritics 2'
+);
 """
 
 
@@ -249,8 +252,10 @@ class Store:
                 found[row[0]] = row[1]
         return found
 
-    def add_vector(self, vector_id: int, text_hash: str) -> None:
+    def add_vector(self, vector_id: int, text_hash: str, text: str) -> None:
+        """Record a chunk text's vector id and index the text for lexical (BM25) search."""
         self._db.execute("INSERT INTO vectors VALUES (?, ?)", (vector_id, text_hash))
+        self._db.execute("INSERT INTO passages(rowid, text) VALUES (?, ?)", (vector_id, text))
 
     def next_vector_id(self) -> int:
         row = self._db.execute("SELECT COALESCE(MAX(vector_id), -1) + 1 FROM vectors").fetchone()
@@ -273,6 +278,27 @@ class Store:
 
     def delete_vectors(self, vector_ids: list[int]) -> None:
         self._db.executemany("DELETE FROM vectors WHERE vector_id = ?", [(v,) for v in vector_ids])
+        self._db.executemany("DELETE FROM passages WHERE rowid = ?", [(v,) for v in vector_ids])
+
+    def lexical_search(self, match: str, limit: int) -> list[tuple[int, float]]:
+        """(vector_id, BM25 score) pairs for an FTS5 MATCH expression, best first.
+
+        SQLite's bm25() is negative, lower is better; it is negated here.
+        """
+        if not match:
+            return []
+        rows = self._db.execute(
+            "SELECT rowid, bm25(passages) FROM passages WHERE passages MATCH ? ORDER BY bm25(passages) LIMIT ?",
+            (match, limit),
+        )
+        return [(int(row[0]), -float(row[1])) for row in rows]
+
+    def vectors_without_passages(self) -> list[int]:
+        rows = self._db.execute("SELECT vector_id FROM vectors WHERE vector_id NOT IN (SELECT rowid FROM passages)")
+        return [row[0] for row in rows]
+
+    def add_passage(self, vector_id: int, text: str) -> None:
+        self._db.execute("INSERT INTO passages(rowid, text) VALUES (?, ?)", (vector_id, text))
 
     def chunks_for_vectors(self, vector_ids: Iterable[int]) -> dict[int, list[StoredChunk]]:
         ids = list(dict.fromkeys(int(v) for v in vector_ids))
@@ -346,4 +372,5 @@ class Store:
             "files": one("SELECT COUNT(DISTINCT path) FROM locations"),
             "chunks": one("SELECT COUNT(*) FROM chunks"),
             "vectors": one("SELECT COUNT(*) FROM vectors"),
+            "passages": one("SELECT COUNT(*) FROM passages"),
         }

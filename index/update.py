@@ -19,7 +19,8 @@ import numpy as np
 
 from index.directory import IndexDirectory, Snapshot
 from index.embedder import Embedder
-from index.manifest import Manifest, library_versions, now_iso
+from index.manifest import FORMAT_VERSION, Manifest, library_versions, now_iso
+from index.migrations import ALL_MIGRATIONS
 from ingest.chunking import Chunk, Chunker
 from ingest.discover import discover
 from ingest.documents import Document, Skipped
@@ -148,7 +149,7 @@ def update_index(
         if current is None:
             created = now_iso()
             new_manifest = Manifest(
-                format_version=1,
+                format_version=FORMAT_VERSION,
                 generation=0,
                 model=embedder.model_id,
                 dimension=embedder.dimension,
@@ -157,7 +158,7 @@ def update_index(
                 chunk_overlap=options.chunk_overlap,
                 created_at=created,
                 updated_at=created,
-                migrations=[],
+                migrations=list(ALL_MIGRATIONS),
             )
         with directory.write(new_manifest) as snapshot:
             chunker = Chunker(
@@ -339,8 +340,8 @@ def _embed_new_documents(
             progress=lambda done, total: progress("embedding", done, total),
         )
         snapshot.vectors.add(vectors, np.asarray(list(new_ids.values()), dtype=np.int64))
-        for h, vector_id in new_ids.items():
-            store.add_vector(vector_id, h)
+        for (h, text), vector_id in zip(to_embed, new_ids.values()):
+            store.add_vector(vector_id, h, text)
     report.embedded += len(to_embed)
     ids = {**known, **new_ids}
     for doc_id, document, chunks in chunked:

@@ -51,6 +51,13 @@ class VectorIndex:
     def ids(self) -> np.ndarray:
         return faiss.vector_to_array(self._index.id_map).astype(np.int64)
 
+    def similarities(self, query: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        """Inner products of `query` with the stored vectors of `ids`."""
+        if len(ids) == 0:
+            return np.zeros(0, dtype=np.float32)
+        vectors = np.vstack([self._index.reconstruct(int(i)) for i in ids])
+        return vectors @ query.reshape(-1).astype(np.float32)
+
     def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Top-k (scores, ids) for one query vector; ids are -1 past the end."""
         k = max(1, min(k, len(self)))

@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from assistant.cli import main
+from index.manifest import FORMAT_VERSION
 from tests.test_index import DOCS, write_docs
 
 
@@ -68,7 +69,7 @@ def test_stats_json(indexed, runner):
     result = runner.invoke(main, ["stats", "--json"])
     data = json.loads(result.stdout)
     assert data["documents"] == 3 and data["model"] == "fake-bag-of-words"
-    assert data["format_version"] == 1 and data["size_bytes"] > 0
+    assert data["format_version"] == FORMAT_VERSION and data["size_bytes"] > 0
     assert {"chunk_tokens", "chunk_overlap", "dimension", "updated_at"} <= set(data)
 
 

@@ -219,3 +219,45 @@ def test_an_embedder_of_another_model_is_refused(tmp_path, assistant):
 
     with pytest.raises(IndexMismatch, match="built with 'fake-bag-of-words'"):
         Assistant.open(tmp_path / "idx", embedder=Other()).search("x")
+
+
+def test_an_index_written_by_format_1_is_upgraded_on_open(tmp_path, assistant, fake_embedder):
+    import sqlite3
+
+    assistant.ingest([write_docs(tmp_path / "docs")])
+    root = tmp_path / "idx"
+    manifest = json.loads((root / "manifest.json").read_text())
+    store = root / f"g{manifest['generation']:06d}" / "store.sqlite"
+    with sqlite3.connect(store) as db:  # what format 1 wrote: no lexical index
+        db.execute("DROP TABLE passages")
+    manifest.update(format_version=1, migrations=["m001_initial"])
+    (root / "manifest.json").write_text(json.dumps(manifest))
+
+    upgraded = Assistant.open(root, embedder=fake_embedder)
+    data = json.loads((root / "manifest.json").read_text())
+    assert data["format_version"] == FORMAT_VERSION
+    assert data["migrations"] == ["m001_initial", "m002_passage_fts"]
+    assert upgraded.check().ok
+    assert upgraded.search("parking", k=1, mode="lexical").hits[0].path.endswith("parking.txt")
+
+
+@pytest.mark.parametrize("mode", ["lexical", "hybrid"])
+def test_exact_reference_lookup_ranks_the_right_document_first(tmp_path, fake_embedder, mode):
+    assistant = Assistant.open(tmp_path / "idx", embedder=fake_embedder)
+    docs = {
+        "a.txt": "Our reference 18201/18. The force does not use live facial recognition.",
+        "b.txt": "Reference 18202/18 was answered in 18 days. Facial recognition is not used by the force.",
+        "c.txt": "We received 18201 requests in 2018 about facial recognition and the force.",
+    }
+    assistant.ingest([write_docs(tmp_path / "docs", docs)])
+    hits = assistant.search("18201/18", k=3, mode=mode).hits
+    assert hits[0].path.endswith("a.txt")
+    assert hits[0].score <= 1.0  # scores stay cosine similarities in every mode
+
+
+def test_lexical_match_expression_keeps_reference_parts_together():
+    from index.lexical import match_expression
+
+    assert match_expression("section 31(3) of the FOI Act") == '"section" OR "31 3" OR "foi" OR "act"'
+    assert match_expression('"quoted" AND (weird) NEAR') == '"quoted" OR "weird" OR "near"'
+    assert match_expression("the of and") == ""

@@ -79,7 +79,7 @@ def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, po
             with gr.Tab("Ask", id="ask"):
                 previous = gr.State(None)
                 ask_targets = gr.State([])
-                with gr.Row(equal_height=False):
+                with gr.Row(equal_height=False, elem_classes="foi-stack"):
                     with gr.Column(scale=3, min_width=300):
                         chat = gr.Chatbot(
                             label="Answers", height=460, elem_id="foi-chat", latex_delimiters=[],

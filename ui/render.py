@@ -86,27 +86,44 @@ def answer_markdown(answer: Answer, *, read_as: str | None = None) -> str:
     return "\n".join(lines)
 
 
-def citation_card(citation: Citation) -> str:
-    """A card for one citation: number, title, source details and the highlighted quote."""
+def open_button(index: int | None) -> str:
+    """The card's "open in viewer" button; the page's click handler reads `data-open`."""
+    if index is None:
+        return ""
+    return f'<button type="button" class="foi-open" data-open="{int(index)}">Open in viewer ›</button>'
+
+
+def _open_attr(index: int | None) -> str:
+    return "" if index is None else f' data-open="{int(index)}" tabindex="-1"'
+
+
+def citation_card(citation: Citation, open_index: int | None = None) -> str:
+    """A card for one citation: number, title, source details and the highlighted quote.
+
+    With `open_index`, clicking the card (or its button) opens target `open_index` in the viewer.
+    """
     details = source_details(citation.title, citation.path, citation.part, citation.metadata, citation.page)
     return (
-        f'<div class="foi-card" data-n="{citation.n}">'
+        f'<div class="foi-card" data-n="{citation.n}"{_open_attr(open_index)}>'
         f'<div class="foi-card-head"><span class="foi-badge">[{citation.n}]</span> '
         f'<strong class="foi-title">{esc(citation.title)}</strong></div>'
         f'<div class="foi-meta">{details}</div>'
         f'<blockquote class="foi-quote"><mark>{esc(citation.quote)}</mark></blockquote>'
         f'<div class="foi-cite">{esc(citation.citation)}</div>'
+        f"{open_button(open_index)}"
         "</div>"
     )
 
 
-def passage_card(hit: Hit, citation: str, terms: Sequence[str] = (), *, label: str | None = None) -> str:
+def passage_card(
+    hit: Hit, citation: str, terms: Sequence[str] = (), *, label: str | None = None, open_index: int | None = None
+) -> str:
     """A card for a retrieved passage (search hit or nearest passage) with terms highlighted."""
     details = source_details(hit.title, hit.path, hit.part, hit.metadata, hit.page, hit.page_end)
     label = label or f"#{hit.rank}"
     also = f' <span class="foi-also">also in {hit.also_in} other document(s)</span>' if hit.also_in else ""
     return (
-        f'<div class="foi-card" data-doc="{esc(hit.doc_id)}">'
+        f'<div class="foi-card" data-doc="{esc(hit.doc_id)}"{_open_attr(open_index)}>'
         f'<div class="foi-card-head"><span class="foi-badge">{esc(label)}</span> '
         f'<strong class="foi-title">{esc(hit.title)}</strong> '
         f'<span class="foi-score">score {hit.score:.3f}</span>{also}</div>'
@@ -114,20 +131,24 @@ def passage_card(hit: Hit, citation: str, terms: Sequence[str] = (), *, label: s
         f'<div class="foi-text">{highlight(hit.text, terms)}</div>'
         f'<input class="foi-cite-copy" type="text" readonly value="{esc(citation)}" '
         f'aria-label="Citation (select to copy)">'
+        f"{open_button(open_index)}"
         "</div>"
     )
 
 
 def citation_cards(answer: Answer, nearest_citations: Sequence[str] = ()) -> str:
-    """All cards for an answer; for an abstention, the nearest passages instead."""
+    """All cards for an answer; for an abstention, the nearest passages instead.
+
+    Card i opens target i: citation i, or nearest passage i.
+    """
     if not answer.abstained:
-        return '<div class="foi-cards">' + "".join(citation_card(c) for c in answer.citations) + "</div>"
+        return '<div class="foi-cards">' + "".join(citation_card(c, i) for i, c in enumerate(answer.citations)) + "</div>"
     if not answer.passages:
         return '<div class="foi-empty">No passages were found.</div>'
     terms = query_terms(answer.question)
     cards = [
-        passage_card(hit, cite, terms, label=f"nearest {i}")
-        for i, (hit, cite) in enumerate(zip(answer.passages, nearest_citations or [""] * len(answer.passages)), 1)
+        passage_card(hit, cite, terms, label=f"nearest {i + 1}", open_index=i)
+        for i, (hit, cite) in enumerate(zip(answer.passages, nearest_citations or [""] * len(answer.passages)))
     ]
     return '<div class="foi-cards"><p class="foi-note">Nearest passages (not confident matches):</p>' + "".join(cards) + "</div>"
 
@@ -142,11 +163,12 @@ def plain_text_answer(answer: Answer) -> str:
 
 # Search --------------------------------------------------------------------
 def search_results(hits: Sequence[Hit], citations: Sequence[str], query: str) -> str:
-    """Cards for search hits with the query's terms highlighted."""
+    """Cards for search hits with the query's terms highlighted; card i opens hit i."""
     if not hits:
         return '<div class="foi-empty">No matching passages.</div>'
     terms = query_terms(query)
-    return '<div class="foi-cards">' + "".join(passage_card(h, c, terms) for h, c in zip(hits, citations)) + "</div>"
+    cards = (passage_card(h, c, terms, open_index=i) for i, (h, c) in enumerate(zip(hits, citations)))
+    return '<div class="foi-cards">' + "".join(cards) + "</div>"
 
 
 # Viewer --------------------------------------------------------------------
@@ -183,33 +205,83 @@ def document_metadata(document: StoredDocument) -> str:
 
 
 # Documents -----------------------------------------------------------------
-DOCUMENT_COLUMNS = ["Title", "Path", "Type", "Pages", "Added", "Updated", "Id"]
+# The last column is the id: selecting a row opens that document.
+DOCUMENT_COLUMNS = ["Title", "Path", "Type", "Pages", "Chunks", "Added", "Updated", "Id"]
 
 
-def document_rows(documents: Iterable[StoredDocument], needle: str = "") -> list[list]:
-    """Table rows for the documents whose title, path, type or metadata contain `needle`."""
+def document_rows(documents: Iterable[StoredDocument], needle: str = "", chunks: dict[str, int] | None = None) -> list[list]:
+    """Table rows for the documents whose title, path, type or metadata contain `needle`.
+
+    Args:
+        documents: The stored documents.
+        needle: Case-insensitive text to look for; "" keeps every document.
+        chunks: Chunks per doc_id (`Assistant.chunk_counts()`); a missing id counts 0.
+    """
     needle = needle.strip().lower()
+    chunks = chunks or {}
     rows = []
     for doc in documents:
         location = doc.location.path + (f" › {doc.location.part}" if doc.location.part else "")
-        row = [doc.title, location, doc.kind, len(doc.pages), doc.added_at[:19], doc.updated_at[:19], doc.doc_id]
+        row = [doc.title, location, doc.kind, len(doc.pages), chunks.get(doc.doc_id, 0),
+               doc.added_at[:19], doc.updated_at[:19], doc.doc_id]
         haystack = " ".join([doc.title, location, doc.kind, *map(str, doc.metadata.values())]).lower()
         if not needle or needle in haystack:
             rows.append(row)
     return rows
 
 
-def ingest_report(report: dict, saved: Sequence[str] = ()) -> str:
-    """The outcome of an index update: counts, then every skipped file with its reason."""
+_OUTCOME_ORDER = {"skipped": 0, "added": 1, "updated": 2, "removed": 3, "unchanged": 4}
+MAX_REPORT_ROWS = 300
+
+
+def ingest_report(report: dict, root: str | Path | None = None) -> str:
+    """The outcome of an index update: counts, then a table of every file's outcome and reason.
+
+    Args:
+        report: `IngestReport.to_dict()`.
+        root: Paths under this folder are shown relative to it (the uploads folder).
+    """
     counts = " · ".join(f"{key} {report.get(key, 0)}" for key in ("added", "updated", "unchanged", "removed"))
-    parts = [f'<div class="foi-report"><p><strong>Index updated</strong> in {report.get("seconds", 0)} s: {esc(counts)}.',
-             f' The index now holds {report.get("documents", 0)} documents, {report.get("chunks", 0)} chunks.</p>']
     skipped = report.get("skipped") or []
     if skipped:
-        items = "".join(f"<li><code>{esc(Path(s['path']).name)}</code>: {esc(s['reason'])}</li>" for s in skipped)
-        parts.append(f"<p>Skipped {len(skipped)}:</p><ul>{items}</ul>")
+        counts += f" · skipped {len(skipped)}"
+    parts = [f'<div class="foi-report"><p><strong>Index updated</strong> in {report.get("seconds", 0)} s: {esc(counts)}.',
+             f' The index now holds {report.get("documents", 0)} documents, {report.get("chunks", 0)} chunks.</p>']
+    # Problems and changes first; unchanged files last.
+    files = sorted(report.get("files") or [], key=lambda f: (_OUTCOME_ORDER.get(f["status"], 5), f["path"]))
+    if files:
+        rows = "".join(
+            f'<tr class="foi-outcome-{esc(f["status"])}"><td><code>{esc(_shown_path(f["path"], root))}</code></td>'
+            f'<td>{esc(f["status"])}</td><td>{esc(f.get("reason") or "")}</td></tr>'
+            for f in files[:MAX_REPORT_ROWS]
+        )
+        more = f'<p class="foi-note">… and {len(files) - MAX_REPORT_ROWS} more files.</p>' if len(files) > MAX_REPORT_ROWS else ""
+        parts.append(
+            '<div class="foi-files"><table><thead><tr><th>File</th><th>Outcome</th><th>Reason</th></tr></thead>'
+            f"<tbody>{rows}</tbody></table></div>{more}"
+        )
     parts.append("</div>")
     return "".join(parts)
+
+
+def remove_report(title: str, report: dict, discarded: bool) -> str:
+    """The outcome of removing one document from the index."""
+    if not report.get("removed"):
+        return f'<div class="foi-error">Nothing removed: {esc(title)} is no longer in the index.</div>'
+    note = " Its uploaded copy was deleted too." if discarded else ""
+    return (
+        f'<div class="foi-report"><p><strong>Removed</strong> {esc(title)} from the index.{note} '
+        f'The index now holds {report.get("documents", 0)} documents, {report.get("chunks", 0)} chunks.</p></div>'
+    )
+
+
+def _shown_path(path: str, root: str | Path | None) -> str:
+    if root is not None:
+        try:
+            return Path(path).resolve().relative_to(Path(root).resolve()).as_posix()
+        except ValueError:
+            pass
+    return path
 
 
 def stats_line(stats) -> str:

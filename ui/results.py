@@ -1,4 +1,4 @@
-"""Plain-data helpers for the UI: follow-up questions, hit filters, JSON and CSV exports.
+"""Plain-data helpers for the UI: JSON records and CSV/JSON exports.
 
 These are small pure functions; if they grow, they belong in `assistant/`.
 """
@@ -9,43 +9,14 @@ import csv
 import json
 import re
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
 from assistant.answer import Answer
 from index.search import Hit
 
-FOLLOW_UP_WORDS = 6
-_FOLLOW_UP_START = re.compile(r"^(and|but|also|what about|how about|why|when|who|which|so|then|is it|was it|did they)\b", re.I)
 EXPORT_FIELDS = ["rank", "score", "title", "citation", "path", "part", "kind", "page", "page_end", "doc_id", "start", "end", "text"]
-
-
-def contextual_question(previous: str | None, question: str, max_words: int = FOLLOW_UP_WORDS) -> str:
-    """The question to retrieve with: a short follow-up is prefixed with the previous question.
-
-    Example:
-        >>> contextual_question("Does WMP use body worn video?", "How many cameras?")
-        'Does WMP use body worn video? How many cameras?'
-    """
-    question = question.strip()
-    if not previous or not question:
-        return question
-    words = question.split()
-    if len(words) <= max_words or _FOLLOW_UP_START.match(question):
-        return f"{previous.strip()} {question}"
-    return question
-
-
-def filter_hits(hits: Iterable[Hit], kinds: Sequence[str] = (), folder: str = "") -> list[Hit]:
-    """Hits of the given kinds (all if empty) whose path contains `folder` (case-insensitive)."""
-    folder = folder.strip().replace("\\", "/").lower()
-    wanted = {k.lower() for k in kinds}
-    return [
-        hit
-        for hit in hits
-        if (not wanted or hit.kind.lower() in wanted) and (not folder or folder in hit.path.replace("\\", "/").lower())
-    ]
 
 
 def hit_record(hit: Hit, citation: str) -> dict:

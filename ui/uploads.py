@@ -38,6 +38,15 @@ class UploadPolicy:
     max_zip_members: int = 2_000
     max_zip_bytes: int = 500_000_000
 
+    @classmethod
+    def from_settings(cls, settings) -> "UploadPolicy":
+        """The policy set by `settings.upload_extensions` and `settings.max_upload_mb`."""
+        extensions = {e.strip().lower() for e in settings.upload_extensions if e.strip()}
+        return cls(
+            allowed_extensions=frozenset(e if e.startswith(".") else "." + e for e in extensions),
+            max_bytes=int(settings.max_upload_mb * 1_000_000),
+        )
+
 
 @dataclass(frozen=True)
 class Rejected:
@@ -110,6 +119,18 @@ def save_uploads(paths: Iterable[str | Path], dest: str | Path, policy: UploadPo
             shutil.copyfile(source, target)
             result.saved.append(target)
     return result
+
+
+def discard_upload(path: str | Path, dest: str | Path) -> bool:
+    """Delete `path` if it is a file inside the uploads folder `dest`; True if deleted.
+
+    Files outside the uploads folder are the user's own and are never touched.
+    """
+    root, target = Path(dest).resolve(), Path(path).resolve()
+    if root not in target.parents or not target.is_file():
+        return False
+    target.unlink()
+    return True
 
 
 def _check(name: str, size: int | None, policy: UploadPolicy) -> str | None:

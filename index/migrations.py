@@ -1,0 +1,59 @@
+"""Named, ordered migrations of the index format, applied as one new generation.
+
+Each migration brings a store written by an older format up to date; the
+manifest records which ones have run. Add new ones at the end, never reorder.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from index.directory import IndexDirectory, Snapshot
+from index.manifest import FORMAT_VERSION, now_iso
+
+logger = logging.getLogger(__name__)
+
+
+def m001_initial(snapshot: Snapshot) -> None:
+    """Format 1: documents, locations, files, vectors and chunks (nothing to change)."""
+
+
+def m002_passage_fts(snapshot: Snapshot) -> None:
+    """Format 2: a BM25 (SQLite FTS5) index of every distinct chunk text, for hybrid search."""
+    store = snapshot.store
+    missing = store.vectors_without_passages()
+    texts = store.texts_of_vectors(missing)
+    for vector_id in missing:
+        store.add_passage(vector_id, texts[vector_id])
+    logger.info("indexed %d passages for lexical search", len(missing))
+
+
+MIGRATIONS: list[tuple[str, Callable[[Snapshot], None]]] = [
+    ("m001_initial", m001_initial),
+    ("m002_passage_fts", m002_passage_fts),
+]
+ALL_MIGRATIONS = [name for name, _ in MIGRATIONS]
+
+
+def pending(applied: list[str]) -> list[str]:
+    return [name for name in ALL_MIGRATIONS if name not in applied]
+
+
+def upgrade(directory: IndexDirectory, *, lock_timeout: float) -> list[str]:
+    """Apply pending migrations to the index at `directory`; returns their names."""
+    with directory.lock(lock_timeout):
+        manifest = directory.read_manifest()
+        todo = pending(manifest.migrations)
+        if not todo and manifest.format_version == FORMAT_VERSION:
+            return []
+        with directory.write() as snapshot:
+            with snapshot.store.transaction():
+                for name, migration in MIGRATIONS:
+                    if name in todo:
+                        logger.info("upgrading index %s: %s", directory.root, name)
+                        migration(snapshot)
+                        snapshot.manifest.migrations.append(name)
+            snapshot.manifest.format_version = FORMAT_VERSION
+            snapshot.manifest.updated_at = now_iso()
+    return todo
