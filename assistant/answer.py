@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant.sentences import sentence_spans
+from ingest.sentences import sentence_spans
 from index.embedder import Embedder
 from index.search import Hit
 from index.store import StoredDocument

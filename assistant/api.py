@@ -15,7 +15,7 @@ from index.directory import IndexDirectory, Snapshot
 from index.embedder import Embedder, load_embedder
 from assistant.followup import contextual_question
 from index.errors import IndexMismatch
-from index.search import Hit, SearchFilter, search_vectors
+from index.search import Boilerplate, Hit, SearchFilter, search_vectors
 from index.store import StoredDocument
 from index.migrations import pending, upgrade
 from index.maintenance import CheckReport, RemoveReport, check_index, rebuild_index, remove_documents
@@ -136,14 +136,24 @@ class Assistant:
             batch_size=self.settings.batch_size,
             lock_timeout=self.settings.lock_timeout,
             sync=sync,
+            boilerplate_min_documents=self.settings.boilerplate_min_documents,
         )
         report = update_index(self.directory, [Path(p) for p in paths], self.embedder, options, progress)
         self._refresh(force=True)
         return report
 
+    @property
+    def _boilerplate(self) -> Boilerplate:
+        return Boilerplate(penalty=self.settings.boilerplate_penalty, collapse=self.settings.collapse_boilerplate)
+
     def remove(self, targets: Iterable[str]) -> RemoveReport:
         """Remove documents by doc_id, file path or folder path; their vectors are deleted."""
-        report = remove_documents(self.directory, [str(t) for t in targets], lock_timeout=self.settings.lock_timeout)
+        report = remove_documents(
+            self.directory,
+            [str(t) for t in targets],
+            lock_timeout=self.settings.lock_timeout,
+            boilerplate_min_documents=self.settings.boilerplate_min_documents,
+        )
         self._refresh(force=True)
         return report
 
@@ -165,6 +175,7 @@ class Assistant:
             batch_size=self.settings.batch_size,
             lock_timeout=self.settings.lock_timeout,
             progress=progress,
+            boilerplate_min_documents=self.settings.boilerplate_min_documents,
         )
         self._refresh(force=True)
         return counts
@@ -221,6 +232,7 @@ class Assistant:
             where=where or None,
             query_text=query,
             mode=mode or self.settings.search_mode,
+            boilerplate=self._boilerplate,
         )
         return SearchResult(query=query, hits=[hit for hit, _ in pairs])
 
@@ -242,6 +254,7 @@ class Assistant:
             max_per_document=self.settings.answer_passages_per_document,
             query_text=query,
             mode=self.settings.search_mode,
+            boilerplate=self._boilerplate,
         )
         return compose_answer(
             query,

@@ -257,7 +257,9 @@ def _relative(path: str, root: Path) -> str:
         return resolved.as_posix()
 
 
-def document_metrics(documents: Sequence[str], relevant: Iterable[str]) -> tuple[dict[int, float], float, float, int | None]:
+def document_metrics(
+    documents: Sequence[str], relevant: Iterable[str]
+) -> tuple[dict[int, float], float, float, int | None]:
     """Recall at each cutoff, reciprocal rank and nDCG at 10, first relevant rank (1-based).
 
     Args:
@@ -441,7 +443,10 @@ def _cell(summary: Summary, key, fmt: str) -> str:
 
 def _grid(header: list[str], rows: list[list[str]]) -> list[str]:
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    line = lambda cells: "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))  # noqa: E731
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+
     return [line(header), "  ".join("-" * w for w in widths), *(line(r) for r in rows)]
 
 

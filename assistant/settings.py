@@ -65,6 +65,18 @@ class Settings(BaseModel):
         default="hybrid",
         description="Ranking for search and ask: dense (embeddings), lexical (BM25) or hybrid (both, fused).",
     )
+    boilerplate_min_documents: int = Field(
+        default=3, ge=2, description="A sentence found (near-verbatim) in this many documents counts as boilerplate."
+    )
+    boilerplate_penalty: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="How far search demotes boilerplate passages below unique evidence (0 = not at all).",
+    )
+    collapse_boilerplate: bool = Field(
+        default=True, description="Fold near-identical boilerplate hits into one that counts the other documents."
+    )
     k: int = Field(default=5, ge=1, le=1000, description="Passages returned by search.")
     max_hits_per_document: int = Field(
         default=2, ge=1, description="At most this many search hits from one document."

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from index.directory import GENERATION_MANIFEST, STORE_NAME, VECTORS_NAME, IndexDirectory, Snapshot
+from index.boilerplate import DEFAULT_MIN_DOCUMENTS
 from index.embedder import Embedder
 from index.errors import IndexFormatError, IndexNotFound
 from index.manifest import MANIFEST_NAME, Manifest, library_versions, now_iso
@@ -33,14 +34,15 @@ class RemoveReport:
         return {"removed": self.removed, "not_found": self.not_found, "documents": self.documents, "chunks": self.chunks}
 
 
-def _finish(snapshot: Snapshot) -> dict[str, int]:
-    """Drop documents and vectors nothing refers to any more, and record the counts."""
+def _finish(snapshot: Snapshot, min_documents: int = DEFAULT_MIN_DOCUMENTS) -> dict[str, int]:
+    """Drop documents and vectors nothing refers to any more, recount boilerplate, record counts."""
     store = snapshot.store
     for doc_id in store.orphan_documents():
         store.delete_document(doc_id)
     orphans = store.orphan_vectors()
     snapshot.vectors.remove(orphans)
     store.delete_vectors(orphans)
+    store.refresh_boilerplate(min_documents)
     counts = store.counts()
     snapshot.manifest.documents = counts["documents"]
     snapshot.manifest.chunks = counts["chunks"]
@@ -49,7 +51,13 @@ def _finish(snapshot: Snapshot) -> dict[str, int]:
     return counts
 
 
-def remove_documents(directory: IndexDirectory, targets: list[str], *, lock_timeout: float) -> RemoveReport:
+def remove_documents(
+    directory: IndexDirectory,
+    targets: list[str],
+    *,
+    lock_timeout: float,
+    boilerplate_min_documents: int = DEFAULT_MIN_DOCUMENTS,
+) -> RemoveReport:
     """Remove documents by doc_id, file path, or folder path (everything under it).
 
     Their vectors are deleted from FAISS, not only hidden.
@@ -70,7 +78,7 @@ def remove_documents(directory: IndexDirectory, targets: list[str], *, lock_time
                     for path in {path for path, _ in locations}:
                         if not store.locations_of_file(path):
                             store.forget_file(path)
-                counts = _finish(snapshot)
+                counts = _finish(snapshot, boilerplate_min_documents)
     report.documents, report.chunks = counts["documents"], counts["chunks"]
     return report
 
@@ -84,6 +92,7 @@ def rebuild_index(
     batch_size: int,
     lock_timeout: float,
     progress: Progress | None = None,
+    boilerplate_min_documents: int = DEFAULT_MIN_DOCUMENTS,
 ) -> dict[str, int]:
     """Re-chunk and re-embed every stored document, e.g. after a model or chunking change.
 
@@ -143,7 +152,7 @@ def rebuild_index(
                     store.add_vector(vector_id, h, unique[h])
                 for doc_id, chunks in chunked:
                     store.add_chunks(doc_id, chunks, [ids[text_hash(c.text)] for c in chunks])
-                counts = _finish(snapshot)
+                counts = _finish(snapshot, boilerplate_min_documents)
                 snapshot.manifest.versions = library_versions()
             progress("writing", 1, 1)
     return counts
@@ -221,6 +230,12 @@ def check_index(
             with directory.write() as writable:
                 missing = writable.store.vectors_missing_from(set(writable.vectors.ids().tolist()))
                 extra = sorted(set(writable.vectors.ids().tolist()) - set(writable.store.all_vector_ids()))
+                unindexed = writable.store.vectors_without_passages()
+                if unindexed:
+                    texts = writable.store.texts_of_vectors(unindexed)
+                    for vector_id in unindexed:
+                        writable.store.add_passage(vector_id, texts[vector_id])
+                    report.repaired.append(f"indexed {len(unindexed)} passages for lexical search")
                 if extra:
                     writable.vectors.remove(extra)
                     report.repaired.append(f"removed {len(extra)} orphaned vectors from FAISS")

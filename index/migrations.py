@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from index.boilerplate import DEFAULT_MIN_DOCUMENTS
 from index.directory import IndexDirectory, Snapshot
 from index.manifest import FORMAT_VERSION, now_iso
 
@@ -20,12 +21,14 @@ def m001_initial(snapshot: Snapshot) -> None:
 
 
 def m002_passage_fts(snapshot: Snapshot) -> None:
-    """Format 2: a BM25 (SQLite FTS5) index of every distinct chunk text, for hybrid search."""
+    """Format 2: a BM25 (SQLite FTS5) index of every distinct chunk text, for hybrid
+    search, and the sentence counts behind boilerplate detection."""
     store = snapshot.store
     missing = store.vectors_without_passages()
     texts = store.texts_of_vectors(missing)
     for vector_id in missing:
         store.add_passage(vector_id, texts[vector_id])
+    store.refresh_boilerplate(DEFAULT_MIN_DOCUMENTS)
     logger.info("indexed %d passages for lexical search", len(missing))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -32,6 +32,7 @@ class Hit:
     text: str
     metadata: dict[str, str] = field(default_factory=dict)
     also_in: int = 0
+    boilerplate: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,25 @@ MODES = ("dense", "lexical", "hybrid")
 RRF_K = 60  # the usual reciprocal-rank-fusion constant (Cormack et al.)
 
 
+@dataclass(frozen=True)
+class Boilerplate:
+    """How search treats passages that recur across documents.
+
+    Attributes:
+        penalty: A fully-boilerplate passage moves down by this share of the
+            candidates' score range; 0 turns demotion off.
+        collapse: Fold near-identical boilerplate hits into the first one, whose
+            `also_in` then counts the documents folded in.
+    """
+
+    penalty: float = 0.5
+    collapse: bool = True
+
+
+COLLAPSE_RATIO = 0.8  # a hit is "boilerplate" for collapsing when this much of it recurs
+COLLAPSE_OVERLAP = 0.8  # ... and two such hits fold when their recurring sentences overlap this much
+
+
 def search_vectors(
     snapshot: Snapshot,
     query_vector: np.ndarray,
@@ -66,6 +86,7 @@ def search_vectors(
     where: SearchFilter | None = None,
     query_text: str = "",
     mode: str = "dense",
+    boilerplate: Boilerplate | None = None,
 ) -> list[tuple[Hit, StoredDocument]]:
     """Top-`k` passages for a query, at most `max_per_document` from one document.
 
@@ -74,68 +95,101 @@ def search_vectors(
     `hybrid` fuses both rankings by reciprocal rank. Every hit's `score` is its
     cosine similarity to the query whatever the mode, so thresholds mean the same.
 
-    Identical chunk text stored once (boilerplate repeated across documents) is
-    reported once, on its first document, with `also_in` counting the others.
-    With `where`, only passages of matching documents count, and the search
-    widens until `k` of them are found or the index is exhausted.
+    Passages that recur across documents are ranked below unique evidence and
+    near-identical ones are collapsed (see `Boilerplate`); identical chunk text
+    is stored once and reported once. `also_in` counts the other documents
+    carrying the same passage. With `where`, only passages of matching documents
+    count, and the search widens until `k` of them are found or the index is
+    exhausted.
     """
     if mode not in MODES:
         raise ValueError(f"unknown search mode {mode!r}; choose one of {', '.join(MODES)}")
     if len(snapshot.vectors) == 0:
         return []
+    boilerplate = boilerplate or Boilerplate(penalty=0.0, collapse=False)
     fetch = k * max(4, max_per_document * 2) * (8 if where else 1)
-    if mode != "dense":
+    if mode != "dense" or boilerplate.penalty or boilerplate.collapse:
         fetch = max(fetch, 50)
     match = match_expression(query_text) if mode != "dense" else ""
     while True:
-        if mode == "dense":
-            scores, ids = snapshot.vectors.search(query_vector, fetch)
-        else:
-            ids = _ranked_ids(snapshot, query_vector, match, fetch, mode)
-            scores = snapshot.vectors.similarities(query_vector, ids)
-        hits = _assemble(snapshot, scores, ids, k=k, max_per_document=max_per_document, where=where)
+        ids, order_values = _candidates(snapshot, query_vector, match, fetch, mode)
+        recurring = snapshot.store.boilerplate_of(ids.tolist()) if (boilerplate.penalty or boilerplate.collapse) else {}
+        if recurring and boilerplate.penalty:
+            ids = _demote(ids, order_values, recurring, boilerplate.penalty)
+        scores = snapshot.vectors.similarities(query_vector, ids)
+        hits = _assemble(
+            snapshot, scores, ids, k=k, max_per_document=max_per_document, where=where,
+            recurring=recurring if boilerplate.collapse else {},
+        )
         exhausted = fetch >= len(snapshot.vectors)
         if len(hits) >= k or exhausted:
             return hits
         fetch *= 4
 
 
-def _ranked_ids(snapshot: Snapshot, query_vector: np.ndarray, match: str, fetch: int, mode: str) -> np.ndarray:
-    dense: list[int] = []
+def _candidates(snapshot: Snapshot, query_vector: np.ndarray, match: str, fetch: int, mode: str):
+    """Candidate vector ids, best first, and the values they are ordered by."""
+    dense_scores, dense_ids = (np.zeros(0), np.zeros(0, dtype=np.int64))
     if mode != "lexical":
-        _, found = snapshot.vectors.search(query_vector, fetch)
-        dense = found.tolist()
-    lexical = [vector_id for vector_id, _ in snapshot.store.lexical_search(match, fetch)] if match else []
+        dense_scores, dense_ids = snapshot.vectors.search(query_vector, fetch)
+    lexical = snapshot.store.lexical_search(match, fetch) if match else []
     if mode == "dense" or (mode == "hybrid" and not lexical):
-        return np.asarray(dense, dtype=np.int64)
+        return dense_ids.astype(np.int64), dense_scores.astype(np.float64)
     if mode == "lexical":
-        return np.asarray(lexical, dtype=np.int64)
+        return (
+            np.asarray([vector_id for vector_id, _ in lexical], dtype=np.int64),
+            np.asarray([score for _, score in lexical], dtype=np.float64),
+        )
     fused: dict[int, float] = {}
-    for ranking in (dense, lexical):
+    for ranking in (dense_ids.tolist(), [vector_id for vector_id, _ in lexical]):
         for rank, vector_id in enumerate(ranking):
             fused[vector_id] = fused.get(vector_id, 0.0) + 1.0 / (RRF_K + rank + 1)
     ordered = sorted(fused, key=fused.__getitem__, reverse=True)
-    return np.asarray(ordered, dtype=np.int64)
+    return np.asarray(ordered, dtype=np.int64), np.asarray([fused[v] for v in ordered], dtype=np.float64)
 
 
-def _assemble(snapshot, scores, ids, *, k, max_per_document, where=None):
+def _demote(ids: np.ndarray, values: np.ndarray, recurring: dict, penalty: float) -> np.ndarray:
+    if len(ids) < 2:
+        return ids
+    spread = float(values.max() - values.min()) or 1.0
+    adjusted = [
+        value - penalty * spread * recurring.get(int(vector_id), (0.0, ""))[0]
+        for vector_id, value in zip(ids.tolist(), values.tolist())
+    ]
+    order = sorted(range(len(ids)), key=lambda i: adjusted[i], reverse=True)
+    return ids[order]
+
+
+def _signature(entry: tuple[float, str]) -> frozenset[str]:
+    return frozenset(h for h in entry[1].split(",") if h)
+
+
+def _assemble(snapshot, scores, ids, *, k, max_per_document, where=None, recurring=None):
+    recurring = recurring or {}
     chunks_by_vector = snapshot.store.chunks_for_vectors(ids.tolist())
     doc_ids = [c.doc_id for chunks in chunks_by_vector.values() for c in chunks]
     documents = snapshot.store.documents(doc_ids)
     per_document: dict[str, int] = {}
     results: list[tuple[Hit, StoredDocument]] = []
+    folded: list[tuple[int, frozenset[str]]] = []  # (result index, boilerplate signature)
+    extra_copies: dict[int, set[str]] = {}
     for score, vector_id in zip(scores.tolist(), ids.tolist()):
         chunks = chunks_by_vector.get(int(vector_id), [])
         if not chunks:
             continue
-        chunk = next(
-            (
-                c
-                for c in chunks
-                if per_document.get(c.doc_id, 0) < max_per_document and (not where or where.accepts(documents[c.doc_id]))
-            ),
-            None,
-        )
+        eligible = [c for c in chunks if not where or where.accepts(documents[c.doc_id])]
+        entry = recurring.get(int(vector_id))
+        if entry and entry[0] >= COLLAPSE_RATIO and eligible:
+            signature = _signature(entry)
+            twin = next(
+                (index for index, other in folded
+                 if len(signature & other) >= COLLAPSE_OVERLAP * max(len(signature), len(other))),
+                None,
+            )
+            if twin is not None:
+                extra_copies.setdefault(twin, set()).update(c.doc_id for c in eligible)
+                continue
+        chunk = next((c for c in eligible if per_document.get(c.doc_id, 0) < max_per_document), None)
         if chunk is None:
             continue
         document = documents[chunk.doc_id]
@@ -156,8 +210,15 @@ def _assemble(snapshot, scores, ids, *, k, max_per_document, where=None):
             text=document.text[chunk.start : chunk.end],
             metadata=document.metadata,
             also_in=len({c.doc_id for c in chunks}) - 1,
+            boilerplate=round(entry[0], 3) if entry else 0.0,
         )
+        if entry and entry[0] >= COLLAPSE_RATIO:
+            folded.append((len(results), _signature(entry)))
         results.append((hit, document))
         if len(results) == k:
             break
+    for index, doc_ids_folded in extra_copies.items():
+        hit, document = results[index]
+        others = doc_ids_folded - {hit.doc_id}
+        results[index] = (replace(hit, also_in=hit.also_in + len(others)), document)
     return results

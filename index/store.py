@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from index.boilerplate import REFRESH_SQL, sentence_keys
 from ingest.chunking import Chunk
 from ingest.documents import Document, Page
 
@@ -52,6 +53,18 @@ CREATE TABLE IF NOT EXISTS chunks (
     PRIMARY KEY (doc_id, seq)
 );
 CREATE INDEX IF NOT EXISTS chunks_vector ON chunks(vector_id);
+CREATE TABLE IF NOT EXISTS vector_sentences (
+    vector_id INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    chars INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS vector_sentences_vector ON vector_sentences(vector_id);
+CREATE TABLE IF NOT EXISTS sentence_documents (hash TEXT PRIMARY KEY, documents INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS boilerplate (
+    vector_id INTEGER PRIMARY KEY,
+    ratio REAL NOT NULL,
+    signature TEXT
+);
 CREATE VIRTUAL TABLE IF NOT EXISTS passages USING fts5(
     text, tokenize = 'unicode61 remove_diacritics 2'
 );
@@ -253,9 +266,28 @@ class Store:
         return found
 
     def add_vector(self, vector_id: int, text_hash: str, text: str) -> None:
-        """Record a chunk text's vector id and index the text for lexical (BM25) search."""
+        """Record a chunk text's vector id, index it for BM25, and note its sentences."""
         self._db.execute("INSERT INTO vectors VALUES (?, ?)", (vector_id, text_hash))
-        self._db.execute("INSERT INTO passages(rowid, text) VALUES (?, ?)", (vector_id, text))
+        self.add_passage(vector_id, text)
+
+    def refresh_boilerplate(self, min_documents: int) -> None:
+        """Recount in how many documents each sentence occurs, and each chunk's boilerplate share."""
+        for statement in REFRESH_SQL.split(";"):
+            if statement.strip():
+                self._db.execute(statement, {"min_documents": min_documents})
+
+    def boilerplate_of(self, vector_ids: Iterable[int]) -> dict[int, tuple[float, str]]:
+        """(ratio, signature) for the given vector ids that carry boilerplate."""
+        ids = list(dict.fromkeys(int(v) for v in vector_ids))
+        found: dict[int, tuple[float, str]] = {}
+        for begin in range(0, len(ids), 500):
+            batch = ids[begin : begin + 500]
+            marks = ",".join("?" * len(batch))
+            for row in self._db.execute(
+                f"SELECT vector_id, ratio, signature FROM boilerplate WHERE vector_id IN ({marks})", batch
+            ):
+                found[row[0]] = (float(row[1]), row[2] or "")
+        return found
 
     def next_vector_id(self) -> int:
         row = self._db.execute("SELECT COALESCE(MAX(vector_id), -1) + 1 FROM vectors").fetchone()
@@ -279,6 +311,7 @@ class Store:
     def delete_vectors(self, vector_ids: list[int]) -> None:
         self._db.executemany("DELETE FROM vectors WHERE vector_id = ?", [(v,) for v in vector_ids])
         self._db.executemany("DELETE FROM passages WHERE rowid = ?", [(v,) for v in vector_ids])
+        self._db.executemany("DELETE FROM vector_sentences WHERE vector_id = ?", [(v,) for v in vector_ids])
 
     def lexical_search(self, match: str, limit: int) -> list[tuple[int, float]]:
         """(vector_id, BM25 score) pairs for an FTS5 MATCH expression, best first.
@@ -299,6 +332,10 @@ class Store:
 
     def add_passage(self, vector_id: int, text: str) -> None:
         self._db.execute("INSERT INTO passages(rowid, text) VALUES (?, ?)", (vector_id, text))
+        self._db.executemany(
+            "INSERT INTO vector_sentences VALUES (?, ?, ?)",
+            [(vector_id, key, chars) for key, chars in sentence_keys(text)],
+        )
 
     def chunks_for_vectors(self, vector_ids: Iterable[int]) -> dict[int, list[StoredChunk]]:
         ids = list(dict.fromkeys(int(v) for v in vector_ids))

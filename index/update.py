@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from index.boilerplate import DEFAULT_MIN_DOCUMENTS
 from index.directory import IndexDirectory, Snapshot
 from index.embedder import Embedder
 from index.manifest import FORMAT_VERSION, Manifest, library_versions, now_iso
@@ -82,6 +83,7 @@ class UpdateOptions:
     batch_size: int
     lock_timeout: float
     sync: bool = False
+    boilerplate_min_documents: int = DEFAULT_MIN_DOCUMENTS
 
 
 def file_sha256(path: Path) -> str:
@@ -310,6 +312,7 @@ def _apply(
         orphan_vectors = store.orphan_vectors()
         snapshot.vectors.remove(orphan_vectors)
         store.delete_vectors(orphan_vectors)
+        store.refresh_boilerplate(options.boilerplate_min_documents)
 
 
 def _embed_new_documents(

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from assistant import Assistant
-from assistant.sentences import sentence_spans
+from ingest.sentences import sentence_spans
 from tests.test_index import DOCS, write_docs
 
 

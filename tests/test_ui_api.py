@@ -55,7 +55,7 @@ def client(server):
 
 def test_named_endpoints_are_listed(client):
     names = set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
-    assert {"/ask", "/search", "/documents", "/document", "/update"} <= names
+    assert {"/ask", "/search", "/documents", "/document", "/update", "/remove"} <= names
 
 
 def test_ask_returns_cited_answer(client):
@@ -91,6 +91,7 @@ def test_documents_and_document(client):
     documents = client.predict("", api_name="/documents")
     assert sorted(d["title"] for d in documents) == ["Body worn video", "Budget", "Drones"]
     assert [d["title"] for d in client.predict("drones", api_name="/documents")] == ["Drones"]
+    assert all(d["chunks"] >= 1 for d in documents)
     doc = client.predict(documents[0]["doc_id"], api_name="/document")
     assert doc["text"] in DOCS.values()
 
@@ -102,5 +103,20 @@ def test_update_ingests_the_uploads_folder(client, server):
     (uploads / "helicopter.txt").write_text("Helicopter\nThe police helicopter flew 900 hours.\n", encoding="utf-8")
     report = client.predict(api_name="/update")
     assert report["added"] == 1 and report["skipped"] == []
+    outcomes = {f["file_path"].split("/")[-1]: f["status"] for f in report["files"]}
+    assert outcomes == {"helicopter.txt": "added"}
     hits = client.predict("police helicopter hours", 1, [], "", api_name="/search")["hits"]
     assert hits[0]["title"] == "Helicopter"
+
+
+def test_remove_deletes_from_index_and_only_uploaded_copies(client, server):
+    _, assistant, root = server
+    documents = {d["title"]: d["doc_id"] for d in client.predict("", api_name="/documents")}
+    result = client.predict(documents["Helicopter"], api_name="/remove")
+    assert result["removed"] == 1 and result["deleted_upload"] is True
+    assert not (assistant.settings.effective_uploads_dir / "helicopter.txt").exists()
+    result = client.predict(documents["Drones"], api_name="/remove")
+    assert result["deleted_upload"] is False and (root / "docs" / "wmp" / "drones.md").exists()
+    assert {d["title"] for d in client.predict("", api_name="/documents")} == {"Body worn video", "Budget"}
+    hits = client.predict("drones search and rescue moorland", 5, [], "", api_name="/search")["hits"]
+    assert all(h["title"] != "Drones" for h in hits)

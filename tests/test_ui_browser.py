@@ -130,12 +130,14 @@ class Browser:
         box.send_keys(Keys.BACKSPACE)
         box.send_keys(text + (Keys.ENTER if submit else ""))
 
-    def choose(self, elem_id: str, index: int = 0) -> None:
-        """Pick the option at `index` in a Gradio dropdown."""
+    def choose(self, elem_id: str, index: int = 0, text: str | None = None) -> None:
+        """Pick the option at `index`, or the first containing `text`, in a Gradio dropdown."""
         self.wait_for(f"#{elem_id} input").click()
         options = WebDriverWait(self.driver, 10).until(
             lambda d: d.find_elements(By.CSS_SELECTOR, f"#{elem_id} ul.options li, #{elem_id} [role='option']")
         )
+        if text is not None:
+            options = [o for o in options if text in o.text]
         options[index].click()
 
     def screenshot(self, name: str) -> Path:
@@ -179,8 +181,10 @@ def test_ask_cite_and_open_viewer(browser):
     assert "[1]" in card.text
     browser.wait_for("#foi-chat", "[1]")
     assert "Body worn video" in browser.wait_for("#foi-plain textarea").get_attribute("value")
+    assert card.find_element(By.CSS_SELECTOR, "button.foi-open").is_displayed()
     browser.screenshots("ask")
-    browser.choose("foi-cite-pick", 0)
+    # Clicking the card's [n] opens the viewer at the cited passage.
+    card.find_element(By.CSS_SELECTOR, ".foi-badge").click()
     cited = browser.wait_for("#foi-viewer mark#cited")
     assert "body worn video cameras" in cited.text
     time.sleep(0.6)
@@ -210,7 +214,7 @@ def test_hostile_document_is_shown_as_text(browser):
     browser.type_into("foi-query", "hostile markup surveillance drones", submit=True)
     card = browser.wait_for("#foi-hits .foi-card", "<script>alert(1)</script>")
     assert "<img src=x onerror=alert(1)>" in card.text
-    browser.choose("foi-hit-pick", 0)
+    card.find_element(By.CSS_SELECTOR, "button.foi-open").click()
     viewer = browser.wait_for("#foi-viewer .foi-viewer", "<img src=y onerror=")
     assert "<script>alert(1)</script>" in viewer.text
     assert not browser.driver.find_elements(By.CSS_SELECTOR, "#foi-viewer img, #foi-hits img, #foi-viewer script")
@@ -228,7 +232,10 @@ def test_upload_update_and_search(browser, tmp_path):
     browser.wait_for("#foi-upload-status", "saved")
     browser.driver.find_element(By.CSS_SELECTOR, "#foi-update").click()
     browser.wait_for("#foi-report", "Index updated")
-    assert "added 1" in browser.wait_for("#foi-report").text
+    report = browser.wait_for("#foi-report")
+    assert "added 1" in report.text
+    cells = [c.text for c in report.find_elements(By.CSS_SELECTOR, ".foi-files tbody td")]
+    assert cells[:2] == ["helicopter report.txt", "added"]
     browser.wait_for("#foi-docs", "Police helicopter")
     browser.type_into("foi-doc-filter", "helicopter")
     time.sleep(0.8)
@@ -239,3 +246,37 @@ def test_upload_update_and_search(browser, tmp_path):
     browser.type_into("foi-query", "police helicopter hours", submit=True)
     browser.wait_for("#foi-hits .foi-card", "Police helicopter")
     browser.assert_no_alert()
+
+
+def test_remove_needs_confirmation(browser):
+    browser.tab("Viewer")
+    browser.choose("foi-doc-pick", text="Police helicopter")
+    browser.wait_for("#foi-viewer .foi-viewer", "900 hours")
+    remove = browser.wait_for("#foi-remove")
+    assert not remove.is_enabled()
+    browser.driver.find_element(By.CSS_SELECTOR, "#foi-remove-confirm input[type='checkbox']").click()
+    WebDriverWait(browser.driver, 10).until(lambda d: remove.is_enabled())
+    remove.click()
+    browser.wait_for("#foi-remove-status", "Removed Police helicopter")
+    assert not remove.is_enabled()
+    browser.tab("Documents")
+    browser.type_into("foi-doc-filter", "")
+    browser.driver.find_element(By.XPATH, "//button[normalize-space()='Refresh']").click()
+    browser.wait_for("#foi-docs", "Body worn video")
+    assert "Police helicopter" not in browser.wait_for("#foi-docs").text
+
+
+def test_phone_layout_never_scrolls_sideways(browser):
+    browser.resize("phone")
+    try:
+        for name in ("Ask", "Search", "Documents", "Viewer"):
+            browser.tab(name)
+            time.sleep(0.3)
+            width, inner = browser.driver.execute_script(
+                "return [document.documentElement.scrollWidth, window.innerWidth];"
+            )
+            if width > inner + 1:
+                browser.screenshot(f"overflow-{name.lower()}")
+            assert width <= inner + 1, f"{name} tab is {width} px wide at {inner} px"
+    finally:
+        browser.resize("desktop")

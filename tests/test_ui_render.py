@@ -1,4 +1,4 @@
-"""Unit tests of the UI's pure helpers: HTML rendering, follow-ups, filters, exports, uploads."""
+"""Unit tests of the UI's pure helpers: HTML rendering, exports, uploads."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from index.search import Hit
 from index.store import Location, StoredDocument
 from ingest.documents import Page
 from ui import render, results
-from ui.uploads import UploadPolicy, safe_name, safe_relative, save_uploads
+from assistant.settings import load_settings
+from ui.uploads import UploadPolicy, discard_upload, safe_name, safe_relative, save_uploads
 
 HOSTILE = "Intro <script>alert(1)</script> and <img src=x onerror=alert(1)> & more"
 
@@ -69,6 +70,13 @@ def test_query_terms_drop_stopwords_and_short_words():
     [
         pytest.param(lambda: render.passage_card(make_hit(), 'cite "quoted" <x>', ["video"]), id="passage-card"),
         pytest.param(lambda: render.citation_card(make_answer().citations[0]), id="citation-card"),
+        pytest.param(lambda: render.citation_cards(make_answer()), id="citation-cards"),
+        pytest.param(lambda: render.search_results([make_hit()], ["c"], "video"), id="search-results"),
+        pytest.param(
+            lambda: render.ingest_report({"files": [{"path": "/u/<b>.txt", "status": "skipped", "reason": "<i>bad"}]}),
+            id="ingest-report",
+        ),
+        pytest.param(lambda: render.remove_report("<b>T</b>", {"removed": 1}, True), id="remove-report"),
         pytest.param(lambda: render.document_view(make_document(), 0, 5), id="viewer"),
         pytest.param(lambda: render.document_metadata(make_document()), id="metadata"),
         pytest.param(lambda: render.citation_cards(make_answer(True), ["c"]), id="abstain-cards"),
@@ -108,27 +116,42 @@ def test_viewer_ignores_bad_span():
     assert "<mark" not in render.document_view(make_document(), 5, 10_000)
 
 
-def test_document_rows_filter():
-    rows = render.document_rows([make_document()], "wmp")
+def test_document_rows_filter_and_chunk_counts():
+    rows = render.document_rows([make_document()], "wmp", {"d1": 7})
     assert rows and rows[0][-1] == "d1"
+    assert dict(zip(render.DOCUMENT_COLUMNS, rows[0]))["Chunks"] == 7
+    assert dict(zip(render.DOCUMENT_COLUMNS, render.document_rows([make_document()])[0]))["Chunks"] == 0
     assert render.document_rows([make_document()], "nothing-like-this") == []
 
 
-# Follow-ups, filters, exports -----------------------------------------------------
-def test_short_follow_up_carries_previous_question():
-    assert results.contextual_question("Does WMP use drones?", "How many?") == "Does WMP use drones? How many?"
-    long = "What is the retention period for body worn video footage at the force"
-    assert results.contextual_question("Does WMP use drones?", long) == long
-    assert results.contextual_question(None, "How many?") == "How many?"
+def test_cards_open_their_own_target():
+    cards = render.citation_cards(make_answer())
+    assert 'data-open="0"' in cards and 'class="foi-open" data-open="0"' in cards
+    nearest = render.citation_cards(make_answer(abstained=True), ["c"])
+    assert 'data-open="0"' in nearest and "nearest 1" in nearest
+    hits = render.search_results([make_hit(), make_hit(rank=2, doc_id="d2")], ["a", "b"], "video")
+    assert 'data-open="1"' in hits
+    assert "data-open" not in render.citation_card(make_answer().citations[0])
 
 
-def test_filter_hits_by_kind_and_folder():
-    hits = [make_hit(), make_hit(doc_id="d2", kind="txt", path="/data/other/x.txt")]
-    assert [h.doc_id for h in results.filter_hits(hits, ["txt"])] == ["d2"]
-    assert [h.doc_id for h in results.filter_hits(hits, [], "WMP")] == ["d1"]
-    assert len(results.filter_hits(hits)) == 2
+def test_ingest_report_lists_every_file_problems_first(tmp_path):
+    report = {
+        "added": 1, "unchanged": 1, "skipped": [{"path": str(tmp_path / "bad.pdf"), "reason": "encrypted"}],
+        "documents": 2, "chunks": 5, "seconds": 0.1,
+        "files": [
+            {"path": str(tmp_path / "a" / "old.txt"), "status": "unchanged", "reason": None},
+            {"path": str(tmp_path / "new.txt"), "status": "added", "reason": None},
+            {"path": str(tmp_path / "bad.pdf"), "status": "skipped", "reason": "encrypted"},
+        ],
+    }
+    out = render.ingest_report(report, tmp_path)
+    assert "skipped 1" in out and "2 documents, 5 chunks" in out
+    order = [out.index(name) for name in ("<code>bad.pdf</code>", "<code>new.txt</code>", "<code>a/old.txt</code>")]
+    assert order == sorted(order)
+    assert "<td>skipped</td><td>encrypted</td>" in out
 
 
+# Exports ---------------------------------------------------------------------------
 def test_exports_write_csv_and_json(tmp_path):
     record = results.hit_record(make_hit(title="=HYPERLINK(1)"), "cite")
     csv_path, json_path = results.write_exports([record], "body worn?", tmp_path)
@@ -212,3 +235,19 @@ def test_zip_slip_and_rules_inside_archives(tmp_path):
 def test_corrupt_zip_is_rejected(tmp_path):
     result = save_uploads([_upload(tmp_path, "broken.zip", b"not a zip")], tmp_path / "uploads")
     assert result.saved == [] and "not a readable zip" in result.rejected[0].reason
+
+
+def test_upload_policy_from_settings():
+    policy = UploadPolicy.from_settings(load_settings(max_upload_mb=2, upload_extensions=[".TXT", "pdf", ".zip"]))
+    assert policy.allowed_extensions == frozenset({".txt", ".pdf", ".zip"}) and policy.max_bytes == 2_000_000
+
+
+def test_discard_upload_only_inside_the_uploads_folder(tmp_path):
+    uploads, outside = tmp_path / "uploads", tmp_path / "mine.txt"
+    (uploads / "sub").mkdir(parents=True)
+    inside = uploads / "sub" / "a.txt"
+    inside.write_text("x")
+    outside.write_text("y")
+    assert discard_upload(inside, uploads) and not inside.exists()
+    assert not discard_upload(outside, uploads) and outside.exists()
+    assert not discard_upload(uploads / "missing.txt", uploads)

@@ -3,7 +3,7 @@
 Callbacks are thin: they call one Assistant method and hand the result to
 `ui.render` (HTML), `ui.results` (plain data) or `ui.uploads` (files).
 JSON endpoints for `gradio_client` are `ask`, `search`, `documents`,
-`document` and `update`; the UI's own events are private.
+`document`, `update` and `remove`; the UI's own events are private.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from assistant.api import Assistant
 from assistant.errors import AssistantError
 from index.errors import IndexProblem
 from ui import render, results
-from ui.uploads import UploadPolicy, save_uploads
+from ui.uploads import UploadPolicy, discard_upload, save_uploads
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +28,17 @@ SCROLL_TO_CITED = """() => { setTimeout(() => {
   if (el) el.scrollIntoView({block: 'center'});
 }, 300); }"""
 PRIVATE = {"api_visibility": "private"}
+# Cards carry data-open="i"; a click on one (not on its text field, not while
+# selecting text) sends the index to Python as a "click" event with {open: i}.
+OPEN_ON_CLICK = """
+element.addEventListener('click', (event) => {
+  const button = event.target.closest('.foi-open');
+  const card = event.target.closest('[data-open]');
+  if (!card || !element.contains(card)) return;
+  if (!button && (event.target.closest('input, textarea, a') || String(window.getSelection()).trim())) return;
+  trigger('click', {open: Number(card.dataset.open)});
+});
+"""
 
 
 def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, policy: UploadPolicy | None = None) -> gr.Blocks:
@@ -35,14 +46,15 @@ def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, po
 
     Args:
         assistant: The opened Assistant (its index may not exist yet).
-        uploads_dir: Where uploads are saved; default `<index_dir>/uploads`.
-        policy: Allowed upload extensions and sizes; default from the settings' `max_file_mb`.
+        uploads_dir: Where uploads are saved; default `settings.effective_uploads_dir`.
+        policy: Allowed upload extensions and sizes; default from the settings'
+            `upload_extensions` and `max_upload_mb`.
 
     Returns:
         The unlaunched Blocks; launch it with `ui.serve.serve` for the offline theme.
     """
-    uploads = Path(uploads_dir) if uploads_dir else Path(assistant.settings.index_dir) / "uploads"
-    policy = policy or UploadPolicy(max_bytes=int(assistant.settings.max_file_mb * 1_000_000))
+    uploads = Path(uploads_dir or assistant.settings.effective_uploads_dir)
+    policy = policy or UploadPolicy.from_settings(assistant.settings)
 
     def has_index() -> bool:
         return assistant.directory.exists()
@@ -65,12 +77,37 @@ def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, po
     def open_in_viewer(target: dict | None):
         target = target or {}
         text, meta = view(target.get("doc_id"), target.get("start"), target.get("end"))
-        return gr.Tabs(selected="viewer"), text, meta, gr.Dropdown(choices=document_choices(), value=target.get("doc_id"))
+        choices = gr.Dropdown(choices=document_choices(), value=target.get("doc_id"))
+        # A removal is confirmed afresh for every document opened.
+        return gr.Tabs(selected="viewer"), text, meta, choices, False, ""
+
+    def open_card(targets: list[dict], evt: gr.EventData):
+        index = getattr(evt, "open", None)
+        if not isinstance(index, int) or not 0 <= index < len(targets or []):
+            return gr.skip()
+        return open_in_viewer(targets[index])
 
     def searched(query: str, k: int, kinds: list[str] | None, folder: str):
-        fetch = int(k) if not (kinds or folder.strip()) else min(int(k) * 10, 500)
-        hits = results.filter_hits(assistant.search(query, k=fetch).hits, kinds or [], folder)[: int(k)]
+        hits = assistant.search(query, k=int(k), kinds=kinds or (), path_contains=folder or "").hits
         return [(hit, assistant.citation(hit)) for hit in hits]
+
+    def rows(needle: str = ""):
+        if not has_index():
+            return []
+        return render.document_rows(assistant.documents(), needle, assistant.chunk_counts())
+
+    def remove_document(doc_id: str) -> tuple[str, dict, bool]:
+        """Remove one document; delete its uploaded copy (if no other document uses the file)
+        so that the next "Update index" does not add it back. Returns (title, report, discarded)."""
+        found = assistant.document(doc_id) if doc_id and has_index() else None
+        if found is None:
+            raise gr.Error(f"no document with id {doc_id!r}")
+        report = assistant.remove([doc_id]).to_dict()
+        still_used = {loc.path for d in assistant.documents() for loc in d.locations}
+        discarded = False
+        for path in {loc.path for loc in found.locations} - still_used:
+            discarded = discard_upload(path, uploads) or discarded
+        return found.title, report, discarded
 
     with gr.Blocks(title="FOI Assistant", analytics_enabled=False) as demo:
         gr.HTML('<div class="foi-header"><strong>FOI Assistant</strong> — search and cite Freedom of Information documents</div>')
@@ -80,21 +117,20 @@ def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, po
                 previous = gr.State(None)
                 ask_targets = gr.State([])
                 with gr.Row(equal_height=False, elem_classes="foi-stack"):
-                    with gr.Column(scale=3, min_width=300):
+                    with gr.Column(scale=3, min_width=280):
                         chat = gr.Chatbot(
                             label="Answers", height=460, elem_id="foi-chat", latex_delimiters=[],
                             buttons=["copy"], feedback_options=None, sanitize_html=True,
                         )
-                        with gr.Row():
+                        with gr.Row(elem_classes="foi-ask-row"):
                             question = gr.Textbox(
                                 label="Question", placeholder="e.g. Does the force use body worn video?",
                                 scale=5, elem_id="foi-question", autofocus=True,
                             )
                             ask_button = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="foi-ask")
                         clear_button = gr.Button("New conversation", size="sm")
-                    with gr.Column(scale=2, min_width=300):
-                        cards = gr.HTML(label="Citations", elem_id="foi-citations")
-                        ask_pick = gr.Dropdown(label="Open citation in viewer", choices=[], elem_id="foi-cite-pick")
+                    with gr.Column(scale=2, min_width=280):
+                        cards = gr.HTML(label="Citations", elem_id="foi-citations", js_on_load=OPEN_ON_CLICK)
                         plain = gr.Textbox(label="Copy as plain text", lines=6, buttons=["copy"], elem_id="foi-plain")
 
                 def on_ask(text, history, last):
@@ -104,45 +140,41 @@ def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, po
                     if not has_index():
                         gr.Warning("The index is empty: upload documents first.")
                         return gr.skip()
-                    query = results.contextual_question(last, text)
-                    answer = assistant.ask(query)
+                    # The answer's question is the one retrieved with: a short follow-up
+                    # carries the previous question, and the next follow-up carries it on.
+                    answer = assistant.ask(text, previous=last)
+                    read_as = answer.question if answer.question != text else None
                     history = (history or []) + [
                         {"role": "user", "content": render.md_escape(text)},
-                        {"role": "assistant", "content": render.answer_markdown(answer, read_as=query if query != text else None)},
+                        {"role": "assistant", "content": render.answer_markdown(answer, read_as=read_as)},
                     ]
                     if answer.abstained:
                         html = render.citation_cards(answer, [assistant.citation(h) for h in answer.passages])
                         targets = [{"doc_id": h.doc_id, "start": h.start, "end": h.end} for h in answer.passages]
-                        labels = [f"nearest {i}: {h.title}" for i, h in enumerate(answer.passages, 1)]
                     else:
                         html = render.citation_cards(answer)
                         targets = [{"doc_id": c.doc_id, "start": c.start, "end": c.end} for c in answer.citations]
-                        labels = [f"[{c.n}] {c.title}" + (f" p. {c.page}" if c.page else "") for c in answer.citations]
-                    pick = gr.Dropdown(choices=[(label, i) for i, label in enumerate(labels)], value=None)
-                    return "", history, html, pick, render.plain_text_answer(answer), targets, query
+                    return "", history, html, render.plain_text_answer(answer), targets, answer.question
 
-                ask_outputs = [question, chat, cards, ask_pick, plain, ask_targets, previous]
+                ask_outputs = [question, chat, cards, plain, ask_targets, previous]
                 for trigger in (question.submit, ask_button.click):
                     trigger(on_ask, [question, chat, previous], ask_outputs, **PRIVATE)
-                clear_button.click(
-                    lambda: ("", [], "", gr.Dropdown(choices=[], value=None), "", [], None), None, ask_outputs, **PRIVATE
-                )
+                clear_button.click(lambda: ("", [], "", "", [], None), None, ask_outputs, **PRIVATE)
 
             # Search ------------------------------------------------------------
             with gr.Tab("Search", id="search"):
                 search_targets = gr.State([])
-                with gr.Row():
+                with gr.Row(elem_classes="foi-stack"):
                     query = gr.Textbox(label="Search", placeholder="words or a sentence", scale=4, elem_id="foi-query")
                     k = gr.Number(label="Results", value=assistant.settings.k, minimum=1, maximum=100, precision=0, scale=1, min_width=90)
                     search_button = gr.Button("Search", variant="primary", scale=1, min_width=90, elem_id="foi-search")
-                with gr.Row():
+                with gr.Row(elem_classes="foi-stack"):
                     kinds = gr.CheckboxGroup(KINDS, label="File type (none = all)", elem_id="foi-kinds", scale=3)
                     folder = gr.Textbox(label="Folder or path contains", scale=2, elem_id="foi-folder")
-                with gr.Row(equal_height=False):
-                    with gr.Column(scale=3, min_width=300):
-                        hits_html = gr.HTML(elem_id="foi-hits")
+                with gr.Row(equal_height=False, elem_classes="foi-stack"):
+                    with gr.Column(scale=3, min_width=280):
+                        hits_html = gr.HTML(elem_id="foi-hits", js_on_load=OPEN_ON_CLICK)
                     with gr.Column(scale=1, min_width=220):
-                        search_pick = gr.Dropdown(label="Open result in viewer", choices=[], elem_id="foi-hit-pick")
                         csv_file = gr.File(label="CSV", interactive=False, elem_id="foi-csv")
                         json_file = gr.File(label="JSON", interactive=False, elem_id="foi-json")
 
@@ -151,24 +183,25 @@ def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, po
                     if not text:
                         return gr.skip()
                     if not has_index():
-                        return EMPTY_INDEX, gr.Dropdown(choices=[]), None, None, []
+                        return EMPTY_INDEX, None, None, []
                     pairs = searched(text, count or assistant.settings.k, chosen_kinds, folder_text or "")
                     html = render.search_results([h for h, _ in pairs], [c for _, c in pairs], text)
                     csv_path, json_path = results.write_exports([results.hit_record(h, c) for h, c in pairs], text)
-                    pick = gr.Dropdown(choices=[(f"#{h.rank} {h.title}", i) for i, (h, _) in enumerate(pairs)], value=None)
                     targets = [{"doc_id": h.doc_id, "start": h.start, "end": h.end} for h, _ in pairs]
-                    return html, pick, str(csv_path), str(json_path), targets
+                    return html, str(csv_path), str(json_path), targets
 
                 for trigger in (query.submit, search_button.click):
-                    trigger(on_search, [query, k, kinds, folder], [hits_html, search_pick, csv_file, json_file, search_targets], **PRIVATE)
+                    trigger(on_search, [query, k, kinds, folder], [hits_html, csv_file, json_file, search_targets], **PRIVATE)
 
             # Documents ---------------------------------------------------------
             with gr.Tab("Documents", id="documents"):
-                with gr.Row():
+                with gr.Row(elem_classes="foi-stack"):
                     doc_filter = gr.Textbox(label="Filter", placeholder="type to filter by title, path, type…", scale=3, elem_id="foi-doc-filter")
                     refresh_button = gr.Button("Refresh", scale=1, min_width=90)
-                table = gr.Dataframe(headers=render.DOCUMENT_COLUMNS, interactive=False, wrap=True, elem_id="foi-docs", max_height=420)
-                with gr.Row(equal_height=False):
+                table = gr.Dataframe(
+                    headers=render.DOCUMENT_COLUMNS, interactive=False, wrap=True, elem_id="foi-docs", max_height=420,
+                )
+                with gr.Row(equal_height=False, elem_classes="foi-stack"):
                     with gr.Column(min_width=280):
                         upload = gr.File(
                             label=f"Upload files (≤ {policy.max_bytes / 1e6:.0f} MB each)",
@@ -180,9 +213,6 @@ def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, po
                     with gr.Column(min_width=280):
                         update_button = gr.Button("Update index", variant="primary", elem_id="foi-update")
                         update_report = gr.HTML(elem_id="foi-report")
-
-                def rows(needle: str = ""):
-                    return render.document_rows(assistant.documents(), needle) if has_index() else []
 
                 def on_upload(files):
                     result = save_uploads([f if isinstance(f, str) else f.name for f in files or []], uploads, policy)
@@ -200,7 +230,7 @@ def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, po
                         outcome = assistant.ingest([uploads], progress=report).to_dict()
                     except (AssistantError, IndexProblem) as exc:
                         return f'<div class="foi-error">{render.esc(exc)}</div>', gr.skip(), gr.skip()
-                    return render.ingest_report(outcome), rows(needle), footer()
+                    return render.ingest_report(outcome, uploads), rows(needle), footer()
 
                 doc_filter.input(rows, doc_filter, table, trigger_mode="always_last", show_progress="hidden", **PRIVATE)
                 refresh_button.click(rows, doc_filter, table, **PRIVATE)
@@ -209,25 +239,44 @@ def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, po
             # Viewer ------------------------------------------------------------
             with gr.Tab("Viewer", id="viewer"):
                 doc_pick = gr.Dropdown(label="Document", choices=[], elem_id="foi-doc-pick")
-                with gr.Row(equal_height=False):
-                    with gr.Column(scale=3, min_width=300):
+                with gr.Row(equal_height=False, elem_classes="foi-stack"):
+                    with gr.Column(scale=3, min_width=280):
                         viewer = gr.HTML(elem_id="foi-viewer")
                     with gr.Column(scale=1, min_width=240):
                         metadata = gr.HTML(elem_id="foi-meta")
+                        with gr.Group(elem_id="foi-remove-box"):
+                            confirm_remove = gr.Checkbox(
+                                label="I understand: this removes the document from the index and deletes its uploaded copy",
+                                value=False, elem_id="foi-remove-confirm",
+                            )
+                            remove_button = gr.Button(
+                                "Remove from index", variant="stop", size="sm", interactive=False, elem_id="foi-remove",
+                            )
+                        remove_status = gr.HTML(elem_id="foi-remove-status")
+
+                def on_remove(doc_id, confirmed, needle):
+                    if not (doc_id and confirmed):
+                        return gr.skip()
+                    title, report, discarded = remove_document(doc_id)
+                    return (
+                        render.remove_report(title, report, discarded), '<div class="foi-empty">Choose a document.</div>', "",
+                        gr.Dropdown(choices=document_choices(), value=None), False, rows(needle), footer(),
+                    )
+
+                confirm_remove.change(lambda ok: gr.Button(interactive=bool(ok)), confirm_remove, remove_button, **PRIVATE)
 
         footer_html = gr.HTML(elem_id="foi-footer")
 
         # Wiring that crosses tabs ---------------------------------------------------
-        viewer_outputs = [tabs, viewer, metadata, doc_pick]
-        ask_pick.input(
-            lambda i, targets: open_in_viewer(targets[i] if i is not None and i < len(targets) else None),
-            [ask_pick, ask_targets], viewer_outputs, **PRIVATE,
-        ).then(None, js=SCROLL_TO_CITED)
-        search_pick.input(
-            lambda i, targets: open_in_viewer(targets[i] if i is not None and i < len(targets) else None),
-            [search_pick, search_targets], viewer_outputs, **PRIVATE,
-        ).then(None, js=SCROLL_TO_CITED)
-        doc_pick.input(lambda doc_id: view(doc_id), doc_pick, [viewer, metadata], **PRIVATE)
+        viewer_outputs = [tabs, viewer, metadata, doc_pick, confirm_remove, remove_status]
+        cards.click(open_card, ask_targets, viewer_outputs, **PRIVATE).then(None, js=SCROLL_TO_CITED)
+        hits_html.click(open_card, search_targets, viewer_outputs, **PRIVATE).then(None, js=SCROLL_TO_CITED)
+        doc_pick.input(lambda doc_id: (*view(doc_id), False, ""), doc_pick, [viewer, metadata, confirm_remove, remove_status], **PRIVATE)
+        remove_button.click(
+            on_remove, [doc_pick, confirm_remove, doc_filter],
+            [remove_status, viewer, metadata, doc_pick, confirm_remove, table, footer_html], **PRIVATE,
+        )
+
         def on_row(evt: gr.SelectData):
             return open_in_viewer({"doc_id": (evt.row_value or [None])[-1]})
 
@@ -242,7 +291,7 @@ def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, po
         # JSON endpoints for gradio_client ------------------------------------------
         def ask(question: str, previous_question: str = "") -> dict:
             """Answer a question with citations; a short follow-up is read with `previous_question`."""
-            answer = assistant.ask(results.contextual_question(previous_question or None, question))
+            answer = assistant.ask(question, previous=previous_question or None)
             return results.for_client(results.answer_record(answer, assistant.citation))
 
         def search(query: str, k: int = 5, kinds: list[str] | None = None, folder: str = "") -> dict:
@@ -252,7 +301,7 @@ def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, po
 
         def documents(filter: str = "") -> list[dict]:
             """Every indexed document (title, location, kind, pages, dates), optionally filtered."""
-            keys = ["title", "location", "kind", "pages", "added_at", "updated_at", "doc_id"]
+            keys = ["title", "location", "kind", "pages", "chunks", "added_at", "updated_at", "doc_id"]
             return [dict(zip(keys, row)) for row in rows(filter)]
 
         def document(doc_id: str) -> dict:
@@ -271,6 +320,11 @@ def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, po
             uploads.mkdir(parents=True, exist_ok=True)
             return results.for_client(assistant.ingest([uploads]).to_dict())
 
-        for fn in (ask, search, documents, document, update):
+        def remove(doc_id: str) -> dict:
+            """Remove one document from the index (and its uploaded copy); return the counts left."""
+            title, report, discarded = remove_document(doc_id)
+            return {"title": title, **report, "deleted_upload": discarded}
+
+        for fn in (ask, search, documents, document, update, remove):
             gr.api(fn, api_name=fn.__name__)
     return demo

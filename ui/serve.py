@@ -16,7 +16,7 @@ from ui.app import build_app  # noqa: E402
 THEME = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
 
 CSS = """
-.gradio-container { max-width: 1280px !important; margin: 0 auto; }
+.gradio-container { max-width: min(1280px, 100%) !important; margin: 0 auto; }
 .foi-header { font-size: 1.1rem; padding: 4px 0; }
 .foi-cards { display: flex; flex-direction: column; gap: 10px; }
 .foi-card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 12px;
@@ -39,17 +39,40 @@ mark#cited { background: #ffd43b; outline: 2px solid #f08c00; }
 .foi-footer { font-size: 0.8em; color: var(--body-text-color-subdued); text-align: center; overflow-wrap: anywhere; }
 .foi-empty, .foi-error { padding: 10px; color: var(--body-text-color-subdued); }
 .foi-error { color: var(--error-text-color); }
+.foi-open { margin-top: 6px; font-size: 0.85em; padding: 2px 10px; border-radius: 999px; cursor: pointer;
+            border: 1px solid var(--color-accent); color: var(--color-accent); background: var(--background-fill-primary); }
+.foi-open:hover, .foi-open:focus-visible { background: var(--color-accent); color: white; }
+.foi-card[data-open] { cursor: pointer; }
+.foi-card[data-open]:hover { border-color: var(--color-accent); }
+.foi-card .foi-quote, .foi-card .foi-text { cursor: text; }
+.foi-files { max-height: 280px; overflow: auto; margin-top: 6px; border: 1px solid var(--border-color-primary); border-radius: 6px; }
+.foi-files table { width: 100%; border-collapse: collapse; font-size: 0.85em; }
+.foi-files th, .foi-files td { text-align: left; padding: 3px 8px; border-bottom: 1px solid var(--border-color-primary);
+                               vertical-align: top; overflow-wrap: anywhere; }
+.foi-files th { position: sticky; top: 0; background: var(--background-fill-secondary); }
+.foi-outcome-skipped td { color: var(--error-text-color); }
+.foi-outcome-unchanged td { color: var(--body-text-color-subdued); }
+"""
+
+# Gradio prefixes every rule of `css` inside a media query with `.gradio-container .contain`,
+# so the phone layout, which must reach the page's outer containers, goes in <head> as is.
+PHONE_CSS = """<style>
 @media (max-width: 600px) {
-  .gradio-container { padding: 4px !important; }
-  /* Stack every row on a phone instead of overflowing sideways. */
-  .gradio-container .row { flex-wrap: wrap !important; }
-  .gradio-container .row > * { min-width: 100% !important; flex-basis: 100% !important; }
-  .gradio-container .tabitem, .gradio-container .column, .gradio-container .block { min-width: 0 !important; }
-  #foi-docs { max-width: calc(100vw - 16px); overflow-x: auto; }
-  .gradio-container .form { flex-direction: column !important; }
+  .gradio-container { padding: 0 !important; min-width: 0 !important; }
+  .gradio-container > .main { padding: 4px 6px !important; min-width: 0 !important; }
+  /* Flex items default to min-width: auto, which lets one wide table widen the whole page. */
+  .gradio-container .wrap, .gradio-container .contain, .gradio-container .tabs, .gradio-container .tab-container,
+  .gradio-container .tabitem, .gradio-container .column, .gradio-container .row, .gradio-container .block,
+  .gradio-container .form { min-width: 0 !important; max-width: 100% !important; }
+  /* Rows marked foi-stack put their children one under another instead of overflowing sideways. */
+  .gradio-container .foi-stack { flex-direction: column !important; flex-wrap: nowrap !important; }
+  .gradio-container .foi-stack > * { min-width: 0 !important; width: 100% !important; max-width: 100% !important; }
+  /* A wide table scrolls inside its own box. */
+  #foi-docs, #foi-docs .table-container, #foi-docs .table-wrap { max-width: 100% !important; min-width: 0 !important; }
+  #foi-docs .table-wrap { overflow-x: auto !important; }
   .foi-viewer { max-height: 60vh; font-size: 0.85em; }
 }
-"""
+</style>"""
 
 
 def serve(
@@ -86,7 +109,8 @@ def serve(
         theme=THEME,
         css=CSS,
         footer_links=["api", "settings"],
-        max_file_size=int(assistant.settings.max_file_mb * 1_000_000),
+        head=PHONE_CSS,
+        max_file_size=int(assistant.settings.max_upload_mb * 1_000_000),
         ssr_mode=False,
         pwa=False,
         mcp_server=False,
