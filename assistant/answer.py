@@ -74,6 +74,7 @@ def compose_answer(
     sentence_min_score: float,
     max_sentences: int,
     cite,
+    max_candidates: int = 16,
 ) -> Answer:
     """Choose relevant, non-redundant sentences from `retrieved` and cite each one.
 
@@ -85,24 +86,33 @@ def compose_answer(
         abstain_below: Abstain when the best passage scores below this.
         sentence_min_score: Sentences scoring below this are never quoted.
         max_sentences: Upper bound on quoted sentences.
+        max_candidates: Sentences embedded and compared with the question (cost grows with it).
         cite: Callable(hit, document, start, end) -> citation line.
     """
     hits = [hit for hit, _ in retrieved]
-    if not retrieved or retrieved[0][0].score < abstain_below:
+    if not retrieved or max(hit.score for hit in hits) < abstain_below:
         return Answer(question, ABSTAIN_MESSAGE, [], True, hits)
 
     candidates = _sentences(retrieved)
     if not candidates:
         return Answer(question, ABSTAIN_MESSAGE, [], True, hits)
     texts = [c.document.text[c.start : c.end] for c in candidates]
-    vectors = embedder.embed(texts, batch_size=64)
-    similarity = vectors @ question_vector.reshape(-1)
     passage_scores = np.array([c.hit.score for c in candidates], dtype=np.float32)
     terms = _content_terms(question)
     sentence_terms = [_terms_of(text) for text in texts]
     weights = _term_weights(terms, sentence_terms)
     coverage = np.array([_coverage(weights, present) for present in sentence_terms], dtype=np.float32)
     answerness = np.array([_answerness(text) for text in texts], dtype=np.float32)
+    # Embedding sentences is the whole cost of an answer on a CPU: embed only the
+    # most promising ones by the cheap features.
+    if len(candidates) > max_candidates:
+        cheap = 0.5 * passage_scores + 0.4 * coverage + answerness
+        keep = np.sort(np.argsort(-cheap, kind="stable")[:max_candidates])
+        candidates = [candidates[i] for i in keep]
+        texts = [texts[i] for i in keep]
+        passage_scores, coverage, answerness = passage_scores[keep], coverage[keep], answerness[keep]
+    vectors = embedder.embed(texts, batch_size=64)
+    similarity = vectors @ question_vector.reshape(-1)
     # Dense similarity finds the topic; term coverage keeps the question's own words
     # (names, schemes, numbers) in the quote; answerness prefers the authority's
     # statements over the requester's questions that share the same words.

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,6 +53,8 @@ class IndexStats:
     created_at: str
     updated_at: str
     versions: dict[str, str]
+    backend: str = "torch"
+    vector_index: str = "flat"
 
 
 class Assistant:
@@ -110,9 +113,21 @@ class Assistant:
         with self._lock:
             if self._embedder is None:
                 model = self.settings.model
-                if model is None and self.directory.exists():
-                    model = self.directory.read_manifest().model
-                self._embedder = load_embedder(model or self.settings.effective_model)
+                backend = self.settings.embedding_backend
+                if self.directory.exists():
+                    manifest = self.directory.read_manifest()
+                    model = model or manifest.model
+                    backend = backend or manifest.backend
+                    if backend != manifest.backend and not self._allow_rebuild:
+                        # Backends agree closely (cosine >= 0.98) but not exactly; say so.
+                        logger.warning(
+                            "the index at %s was built with the %s embedding backend; using %s, so new "
+                            "vectors and queries differ slightly from the stored ones (foi rebuild re-embeds all)",
+                            self.directory.root, manifest.backend, backend,
+                        )
+                self._embedder = load_embedder(
+                    model or self.settings.effective_model, backend=backend or self.settings.effective_backend
+                )
             if not self._allow_rebuild and self.directory.exists():
                 manifest = self.directory.read_manifest()
                 if (self._embedder.model_id, self._embedder.dimension) != (manifest.model, manifest.dimension):
@@ -137,6 +152,7 @@ class Assistant:
             lock_timeout=self.settings.lock_timeout,
             sync=sync,
             boilerplate_min_documents=self.settings.boilerplate_min_documents,
+            ann_threshold=self.settings.ann_threshold,
         )
         report = update_index(self.directory, [Path(p) for p in paths], self.embedder, options, progress)
         self._refresh(force=True)
@@ -176,6 +192,7 @@ class Assistant:
             lock_timeout=self.settings.lock_timeout,
             progress=progress,
             boilerplate_min_documents=self.settings.boilerplate_min_documents,
+            ann_threshold=self.settings.ann_threshold,
         )
         self._refresh(force=True)
         return counts
@@ -211,6 +228,7 @@ class Assistant:
         kinds: Iterable[str] = (),
         path_contains: str = "",
         mode: str | None = None,
+        **foi: str,
     ) -> SearchResult:
         """The `k` passages most similar to `query`, each with its citation fields.
 
@@ -220,10 +238,14 @@ class Assistant:
             kinds: Only documents of these kinds (txt, md, pdf, html, email, docx).
             path_contains: Only documents whose path contains this text (a folder, say).
             mode: dense, lexical or hybrid; default `settings.search_mode`.
+            **foi: FOI filters: authority, reference, exemption, outcome, after,
+                before (YYYY-MM-DD) and law; see `ingest.foi.filters.foi_matches`.
         """
         snapshot = self._refresh()
         vector = self.embedder.embed([query])[0]
-        where = SearchFilter(frozenset(kind.lower() for kind in kinds), path_contains.strip())
+        where = SearchFilter(
+            frozenset(kind.lower() for kind in kinds), path_contains.strip(), **{k: v.strip() for k, v in foi.items() if v}
+        )
         pairs = search_vectors(
             snapshot,
             vector,
@@ -235,6 +257,20 @@ class Assistant:
             boilerplate=self._boilerplate,
         )
         return SearchResult(query=query, hits=[hit for hit, _ in pairs])
+
+    def search_batch(
+        self, queries: Iterable[str], *, k: int | None = None, mode: str | None = None
+    ) -> Iterator[tuple[SearchResult, float]]:
+        """Search each query in turn, yielding (result, seconds that query took).
+
+        The model is loaded before the first query, so no timing includes it.
+        """
+        self.embedder
+        self._refresh()
+        for query in queries:
+            started = time.perf_counter()
+            result = self.search(query, k=k, mode=mode)
+            yield result, time.perf_counter() - started
 
     def ask(self, question: str, *, previous: str | None = None) -> Answer:
         """An extractive answer whose every sentence is a cited quote, or an abstention.
@@ -264,10 +300,30 @@ class Assistant:
             abstain_below=self.settings.abstain_below,
             sentence_min_score=self.settings.sentence_min_score,
             max_sentences=self.settings.answer_sentences,
+            max_candidates=self.settings.answer_candidate_sentences,
             cite=lambda hit, document, page: citation_line(
                 title=document.title, path=hit.path, part=hit.part, metadata=document.metadata, page=page
             ),
         )
+
+    def foi_document(self, target: str) -> dict | None:
+        """`foi show`: the FOI fields of one document by doc_id or path (+ part), or None.
+
+        `target` is a doc_id, a file path, or "path::message 3" for one part of a mailbox;
+        a path with several parts gives its first.
+        """
+        from assistant.foi import foi_view
+
+        store = self._refresh().store
+        document = store.document(target)
+        if document is None:
+            path, _, part = target.partition("::")
+            for candidate in store.iter_documents():
+                if any(loc.path == path or loc.path.endswith("/" + path.lstrip("./")) for loc in candidate.locations
+                       if not part or loc.part == part.strip()):
+                    if document is None or (candidate.location.part or "") < (document.location.part or ""):
+                        document = candidate
+        return foi_view(document) if document else None
 
     def document(self, doc_id: str) -> StoredDocument | None:
         """One stored document with its full extracted text, or None."""
@@ -303,6 +359,8 @@ class Assistant:
             created_at=manifest.created_at,
             updated_at=manifest.updated_at,
             versions=manifest.versions,
+            backend=manifest.backend,
+            vector_index=snapshot.vectors.kind,
         )
 
     def citation(self, hit: Hit) -> str:

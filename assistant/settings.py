@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from assistant.errors import SettingsError
 
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+DEFAULT_BACKEND = "torch"
 
 
 class Settings(BaseModel):
@@ -61,6 +62,17 @@ class Settings(BaseModel):
         description="File types the UI accepts for upload (.zip archives are unpacked).",
     )
     batch_size: int = Field(default=32, ge=1, le=1024, description="Embedding batch size.")
+    embedding_backend: Literal["torch", "onnx", "onnx-int8"] | None = Field(
+        default=None,
+        description=f"How vectors are computed: torch (PyTorch fp32), onnx (ONNX Runtime fp32) or onnx-int8 "
+        f"(ONNX Runtime, int8 weights); default: the index's own, else {DEFAULT_BACKEND}.",
+    )
+    ann_threshold: int = Field(
+        default=200_000,
+        ge=1,
+        description="Above this many vectors the index switches from exact (flat) search to an approximate "
+        "(IVF, scalar-quantised) index, retrained as it grows.",
+    )
     search_mode: Literal["dense", "lexical", "hybrid"] = Field(
         default="hybrid",
         description="Ranking for search and ask: dense (embeddings), lexical (BM25) or hybrid (both, fused).",
@@ -89,6 +101,12 @@ class Settings(BaseModel):
     )
     answer_sentences: int = Field(
         default=3, ge=1, le=20, description="At most this many quoted sentences in an answer."
+    )
+    answer_candidate_sentences: int = Field(
+        default=16,
+        ge=1,
+        le=500,
+        description="Sentences `ask` embeds and compares with the question, chosen by cheap features first.",
     )
     abstain_below: float = Field(
         default=0.35,
@@ -121,6 +139,10 @@ class Settings(BaseModel):
     @property
     def effective_model(self) -> str:
         return self.model or DEFAULT_MODEL
+
+    @property
+    def effective_backend(self) -> str:
+        return self.embedding_backend or DEFAULT_BACKEND
 
     @property
     def effective_chunk_tokens(self) -> int:

@@ -334,6 +334,8 @@ def run(args: argparse.Namespace) -> dict:
             "chunk_overlap": stats.chunk_overlap,
             "batch_size": assistant.settings.batch_size,
             "answer_passages": assistant.settings.answer_passages,
+            # Older builds had dense search only.
+            "search_mode": getattr(assistant.settings, "search_mode", "dense"),
         },
         "model_load_seconds": round(model_load_s, 3),
         "ingest": ingest,
@@ -376,8 +378,9 @@ def markdown(r: dict) -> str:
         "| metric | value | target | status |",
         "| --- | --- | --- | --- |",
         row("corpus", f"`{r['corpus']}` ({ing['files']} files{', --limit ' + str(r['limit']) if r['limit'] else ''})"),
-        row("model / chunk tokens / overlap / batch", f"{r['settings']['model']} / {r['settings']['chunk_tokens']}"
-            f" / {r['settings']['chunk_overlap']} / {r['settings']['batch_size']}"),
+        row("model / chunk tokens / overlap / batch / search mode",
+            f"{r['settings']['model']} / {r['settings']['chunk_tokens']} / {r['settings']['chunk_overlap']}"
+            f" / {r['settings']['batch_size']} / {r['settings']['search_mode']}"),
         row("model load (s, not in ingest)", f"{r['model_load_seconds']:.2f}"),
         row("ingest wall (s)", f"{ing['seconds']:.2f}"),
         row("documents", ing["documents"]),
