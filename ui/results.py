@@ -9,6 +9,7 @@ import csv
 import json
 import re
 import tempfile
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -37,11 +38,20 @@ def answer_record(answer: Answer, cite: Callable[[Hit], str]) -> dict:
     }
 
 
+EXPORT_FOLDER = Path(tempfile.gettempdir()) / "foi-assistant-exports"
+KEEP_EXPORTS = 40
+
+
 def write_exports(records: Sequence[dict], query: str, folder: str | Path | None = None) -> tuple[Path, Path]:
-    """Write search records as CSV and JSON files in a fresh folder; return both paths."""
-    folder = Path(folder or tempfile.mkdtemp(prefix="foi-export-"))
+    """Write search records as CSV and JSON files into one export folder; return both paths.
+
+    Only the newest exports are kept, so a long-running server does not fill the disk.
+    """
+    folder = Path(folder or EXPORT_FOLDER)
     folder.mkdir(parents=True, exist_ok=True)
+    _prune(folder)
     stem = "foi-search-" + (re.sub(r"[^\w]+", "-", query.lower()).strip("-")[:40] or "results")
+    stem += "-" + uuid.uuid4().hex[:8]
     csv_path, json_path = folder / f"{stem}.csv", folder / f"{stem}.json"
     with open(csv_path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=EXPORT_FIELDS, extrasaction="ignore")
@@ -50,6 +60,12 @@ def write_exports(records: Sequence[dict], query: str, folder: str | Path | None
             writer.writerow({key: _csv_safe(record.get(key)) for key in EXPORT_FIELDS})
     json_path.write_text(json.dumps({"query": query, "results": list(records)}, ensure_ascii=False, indent=2), encoding="utf-8")
     return csv_path, json_path
+
+
+def _prune(folder: Path) -> None:
+    exports = sorted(folder.glob("foi-search-*"), key=lambda p: p.stat().st_mtime)
+    for old in exports[: max(0, len(exports) - 2 * KEEP_EXPORTS)]:
+        old.unlink(missing_ok=True)
 
 
 def _csv_safe(value):
