@@ -75,6 +75,8 @@ def compose_answer(
     max_sentences: int,
     cite,
     max_candidates: int = 16,
+    coverage: float | None = None,
+    abstain_coverage_below: float = 0.0,
 ) -> Answer:
     """Choose relevant, non-redundant sentences from `retrieved` and cite each one.
 
@@ -87,10 +89,15 @@ def compose_answer(
         sentence_min_score: Sentences scoring below this are never quoted.
         max_sentences: Upper bound on quoted sentences.
         max_candidates: Sentences embedded and compared with the question (cost grows with it).
+        coverage: `evidence_coverage` of the question by the retrieved passages, if known.
+        abstain_coverage_below: Abstain when `coverage` is below this: the question's
+            rarest words are nowhere in the evidence.
         cite: Callable(hit, document, start, end) -> citation line.
     """
     hits = [hit for hit, _ in retrieved]
     if not retrieved or max(hit.score for hit in hits) < abstain_below:
+        return Answer(question, ABSTAIN_MESSAGE, [], True, hits)
+    if coverage is not None and coverage < abstain_coverage_below:
         return Answer(question, ABSTAIN_MESSAGE, [], True, hits)
 
     candidates = _sentences(retrieved)
@@ -156,6 +163,25 @@ def compose_answer(
     if not citations:
         return Answer(question, ABSTAIN_MESSAGE, [], True, hits)
     return Answer(question, " ".join(sentences), citations, False, hits)
+
+
+def question_terms(question: str) -> list[str]:
+    """The question's content words, stemmed (numbers and codes left to retrieval)."""
+    return sorted(t for t in _content_terms(question) if t.isalpha() and len(t) > 2)
+
+
+def evidence_coverage(terms: list[str], passages: list[str], counts: dict[str, int], total: int) -> float:
+    """Share of the question's information (IDF-weighted words) found in the passages.
+
+    A question about something the documents never mention (a word absent from the
+    corpus, or from every retrieved passage) scores low even when its other words match.
+    """
+    if not terms:
+        return 1.0
+    present = set().union(*(_terms_of(text) for text in passages)) if passages else set()
+    weights = {t: math.log((total + 1) / (counts.get(t, 0) + 0.5)) for t in terms}
+    found = sum(w for t, w in weights.items() if any(p.startswith(t) for p in present if p[:3] == t[:3]))
+    return found / (sum(weights.values()) or 1.0)
 
 
 def verify_quote(text: str, quote: str, start: int, end: int) -> bool:
@@ -267,3 +293,44 @@ def _mmr(relevance, vectors, similarity, min_score, limit, balance=0.7) -> list[
         chosen.append(pick)
         available.remove(pick)
     return chosen
+
+
+def best_sentences(
+    question: str,
+    question_vector: np.ndarray,
+    retrieved: list[tuple[Hit, StoredDocument]],
+    embedder: Embedder,
+    *,
+    per_passage: int = 3,
+) -> dict[str, tuple[int, int]]:
+    """The span of the sentence in each retrieved passage that best answers `question`.
+
+    Scored like answer sentences (similarity, question-term coverage, statement
+    vs question), embedding only the `per_passage` most promising of each passage.
+    Returns {doc_id: (start, end)} for the first passage of each document.
+    """
+    candidates = [c for c in _sentences([pair for pair in retrieved if pair[1] is not None])]
+    if not candidates:
+        return {}
+    texts = [c.document.text[c.start : c.end] for c in candidates]
+    terms = _content_terms(question)
+    sentence_terms = [_terms_of(text) for text in texts]
+    weights = _term_weights(terms, sentence_terms)
+    coverage = np.array([_coverage(weights, present) for present in sentence_terms], dtype=np.float32)
+    answerness = np.array([_answerness(text) for text in texts], dtype=np.float32)
+    cheap = 0.4 * coverage + answerness
+    keep: list[int] = []
+    by_doc: dict[str, list[int]] = {}
+    for index, candidate in enumerate(candidates):
+        by_doc.setdefault(candidate.document.doc_id, []).append(index)
+    for indexes in by_doc.values():
+        keep.extend(sorted(indexes, key=lambda i: -cheap[i])[:per_passage])
+    vectors = embedder.embed([texts[i] for i in keep], batch_size=64)
+    similarity = vectors @ question_vector.reshape(-1)
+    best: dict[str, tuple[float, int]] = {}
+    for position, index in enumerate(keep):
+        score = 0.6 * float(similarity[position]) + float(cheap[index])
+        doc_id = candidates[index].document.doc_id
+        if doc_id not in best or score > best[doc_id][0]:
+            best[doc_id] = (score, index)
+    return {doc_id: (candidates[i].start, candidates[i].end) for doc_id, (_, i) in best.items()}

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.answer import Answer, compose_answer
+from assistant.answer import Answer, compose_answer, evidence_coverage, question_terms
 from assistant.citations import citation_line
 from assistant.settings import Settings, load_settings
 from index.directory import IndexDirectory, Snapshot
@@ -228,6 +228,7 @@ class Assistant:
         kinds: Iterable[str] = (),
         path_contains: str = "",
         mode: str | None = None,
+        per_document: int | None = None,
         **foi: str,
     ) -> SearchResult:
         """The `k` passages most similar to `query`, each with its citation fields.
@@ -238,6 +239,8 @@ class Assistant:
             kinds: Only documents of these kinds (txt, md, pdf, html, email, docx).
             path_contains: Only documents whose path contains this text (a folder, say).
             mode: dense, lexical or hybrid; default `settings.search_mode`.
+            per_document: At most this many hits per document; default
+                `settings.max_hits_per_document`.
             **foi: FOI filters: authority, reference, exemption, outcome, after,
                 before (YYYY-MM-DD) and law; see `ingest.foi.filters.foi_matches`.
         """
@@ -250,7 +253,7 @@ class Assistant:
             snapshot,
             vector,
             k=k or self.settings.k,
-            max_per_document=self.settings.max_hits_per_document,
+            max_per_document=per_document or self.settings.max_hits_per_document,
             where=where or None,
             query_text=query,
             mode=mode or self.settings.search_mode,
@@ -259,39 +262,46 @@ class Assistant:
         return SearchResult(query=query, hits=[hit for hit, _ in pairs])
 
     def search_batch(
-        self, queries: Iterable[str], *, k: int | None = None, mode: str | None = None
+        self, queries: Iterable[str], *, k: int | None = None, mode: str | None = None, **filters
     ) -> Iterator[tuple[SearchResult, float]]:
         """Search each query in turn, yielding (result, seconds that query took).
 
         The model is loaded before the first query, so no timing includes it.
+        `filters` are those of `search`.
         """
         self.embedder
         self._refresh()
         for query in queries:
             started = time.perf_counter()
-            result = self.search(query, k=k, mode=mode)
+            result = self.search(query, k=k, mode=mode, **filters)
             yield result, time.perf_counter() - started
 
-    def ask(self, question: str, *, previous: str | None = None) -> Answer:
+    def ask(self, question: str, *, previous: str | None = None, **foi: str) -> Answer:
         """An extractive answer whose every sentence is a cited quote, or an abstention.
 
         Args:
             question: The question.
             previous: The conversation's previous question; a short follow-up
                 ("and in 2021?") is retrieved together with it.
+            **foi: FOI filters, as for `search`.
         """
         snapshot = self._refresh()
         query = contextual_question(previous, question)
         vector = self.embedder.embed([query])[0]
+        where = SearchFilter(**{key: value.strip() for key, value in foi.items() if value})
         retrieved = search_vectors(
             snapshot,
             vector,
             k=self.settings.answer_passages,
             max_per_document=self.settings.answer_passages_per_document,
+            where=where or None,
             query_text=query,
             mode=self.settings.search_mode,
             boilerplate=self._boilerplate,
         )
+        terms = question_terms(query)
+        total, counts = snapshot.store.term_document_counts(terms)
+        coverage = evidence_coverage(terms, [hit.text for hit, _ in retrieved], counts, total)
         return compose_answer(
             query,
             vector,
@@ -301,6 +311,8 @@ class Assistant:
             sentence_min_score=self.settings.sentence_min_score,
             max_sentences=self.settings.answer_sentences,
             max_candidates=self.settings.answer_candidate_sentences,
+            coverage=coverage,
+            abstain_coverage_below=self.settings.abstain_coverage_below,
             cite=lambda hit, document, page: citation_line(
                 title=document.title, path=hit.path, part=hit.part, metadata=document.metadata, page=page
             ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sqlite3
 import sys
 from collections.abc import Callable
 from dataclasses import asdict
@@ -14,6 +15,7 @@ from pathlib import Path
 import click
 
 from assistant.errors import AssistantError
+from assistant.foi import foi_meta
 from index.errors import IndexProblem
 from ingest.errors import SkippedFile
 
@@ -48,6 +50,9 @@ def common_options(func: Callable) -> Callable:
         except USER_ERRORS as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(1)
+        except sqlite3.DatabaseError as exc:
+            click.echo(f"error: the index looks damaged ({exc}); run `foi check --repair`", err=True)
+            sys.exit(1)
         except KeyboardInterrupt:
             click.echo("interrupted; the index is unchanged since its last completed update", err=True)
             sys.exit(130)
@@ -76,6 +81,15 @@ def _open(index_dir: Path, config_file: Path | None, quiet: bool, **settings):
     return Assistant(resolved)
 
 
+def backend_option(func: Callable) -> Callable:
+    """--backend: how vectors are computed (settings.embedding_backend)."""
+    return click.option(
+        "--backend",
+        type=click.Choice(["torch", "onnx", "onnx-int8"]),
+        help="Embedding backend (default: the index's own, else settings.embedding_backend).",
+    )(func)
+
+
 def _print_json(data) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
@@ -92,12 +106,16 @@ def main() -> None:
 @click.option("--model", help="sentence-transformers model name or path (new index only).")
 @click.option("--chunk-tokens", type=int, help="Chunk size in model tokens (new index only).")
 @click.option("--chunk-overlap", type=int, help="Chunk overlap in model tokens (new index only).")
+@backend_option
 @common_options
-def ingest(paths, sync, model, chunk_tokens, chunk_overlap, index_dir, config_file, as_json, quiet):
+def ingest(paths, sync, model, chunk_tokens, chunk_overlap, backend, index_dir, config_file, as_json, quiet):
     """Read PATHS (files or folders), embed new and changed documents, and update the index."""
     from assistant.progress import TerminalProgress
 
-    assistant = _open(index_dir, config_file, quiet, model=model, chunk_tokens=chunk_tokens, chunk_overlap=chunk_overlap)
+    assistant = _open(
+        index_dir, config_file, quiet, model=model, chunk_tokens=chunk_tokens, chunk_overlap=chunk_overlap,
+        embedding_backend=backend,
+    )
     progress = TerminalProgress(enabled=assistant.settings.show_progress and not quiet)
     try:
         report = assistant.ingest(paths, sync=sync, progress=progress)
@@ -130,18 +148,49 @@ def _hit_dict(assistant, hit) -> dict:
         "text": hit.text,
         "citation": assistant.citation(hit),
         "also_in": hit.also_in,
+        "meta": foi_meta(hit.metadata),
     }
 
 
+def foi_filter_options(func: Callable) -> Callable:
+    """--authority, --ref, --exemption, --outcome, --after, --before, --law (FOI metadata filters)."""
+    options = [
+        click.option("--authority", default="", help="Only documents from this authority (substring)."),
+        click.option("--ref", "reference", default="", help="Only documents carrying this FOI reference."),
+        click.option("--exemption", default="", help="Only documents applying this exemption (s.40, s.40(2), reg 12(4)(b), (b)(6))."),
+        click.option("--outcome", default="", help="Only documents (or threads) with this outcome, e.g. 'not held'."),
+        click.option("--after", default="", metavar="YYYY-MM-DD", help="Only responses dated on or after this day."),
+        click.option("--before", default="", metavar="YYYY-MM-DD", help="Only responses dated on or before this day."),
+        click.option("--law", default="", help="Only documents under this law: FOIA, EIR, FOISA, US FOIA."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 @main.command()
-@click.argument("query")
+@click.argument("query", required=False)
 @click.option("--k", "-k", type=click.IntRange(1, 1000), help="Number of passages (default: settings.k).")
 @click.option("--mode", type=click.Choice(["dense", "lexical", "hybrid"]), help="Ranking (default: settings.search_mode).")
+@click.option(
+    "--batch",
+    "batch_file",
+    type=click.File("r", encoding="utf-8"),
+    help="Answer every line of this file (one query a line; - for stdin) in one process: "
+    "CSV rows, or one JSON line per query with --json.",
+)
+@backend_option
+@foi_filter_options
 @common_options
-def search(query, k, mode, index_dir, config_file, as_json, quiet):
+def search(query, k, mode, batch_file, backend, index_dir, config_file, as_json, quiet, **foi_filters):
     """Show the passages that best match QUERY, with citations."""
-    assistant = _open(index_dir, config_file, quiet)
-    result = assistant.search(query, k=k, mode=mode)
+    if (query is None) == (batch_file is None):
+        raise click.UsageError("Missing argument 'QUERY' (or give --batch FILE, but not both).")
+    assistant = _open(index_dir, config_file, quiet, embedding_backend=backend)
+    if batch_file is not None:
+        _search_batch(assistant, batch_file, k=k, mode=mode, as_json=as_json, filters=foi_filters)
+        return
+    result = assistant.search(query, k=k, mode=mode, **foi_filters)
     if as_json:
         _print_json({"query": result.query, "hits": [_hit_dict(assistant, hit) for hit in result.hits]})
         return
@@ -155,6 +204,28 @@ def search(query, k, mode, index_dir, config_file, as_json, quiet):
         click.echo()
 
 
+BATCH_COLUMNS = ["query", "ms", "rank", "score", "doc_id", "path", "part", "page", "start", "end", "citation", "text"]
+
+
+def _search_batch(assistant, lines, *, k, mode, as_json, filters) -> None:
+    """One JSON line (or CSV rows, one per hit) per query, each with the milliseconds it took."""
+    import csv
+
+    queries = [line.strip() for line in lines if line.strip()]
+    writer = None if as_json else csv.DictWriter(sys.stdout, fieldnames=BATCH_COLUMNS, lineterminator="\n")
+    if writer is not None:
+        writer.writeheader()
+    for result, seconds in assistant.search_batch(queries, k=k, mode=mode, **filters):
+        ms = round(seconds * 1000, 2)
+        hits = [_hit_dict(assistant, hit) for hit in result.hits]
+        if writer is None:
+            click.echo(json.dumps({"query": result.query, "hits": hits, "ms": ms}, ensure_ascii=False))
+            continue
+        for hit in hits or [{}]:
+            writer.writerow({"query": result.query, "ms": ms, **{c: hit.get(c) for c in BATCH_COLUMNS[2:]}})
+        sys.stdout.flush()
+
+
 def _indent(text: str, width: int = 600) -> str:
     text = " ".join(text.split())
     if len(text) > width:
@@ -164,11 +235,17 @@ def _indent(text: str, width: int = 600) -> str:
 
 @main.command()
 @click.argument("question")
+@backend_option
+@foi_filter_options
 @common_options
-def ask(question, index_dir, config_file, as_json, quiet):
+def ask(question, backend, authority, reference, exemption, outcome, after, before, law,
+        index_dir, config_file, as_json, quiet):
     """Answer QUESTION with quoted sentences from the documents, each cited."""
-    assistant = _open(index_dir, config_file, quiet)
-    answer = assistant.ask(question)
+    assistant = _open(index_dir, config_file, quiet, embedding_backend=backend)
+    answer = assistant.ask(
+        question, authority=authority, reference=reference, exemption=exemption, outcome=outcome,
+        after=after, before=before, law=law,
+    )
     if as_json:
         _print_json(
             {
@@ -186,6 +263,7 @@ def ask(question, index_dir, config_file, as_json, quiet):
                         "end": c.end,
                         "quote": c.quote,
                         "citation": c.citation,
+                        "meta": foi_meta(c.metadata),
                     }
                     for c in answer.citations
                 ],
@@ -241,15 +319,17 @@ def remove(targets, index_dir, config_file, as_json, quiet):
 @click.option("--model", help="Switch to this sentence-transformers model name or path.")
 @click.option("--chunk-tokens", type=int, help="Switch to this chunk size (model tokens).")
 @click.option("--chunk-overlap", type=int, help="Switch to this chunk overlap (model tokens).")
+@backend_option
 @common_options
-def rebuild(model, chunk_tokens, chunk_overlap, index_dir, config_file, as_json, quiet):
+def rebuild(model, chunk_tokens, chunk_overlap, backend, index_dir, config_file, as_json, quiet):
     """Re-chunk and re-embed every stored document (no original files needed)."""
     from assistant.api import Assistant
     from assistant.progress import TerminalProgress
     from assistant.settings import load_settings
 
     settings = load_settings(
-        config_file, index_dir=index_dir, model=model, chunk_tokens=chunk_tokens, chunk_overlap=chunk_overlap
+        config_file, index_dir=index_dir, model=model, chunk_tokens=chunk_tokens, chunk_overlap=chunk_overlap,
+        embedding_backend=backend,
     )
     assistant = Assistant(settings, allow_rebuild=True)
     before = assistant.stats()
@@ -352,6 +432,92 @@ def eval_command(questions_file, root, k, index_dir, config_file, as_json, quiet
         click.echo(report.format_table())
 
 
+@main.command()
+@click.argument("target", metavar="DOC_ID-or-PATH")
+@common_options
+def show(target, index_dir, config_file, as_json, quiet):
+    """Show one document's FOI fields: authority, references, dates, law, exemptions, outcome, evidence.
+
+    TARGET is a doc_id, an ingested file path, or "PATH::message 3" for one message of a mailbox.
+    """
+    assistant = _open(index_dir, config_file, quiet)
+    view = assistant.foi_document(target)
+    if view is None:
+        click.echo(f"error: no indexed document matches {target}", err=True)
+        sys.exit(1)
+    if as_json:
+        _print_json(view)
+        return
+    for key in ("doc_id", "path", "part", "title", "authority", "law", "role", "outcome", "thread_outcome"):
+        if view.get(key):
+            click.echo(f"{key:>15}: {view[key]}")
+    if view["references"]:
+        click.echo(f"{'references':>15}: {', '.join(view['references'])}")
+    for key, value in view["dates"].items():
+        click.echo(f"{'date ' + key:>15}: {value}")
+    for exemption in view["exemptions"]:
+        click.echo(f"{'exemption':>15}: {exemption['code']} ({'applied' if exemption['applied'] else 'mentioned'})")
+    for question in view["outcomes_by_question"]:
+        click.echo(f"{'question ' + question['question']:>15}: {question['outcome']}")
+    for field_name, spans in view["evidence"].items():
+        for span in spans[:2]:
+            click.echo(f"{'why ' + field_name:>15}: \"{' '.join(span['text'].split())[:100]}\" (chars {span['start']}–{span['end']})")
+
+
+@main.command()
+@click.argument("topic")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 500), help="At most this many responses.")
+@click.option("--csv", "csv_file", type=click.Path(dir_okay=False, path_type=Path), help="Also write the table as CSV.")
+@foi_filter_options
+@common_options
+def compare(topic, limit, csv_file, authority, reference, exemption, outcome, after, before, law,
+            index_dir, config_file, as_json, quiet):
+    """One row per response about TOPIC: authority, reference, date, outcome, exemptions, answer sentence."""
+    from assistant.compare import comparison_rows, write_csv
+
+    assistant = _open(index_dir, config_file, quiet)
+    rows = comparison_rows(
+        assistant, topic, limit=limit, authority=authority, reference=reference, exemption=exemption,
+        outcome=outcome, after=after, before=before, law=law,
+    )
+    if csv_file:
+        write_csv(rows, csv_file)
+    if as_json:
+        _print_json({"topic": topic, "rows": [row.to_dict() for row in rows]})
+        return
+    _print_rows(rows)
+
+
+@main.command()
+@click.argument("draft", metavar="FILE-or-TEXT")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 200), help="At most this many requests.")
+@common_options
+def similar(draft, limit, index_dir, config_file, as_json, quiet):
+    """Earlier requests that asked the same as a draft request (a file, or the text itself)."""
+    from assistant.compare import similar_requests
+
+    path = Path(draft)
+    text = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else draft
+    assistant = _open(index_dir, config_file, quiet)
+    rows = similar_requests(assistant, text, limit=limit)
+    if as_json:
+        _print_json({"draft": text, "requests": [row.to_dict() for row in rows]})
+        return
+    _print_rows(rows)
+
+
+def _print_rows(rows) -> None:
+    if not rows:
+        click.echo("nothing relevant found")
+    for n, row in enumerate(rows, 1):
+        exemptions = ", ".join(row.exemptions) or "-"
+        click.secho(f"[{n}] {row.citation}", bold=True)
+        click.echo(f"    outcome: {row.outcome or 'unknown'}; exemptions: {exemptions}")
+        location = row.path + (f" :: {row.part}" if row.part else "")
+        click.echo(f"    {location}  chars {row.start}–{row.end}")
+        click.echo(_indent(row.sentence, 400))
+
+
 DEMO_CORPUS = Path(__file__).resolve().parents[1] / "examples" / "demo-corpus"
 
 
@@ -359,10 +525,11 @@ DEMO_CORPUS = Path(__file__).resolve().parents[1] / "examples" / "demo-corpus"
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind (loopback by default).")
 @click.option("--port", default=7860, show_default=True, type=click.IntRange(1, 65535), help="TCP port.")
 @click.option("--open-browser", is_flag=True, help="Open the UI in the default browser.")
+@backend_option
 @common_options
-def serve(host, port, open_browser, index_dir, config_file, as_json, quiet):
+def serve(host, port, open_browser, backend, index_dir, config_file, as_json, quiet):
     """Serve the browser UI for an existing index."""
-    assistant = _open(index_dir, config_file, quiet)
+    assistant = _open(index_dir, config_file, quiet, embedding_backend=backend)
     assistant.stats()  # fail now, with a clear message, if there is no index
     from ui.serve import serve as serve_ui
 

@@ -114,6 +114,13 @@ class Settings(BaseModel):
         le=1.0,
         description="`ask` abstains when the best passage's cosine similarity is below this.",
     )
+    abstain_coverage_below: float = Field(
+        default=0.45,
+        ge=0.0,
+        le=1.0,
+        description="`ask` abstains when less than this share of the question's information "
+        "(IDF-weighted words) appears in the retrieved passages.",
+    )
     sentence_min_score: float = Field(
         default=0.30,
         ge=-1.0,

@@ -37,7 +37,7 @@ def main() -> None:
             print(json.dumps(error, ensure_ascii=False))
     if timing:
         print(f"sheffield-wdtk: {timing['documents']} documents read in {timing['read_seconds']} s, "
-              f"FOI fields extracted in {timing['extract_seconds']} s")
+              f"FOI fields extracted in {timing['extract_seconds']} s ({timing['extract_cpu_seconds']} s CPU)")
 
 
 if __name__ == "__main__":

@@ -160,6 +160,7 @@ class IndexDirectory:
             yield snapshot
             store.close()
             vectors.save(staging / VECTORS_NAME)
+            next_manifest.vector_index = vectors.kind
             with open(staging / STORE_NAME, "rb") as handle:
                 os.fsync(handle.fileno())
             # A copy of the manifest inside the generation lets `foi check --repair`

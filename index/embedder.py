@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Callable, Sequence
@@ -17,6 +18,9 @@ logger = logging.getLogger(__name__)
 # Names under which users know the bundled default model.
 BUNDLED_MODEL_NAMES = {"sentence-transformers/all-MiniLM-L6-v2", "all-MiniLM-L6-v2"}
 
+# How vectors are computed: PyTorch fp32, ONNX Runtime fp32, or ONNX Runtime with int8 weights.
+BACKENDS = ("torch", "onnx", "onnx-int8")
+
 ProgressCallback = Callable[[int, int], None]
 
 
@@ -25,12 +29,14 @@ class Embedder(Protocol):
 
     Attributes:
         model_id: The name or path the model was configured with (recorded in the manifest).
+        backend: One of BACKENDS (recorded in the manifest).
         dimension: Length of each vector.
         max_tokens: The longest input, in the model's tokens, that is embedded without
             truncation (special tokens excluded).
     """
 
     model_id: str
+    backend: str
     dimension: int
     max_tokens: int
 
@@ -63,14 +69,42 @@ def resolve_model_path(model: str) -> str:
     return model
 
 
+def _offline() -> None:
+    # Never reach for the Hugging Face Hub: users work air-gapped.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+
+def _embed_by_length(
+    texts: Sequence[str],
+    dimension: int,
+    batch_size: int,
+    progress: ProgressCallback | None,
+    encode: Callable[[list[str]], np.ndarray],
+) -> np.ndarray:
+    """Embed in batches of similar length, so padding (wasted compute) stays small."""
+    if not texts:
+        return np.zeros((0, dimension), dtype=np.float32)
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    out = np.zeros((len(texts), dimension), dtype=np.float32)
+    done = 0
+    for begin in range(0, len(order), batch_size):
+        batch = order[begin : begin + batch_size]
+        out[batch] = encode([texts[i] for i in batch])
+        done += len(batch)
+        if progress is not None:
+            progress(done, len(texts))
+    return out
+
+
 class SentenceTransformerEmbedder:
     """A sentence-transformers model loaded from local files only."""
 
+    backend = "torch"
+
     def __init__(self, model: str, *, device: str = "cpu"):
-        # Never reach for the Hugging Face Hub: users work air-gapped.
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+        _offline()
         from sentence_transformers import SentenceTransformer
 
         path = resolve_model_path(model)
@@ -95,29 +129,110 @@ class SentenceTransformerEmbedder:
     def embed(
         self, texts: Sequence[str], *, batch_size: int = 32, progress: ProgressCallback | None = None
     ) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        # Sorting by length keeps padding, and so wasted compute, small.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        done = 0
-        for begin in range(0, len(order), batch_size):
-            batch = order[begin : begin + batch_size]
-            vectors = self._model.encode(
-                [texts[i] for i in batch],
+        def encode(batch: list[str]) -> np.ndarray:
+            return self._model.encode(
+                batch,
                 batch_size=batch_size,
                 normalize_embeddings=True,
                 convert_to_numpy=True,
                 show_progress_bar=False,
             )
-            out[batch] = vectors
-            done += len(batch)
-            if progress is not None:
-                progress(done, len(texts))
-        return out
+
+        return _embed_by_length(texts, self.dimension, batch_size, progress, encode)
 
 
-def load_embedder(model: str) -> Embedder:
-    """Load the named sentence-transformers model from local files."""
-    logger.info("loading embedding model %s", model)
-    return SentenceTransformerEmbedder(model)
+class OnnxEmbedder:
+    """The same model run by ONNX Runtime, in fp32 or with dynamically quantised int8 weights.
+
+    The ONNX file is exported from the local model files on first use and cached
+    (see `index.onnx_export`); tokenisation, mean/CLS pooling and normalisation
+    follow the model's sentence-transformers configuration.
+    """
+
+    def __init__(self, model: str, *, quantized: bool):
+        _offline()
+        import onnxruntime
+        from transformers import AutoTokenizer
+
+        from index.onnx_export import onnx_model_file
+
+        self.backend = "onnx-int8" if quantized else "onnx"
+        self.model_id = model
+        path = Path(resolve_model_path(model))
+        if not path.is_dir():
+            raise ModelNotAvailable(
+                f"the {self.backend} backend needs a local model directory; {model!r} is not one "
+                "(use embedding_backend = \"torch\", or give the model's path)"
+            )
+        config = _read_json(path / "sentence_bert_config.json")
+        pooling = _read_json(path / "1_Pooling" / "config.json")
+        if pooling and not (pooling.get("pooling_mode_mean_tokens") or pooling.get("pooling_mode_cls_token")):
+            raise ModelNotAvailable(
+                f"the {self.backend} backend supports mean or CLS pooling only; {model!r} uses neither"
+            )
+        self._cls = bool(pooling.get("pooling_mode_cls_token")) and not pooling.get("pooling_mode_mean_tokens")
+        try:
+            self._tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+        except Exception as exc:  # transformers raises many types for a missing tokenizer
+            raise ModelNotAvailable(f"cannot load the tokenizer of {model!r}: {exc}") from None
+        self._max_length = int(config.get("max_seq_length") or self._tokenizer.model_max_length)
+        self.max_tokens = self._max_length - 2  # [CLS] and [SEP]
+        self._session = onnxruntime.InferenceSession(
+            str(onnx_model_file(path, quantized=quantized)), providers=["CPUExecutionProvider"]
+        )
+        self._inputs = {i.name for i in self._session.get_inputs()}
+        self.dimension = int(pooling.get("word_embedding_dimension") or self._encode(["dimension"]).shape[1])
+        backend = getattr(self._tokenizer, "backend_tokenizer", None)
+        self._fast = backend if backend is not None and backend.truncation is None else None
+
+    def count_tokens(self, text: str) -> int:
+        if self._fast is not None:
+            return len(self._fast.encode(text, add_special_tokens=False).ids)
+        return len(self._tokenizer(text, add_special_tokens=False, truncation=False, verbose=False)["input_ids"])
+
+    def _encode(self, batch: list[str]) -> np.ndarray:
+        encoded = self._tokenizer(
+            batch, padding=True, truncation=True, max_length=self._max_length, return_tensors="np"
+        )
+        feed = {name: encoded[name].astype(np.int64) for name in self._inputs if name in encoded}
+        if "token_type_ids" in self._inputs and "token_type_ids" not in feed:
+            feed["token_type_ids"] = np.zeros_like(feed["input_ids"])
+        hidden = self._session.run(None, feed)[0]
+        if self._cls:
+            pooled = hidden[:, 0]
+        else:
+            mask = encoded["attention_mask"][..., None].astype(np.float32)
+            pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+
+    def embed(
+        self, texts: Sequence[str], *, batch_size: int = 32, progress: ProgressCallback | None = None
+    ) -> np.ndarray:
+        return _embed_by_length(texts, self.dimension, batch_size, progress, self._encode)
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def load_embedder(model: str, backend: str = "torch") -> Embedder:
+    """Load the named sentence-transformers model from local files.
+
+    Args:
+        model: A model name (the bundled default, or one in the offline Hugging Face cache) or path.
+        backend: torch, onnx or onnx-int8 (see BACKENDS).
+
+    Raises:
+        ModelNotAvailable: the model, or the ONNX export of it, cannot be had offline.
+        ValueError: an unknown backend.
+    """
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown embedding backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    logger.info("loading embedding model %s (%s)", model, backend)
+    if backend == "torch":
+        return SentenceTransformerEmbedder(model)
+    return OnnxEmbedder(model, quantized=backend == "onnx-int8")

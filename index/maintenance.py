@@ -93,6 +93,7 @@ def rebuild_index(
     lock_timeout: float,
     progress: Progress | None = None,
     boilerplate_min_documents: int = DEFAULT_MIN_DOCUMENTS,
+    ann_threshold: int = 200_000,
 ) -> dict[str, int]:
     """Re-chunk and re-embed every stored document, e.g. after a model or chunking change.
 
@@ -113,6 +114,7 @@ def rebuild_index(
             created_at=created,
             updated_at=now_iso(),
             migrations=list(old.manifest.migrations),
+            backend=getattr(embedder, "backend", "torch"),
         )
         old_store_path = old.path / STORE_NAME
         old.close()
@@ -148,6 +150,7 @@ def rebuild_index(
             )
             with store.transaction():
                 snapshot.vectors.add(vectors, np.arange(len(unique), dtype=np.int64))
+                snapshot.vectors.fit(ann_threshold)
                 for h, vector_id in ids.items():
                     store.add_vector(vector_id, h, unique[h])
                 for doc_id, chunks in chunked:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from index.errors import IndexFormatError, IndexMismatch
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 MANIFEST_NAME = "manifest.json"
 
 
@@ -26,7 +26,7 @@ def now_iso() -> str:
 
 def library_versions() -> dict[str, str]:
     versions = {}
-    for name in ("foi-assistant", "sentence-transformers", "faiss-cpu", "torch", "transformers"):
+    for name in ("foi-assistant", "sentence-transformers", "faiss-cpu", "torch", "transformers", "onnxruntime"):
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -52,6 +52,9 @@ class Manifest:
     vectors: int = 0
     migrations: list[str] = field(default_factory=list)
     versions: dict[str, str] = field(default_factory=dict)
+    # Added without a format change: manifests written before have torch vectors in a flat index.
+    backend: str = "torch"
+    vector_index: str = "flat"
 
     @property
     def generation_name(self) -> str:

@@ -21,20 +21,26 @@ def m001_initial(snapshot: Snapshot) -> None:
 
 
 def m002_passage_fts(snapshot: Snapshot) -> None:
-    """Format 2: a BM25 (SQLite FTS5) index of every distinct chunk text, for hybrid
-    search, and the sentence counts behind boilerplate detection."""
+    """A BM25 (SQLite FTS5) index of every distinct chunk text, for hybrid search."""
     store = snapshot.store
     missing = store.vectors_without_passages()
     texts = store.texts_of_vectors(missing)
     for vector_id in missing:
         store.add_passage(vector_id, texts[vector_id])
-    store.refresh_boilerplate(DEFAULT_MIN_DOCUMENTS)
     logger.info("indexed %d passages for lexical search", len(missing))
+
+
+def m003_boilerplate(snapshot: Snapshot) -> None:
+    """Sentence keys of every passage and per-passage boilerplate shares."""
+    store = snapshot.store
+    store.index_missing_sentences()
+    store.refresh_boilerplate(DEFAULT_MIN_DOCUMENTS)
 
 
 MIGRATIONS: list[tuple[str, Callable[[Snapshot], None]]] = [
     ("m001_initial", m001_initial),
     ("m002_passage_fts", m002_passage_fts),
+    ("m003_boilerplate", m003_boilerplate),
 ]
 ALL_MIGRATIONS = [name for name, _ in MIGRATIONS]
 

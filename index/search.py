@@ -9,6 +9,7 @@ import numpy as np
 from index.directory import Snapshot
 from index.lexical import match_expression
 from index.store import StoredDocument
+from ingest.foi.filters import foi_matches
 
 
 @dataclass(frozen=True)
@@ -37,21 +38,35 @@ class Hit:
 
 @dataclass(frozen=True)
 class SearchFilter:
-    """Restrict hits: by document kind (txt, pdf, email, ...) and by path substring."""
+    """Restrict hits: by document kind (txt, pdf, email, ...), by path substring, and by
+    FOI metadata (authority, reference, applied exemption, outcome, date range, law;
+    see `ingest.foi.filters.foi_matches`)."""
 
     kinds: frozenset[str] = frozenset()
     path_contains: str = ""
+    authority: str = ""
+    reference: str = ""
+    exemption: str = ""
+    outcome: str = ""
+    after: str = ""
+    before: str = ""
+    law: str = ""
+
+    def _foi(self) -> dict[str, str]:
+        return {name: getattr(self, name) for name in ("authority", "reference", "exemption", "outcome", "after", "before", "law")}
 
     def __bool__(self) -> bool:
-        return bool(self.kinds or self.path_contains)
+        return bool(self.kinds or self.path_contains or any(self._foi().values()))
 
     def accepts(self, document: StoredDocument) -> bool:
         if self.kinds and document.kind.lower() not in self.kinds:
             return False
         if self.path_contains:
             needle = self.path_contains.replace("\\", "/").lower()
-            return any(needle in loc.path.replace("\\", "/").lower() for loc in document.locations)
-        return True
+            if not any(needle in loc.path.replace("\\", "/").lower() for loc in document.locations):
+                return False
+        foi = {k: v for k, v in self._foi().items() if v}
+        return not foi or foi_matches(document.metadata, **foi)
 
 
 MODES = ("dense", "lexical", "hybrid")

@@ -330,6 +330,34 @@ class Store:
         rows = self._db.execute("SELECT vector_id FROM vectors WHERE vector_id NOT IN (SELECT rowid FROM passages)")
         return [row[0] for row in rows]
 
+    def term_document_counts(self, prefixes: Iterable[str]) -> tuple[int, dict[str, int]]:
+        """How many passages hold a word starting with each prefix, and how many passages there are.
+
+        Prefixes stand in for stems ("seiz" counts "seized" and "seizures").
+        """
+        self._db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.passage_terms USING fts5vocab(main, 'passages', 'row')")
+        total = int(self._db.execute("SELECT COUNT(*) FROM passages").fetchone()[0])
+        counts = {}
+        for prefix in prefixes:
+            row = self._db.execute(
+                "SELECT COALESCE(SUM(doc), 0) FROM temp.passage_terms WHERE term >= ? AND term < ?",
+                (prefix, prefix + "\uffff"),
+            ).fetchone()
+            counts[prefix] = int(row[0])
+        return total, counts
+
+    def index_missing_sentences(self) -> int:
+        """Record the sentence keys of passages that have none yet (indexes from before m003)."""
+        rows = self._db.execute(
+            "SELECT rowid, text FROM passages WHERE rowid NOT IN (SELECT DISTINCT vector_id FROM vector_sentences)"
+        ).fetchall()
+        for vector_id, text in rows:
+            self._db.executemany(
+                "INSERT INTO vector_sentences VALUES (?, ?, ?)",
+                [(vector_id, key, chars) for key, chars in sentence_keys(text)],
+            )
+        return len(rows)
+
     def add_passage(self, vector_id: int, text: str) -> None:
         self._db.execute("INSERT INTO passages(rowid, text) VALUES (?, ?)", (vector_id, text))
         self._db.executemany(

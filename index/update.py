@@ -26,7 +26,7 @@ from ingest.chunking import Chunk, Chunker
 from ingest.discover import discover
 from ingest.documents import Document, Skipped
 from ingest.errors import SkippedFile
-from ingest.fields import extract_fields
+from ingest.foi.annotate import annotate as annotate_foi
 from ingest.readers import read_file
 
 logger = logging.getLogger(__name__)
@@ -84,6 +84,7 @@ class UpdateOptions:
     lock_timeout: float
     sync: bool = False
     boilerplate_min_documents: int = DEFAULT_MIN_DOCUMENTS
+    ann_threshold: int = 200_000
 
 
 def file_sha256(path: Path) -> str:
@@ -161,6 +162,7 @@ def update_index(
                 created_at=created,
                 updated_at=created,
                 migrations=list(ALL_MIGRATIONS),
+                backend=getattr(embedder, "backend", "torch"),
             )
         with directory.write(new_manifest) as snapshot:
             chunker = Chunker(
@@ -170,6 +172,8 @@ def update_index(
                 max_tokens=embedder.max_tokens,
             )
             _apply(snapshot, changed, vanished, chunker, embedder, options, report, progress)
+            if snapshot.vectors.fit(options.ann_threshold):
+                logger.info("moved %d vectors into a re-clustered %s index", len(snapshot.vectors), snapshot.vectors.kind)
             counts = snapshot.store.counts()
             snapshot.manifest.documents = counts["documents"]
             snapshot.manifest.chunks = counts["chunks"]
@@ -271,6 +275,8 @@ def _apply(
                 report.files.append(FileOutcome(item.key, "skipped", exc.reason))
                 continue
             report.skipped.extend(result.skipped)
+            # FOI fields, per file: a mailbox's messages are one thread (ingest/foi/annotate.py).
+            annotate_foi(result.documents)
             previous = store.locations_of_file(item.key)
             was_known = bool(previous)
             changed_parts = 0
@@ -348,6 +354,5 @@ def _embed_new_documents(
     report.embedded += len(to_embed)
     ids = {**known, **new_ids}
     for doc_id, document, chunks in chunked:
-        document.metadata = {**document.metadata, **extract_fields(document)}
         store.add_document(doc_id, document, now)
         store.add_chunks(doc_id, chunks, [ids[text_hash(c.text)] for c in chunks])

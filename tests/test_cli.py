@@ -14,7 +14,7 @@ from tests.test_index import DOCS, write_docs
 
 @pytest.fixture(autouse=True)
 def fake_model(monkeypatch, fake_embedder):
-    monkeypatch.setattr("assistant.api.load_embedder", lambda model: fake_embedder)
+    monkeypatch.setattr("assistant.api.load_embedder", lambda model, **_: fake_embedder)
 
 
 @pytest.fixture

@@ -228,15 +228,16 @@ def test_an_index_written_by_format_1_is_upgraded_on_open(tmp_path, assistant, f
     root = tmp_path / "idx"
     manifest = json.loads((root / "manifest.json").read_text())
     store = root / f"g{manifest['generation']:06d}" / "store.sqlite"
-    with sqlite3.connect(store) as db:  # what format 1 wrote: no lexical index
-        db.execute("DROP TABLE passages")
+    with sqlite3.connect(store) as db:  # what format 1 wrote: no lexical index, no boilerplate
+        for table in ("passages", "vector_sentences", "sentence_documents", "boilerplate"):
+            db.execute(f"DROP TABLE {table}")
     manifest.update(format_version=1, migrations=["m001_initial"])
     (root / "manifest.json").write_text(json.dumps(manifest))
 
     upgraded = Assistant.open(root, embedder=fake_embedder)
     data = json.loads((root / "manifest.json").read_text())
     assert data["format_version"] == FORMAT_VERSION
-    assert data["migrations"] == ["m001_initial", "m002_passage_fts"]
+    assert data["migrations"] == ["m001_initial", "m002_passage_fts", "m003_boilerplate"]
     assert upgraded.check().ok
     assert upgraded.search("parking", k=1, mode="lexical").hits[0].path.endswith("parking.txt")
 

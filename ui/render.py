@@ -198,10 +198,30 @@ def document_metadata(document: StoredDocument) -> str:
     """A definition list of the document's title, kind, locations, dates and extracted fields."""
     rows = [("Title", document.title), ("Type", document.kind), ("Pages", len(document.pages) or "—")]
     rows += [("Location", loc.path + (f" › {loc.part}" if loc.part else "")) for loc in document.locations]
-    rows += [(key.replace("_", " ").capitalize(), value) for key, value in sorted(document.metadata.items())]
+    rows += [(key.replace("_", " ").capitalize(), value) for key, value in sorted(document.metadata.items())
+             if not isinstance(value, (dict, list))]
+    rows += _foi_rows(document.metadata.get("foi"))
     rows += [("Added", document.added_at), ("Updated", document.updated_at), ("Document id", document.doc_id)]
     body = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in rows)
     return f'<dl class="foi-metadata">{body}</dl>'
+
+
+def _foi_rows(foi) -> list[tuple[str, object]]:
+    """The FOI fields (metadata["foi"]) as label/value rows; values are escaped by the caller."""
+    if not isinstance(foi, dict):
+        return []
+    rows: list[tuple[str, object]] = []
+    for key, label in (("role", "FOI role"), ("law", "Law"), ("outcome", "Outcome"), ("thread_outcome", "Thread outcome")):
+        if foi.get(key):
+            rows.append((label, foi[key]))
+    if foi.get("references"):
+        rows.append(("References", ", ".join(map(str, foi["references"]))))
+    for key, value in sorted((foi.get("dates") or {}).items()):
+        rows.append((f"Date {key}", value))
+    exemptions = [f"{e.get('code')} ({'applied' if e.get('applied') else 'mentioned'})" for e in foi.get("exemptions") or []]
+    if exemptions:
+        rows.append(("Exemptions", ", ".join(exemptions)))
+    return rows
 
 
 # Documents -----------------------------------------------------------------

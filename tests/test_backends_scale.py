@@ -1,0 +1,90 @@
+"""Embedding backends (ONNX fp32/int8, exported offline and cached) and the approximate vector index."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from index.manifest import Manifest
+from index.vectors import FLAT, IVF, VectorIndex
+
+
+def unit(n: int, d: int = 32, seed: int = 0) -> np.ndarray:
+    x = np.random.default_rng(seed).standard_normal((n, d)).astype(np.float32)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def test_flat_stays_flat_below_threshold():
+    index = VectorIndex.create(32)
+    index.add(unit(100), np.arange(100))
+    assert not index.fit(100) and index.kind == FLAT
+
+
+def test_ivf_keeps_adds_deletes_lookups_and_survives_save(tmp_path):
+    x = unit(3000)
+    index = VectorIndex.create(32)
+    index.add(x[:2000], np.arange(2000) + 5)
+    assert index.fit(1000) and index.kind == IVF
+    index.add(x[2000:], np.arange(2000, 3000) + 5)
+    assert index.remove([5, 6, 10**9]) == 2
+    assert len(index) == 2998 and set(index.ids().tolist()) == set(range(7, 3005))
+    _, ids = index.search(x[500], 5)
+    assert ids[0] == 505
+    assert index.similarities(x[500], np.array([505]))[0] == pytest.approx(1.0, abs=0.01)
+    index.save(tmp_path / "v.faiss")
+    loaded = VectorIndex.load(tmp_path / "v.faiss")
+    assert loaded.kind == IVF and len(loaded) == 2998
+    loaded.remove([505])
+    assert 505 not in loaded.search(x[500], 5)[1].tolist()
+
+
+def test_ivf_is_reclustered_as_the_collection_grows():
+    x = unit(6000, seed=1)
+    index = VectorIndex.create(32)
+    index.add(x[:500], np.arange(500))
+    index.fit(100)
+    lists = index._ivf.nlist
+    index.add(x[500:], np.arange(500, 6000))
+    assert index.fit(100) and index._ivf.nlist > lists and len(index) == 6000
+    assert index.search(x[4000], 1)[1][0] == 4000
+
+
+def test_old_manifest_reads_as_torch_and_flat(tmp_path):
+    manifest = Manifest(
+        format_version=2, generation=1, model="m", dimension=4, max_tokens=10, chunk_tokens=8,
+        chunk_overlap=1, created_at="t", updated_at="t",
+    )
+    data = json.loads(manifest.to_json())
+    del data["backend"], data["vector_index"]
+    old = Manifest.from_json(json.dumps(data), tmp_path / "manifest.json")
+    assert (old.backend, old.vector_index) == ("torch", "flat")
+
+
+def test_unknown_backend_is_refused():
+    from index.embedder import load_embedder
+
+    with pytest.raises(ValueError, match="unknown embedding backend 'gpu'"):
+        load_embedder("all-MiniLM-L6-v2", backend="gpu")
+
+
+@pytest.mark.integration
+def test_onnx_int8_is_exported_once_offline_and_close_to_torch(real_embedder, tmp_path, monkeypatch):
+    from index.embedder import load_embedder
+
+    monkeypatch.setenv("FOI_CACHE", str(tmp_path / "cache"))
+    texts = [
+        "West Midlands Police does not currently use live facial recognition.",
+        "The council spent £1.2m on agency social workers in 2022/23.",
+        "Request refused under section 31(3): law enforcement.",
+    ]
+    int8 = load_embedder("all-MiniLM-L6-v2", backend="onnx-int8")
+    assert (int8.backend, int8.dimension, int8.max_tokens) == ("onnx-int8", 384, real_embedder.max_tokens)
+    files = sorted(p.name for p in (tmp_path / "cache" / "onnx").glob("*/*.onnx"))
+    assert files == ["model.onnx", "model_qint8.onnx"]
+    cosine = (int8.embed(texts) * real_embedder.embed(texts)).sum(axis=1)
+    assert cosine.min() >= 0.98
+    assert int8.count_tokens(texts[1]) == real_embedder.count_tokens(texts[1])
+    fp32 = load_embedder("all-MiniLM-L6-v2", backend="onnx")  # reuses the cached export
+    assert (fp32.embed(texts) * real_embedder.embed(texts)).sum(axis=1).min() >= 0.999
