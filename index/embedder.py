@@ -160,6 +160,8 @@ class OnnxEmbedder:
         self.model_id = model
         path = Path(resolve_model_path(model))
         if not path.is_dir():
+            path = _cached_snapshot(model) or path
+        if not path.is_dir():
             raise ModelNotAvailable(
                 f"the {self.backend} backend needs a local model directory; {model!r} is not one "
                 "(use embedding_backend = \"torch\", or give the model's path)"
@@ -210,6 +212,16 @@ class OnnxEmbedder:
         self, texts: Sequence[str], *, batch_size: int = 32, progress: ProgressCallback | None = None
     ) -> np.ndarray:
         return _embed_by_length(texts, self.dimension, batch_size, progress, self._encode)
+
+
+def _cached_snapshot(model: str) -> Path | None:
+    """The local Hugging Face cache's copy of `model`, if there is one (never downloads)."""
+    try:
+        from huggingface_hub import snapshot_download
+
+        return Path(snapshot_download(model, local_files_only=True))
+    except Exception:  # not cached, or not a repository name at all
+        return None
 
 
 def _read_json(path: Path) -> dict:

@@ -53,10 +53,17 @@ def fake_embedder() -> FakeEmbedder:
     return FakeEmbedder()
 
 
+@pytest.fixture(scope="session")
+def onnx_cache(tmp_path_factory) -> Path:
+    """One ONNX export cache per session: exporting the model takes seconds, not milliseconds."""
+    return tmp_path_factory.mktemp("foi-cache")
+
+
 @pytest.fixture(autouse=True)
-def isolated_paths(tmp_path, monkeypatch):
+def isolated_paths(tmp_path, monkeypatch, onnx_cache):
     """Point every path setting at tmp_path; nothing is written elsewhere."""
     monkeypatch.setenv("FOI_INDEX", str(tmp_path / "foi-index"))
+    monkeypatch.setenv("FOI_CACHE", str(onnx_cache))
     monkeypatch.delenv("FOI_CONFIG", raising=False)
     monkeypatch.delenv("FOI_MODEL", raising=False)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
