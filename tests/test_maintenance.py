@@ -183,3 +183,45 @@ def test_kill_9_at_any_moment_leaves_a_working_index(tmp_path, fake_embedder):
 def _generation(root: Path) -> Path:
     manifest = json.loads((root / "manifest.json").read_text())
     return root / f"g{manifest['generation']:06d}"
+
+
+def test_watch_follows_files_appearing_changing_and_disappearing(tmp_path, fake_embedder):
+    from assistant.watch import watch
+
+    docs = write_docs(tmp_path / "docs")
+    assistant = Assistant.open(tmp_path / "idx", embedder=fake_embedder)
+    stop = threading.Event()
+    reports = []
+    thread = threading.Thread(
+        target=watch,
+        args=(lambda: assistant.ingest([docs], sync=True), [docs]),
+        kwargs={"debounce": 0.3, "stop": stop, "on_report": reports.append},
+    )
+    thread.start()
+
+    def wait_for(condition, timeout=20.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if condition():
+                return True
+            time.sleep(0.1)
+        return False
+
+    try:
+        assert wait_for(lambda: reports and reports[0].added == 3)
+        (docs / "bins.txt").write_text("Bin collections: the council collected 210,000 tonnes of household waste.")
+        assert wait_for(lambda: any(r.added == 1 for r in reports[1:]))
+        assert assistant.search("household waste tonnes bin collections", k=1).hits[0].path.endswith("bins.txt")
+        (docs / "parking.txt").unlink()
+        assert wait_for(lambda: any(r.removed == 1 for r in reports))
+        assert all(not h.path.endswith("parking.txt") for h in assistant.search("parking fines", k=5).hits)
+        # A burst of changes is debounced into few updates, not one per file.
+        before = len(reports)
+        for i in range(10):
+            (docs / f"burst-{i}.txt").write_text(f"Burst document {i} about street lighting.")
+        assert wait_for(lambda: assistant.stats().documents == 13)
+        assert len(reports) - before <= 3
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert not thread.is_alive()
