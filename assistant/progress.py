@@ -1,8 +1,9 @@
-"""Progress bars on stderr for the stages of an ingest."""
+"""Progress bars on stderr for the stages of an ingest (one bar per stage)."""
 
 from __future__ import annotations
 
 import sys
+import threading
 
 from tqdm import tqdm
 
@@ -16,27 +17,38 @@ STAGE_LABELS = {
 
 
 class TerminalProgress:
-    """A progress callback that draws one tqdm bar per stage on stderr."""
+    """A progress callback drawing a tqdm bar per stage on stderr.
+
+    Stages may overlap (files are read while earlier chunks are embedded on a
+    worker thread), so each stage keeps its own bar and calls are serialised.
+    """
 
     def __init__(self, enabled: bool = True):
         self.enabled = enabled
-        self._stage: str | None = None
-        self._bar: tqdm | None = None
+        self._bars: dict[str, tqdm] = {}
+        self._lock = threading.Lock()
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         if not self.enabled:
             return
-        if stage != self._stage:
-            self.close()
-            self._stage = stage
-            self._bar = tqdm(total=total, desc=STAGE_LABELS.get(stage, stage), file=sys.stderr, unit="")
-        if self._bar is not None:
-            self._bar.total = total
-            self._bar.n = done
-            self._bar.refresh()
+        with self._lock:
+            bar = self._bars.get(stage)
+            if bar is None:
+                bar = tqdm(
+                    total=total,
+                    desc=STAGE_LABELS.get(stage, stage),
+                    file=sys.stderr,
+                    unit="",
+                    position=len(self._bars),
+                    leave=True,
+                )
+                self._bars[stage] = bar
+            bar.total = max(total, done)
+            bar.n = done
+            bar.refresh()
 
     def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
-            self._bar = None
-            self._stage = None
+        with self._lock:
+            for bar in self._bars.values():
+                bar.close()
+            self._bars = {}

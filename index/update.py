@@ -20,6 +20,7 @@ import numpy as np
 from index.boilerplate import DEFAULT_MIN_DOCUMENTS
 from index.directory import IndexDirectory, Snapshot
 from index.embedder import Embedder
+from index.pipeline import EmbeddingPipeline, text_hash
 from index.manifest import FORMAT_VERSION, Manifest, library_versions, now_iso
 from index.migrations import ALL_MIGRATIONS
 from ingest.chunking import Chunk, Chunker
@@ -93,10 +94,6 @@ def file_sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def text_hash(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
 def doc_id_for(document: Document) -> str:
@@ -259,7 +256,32 @@ def _apply(
 ) -> None:
     store = snapshot.store
     now = now_iso()
-    new_documents: dict[str, Document] = {}
+    new_documents: dict[str, tuple[Document, list[Chunk]]] = {}
+    pipeline = EmbeddingPipeline(
+        embedder,
+        known_ids=store.vector_ids_for,
+        batch_size=options.batch_size,
+        progress=lambda done, total: progress("embedding", done, total),
+    )
+    try:
+        _read_changed(snapshot, changed, vanished, chunker, pipeline, options, report, progress, now, new_documents)
+        vectors = pipeline.finish()
+    finally:
+        pipeline.close()
+    with store.transaction():
+        _store_new_documents(snapshot, new_documents, pipeline, vectors, report, now)
+        orphans = store.orphan_documents()
+        for doc_id in orphans:
+            store.delete_document(doc_id)
+        orphan_vectors = store.orphan_vectors()
+        snapshot.vectors.remove(orphan_vectors)
+        store.delete_vectors(orphan_vectors)
+        store.refresh_boilerplate(options.boilerplate_min_documents)
+
+
+def _read_changed(snapshot, changed, vanished, chunker, pipeline, options, report, progress, now, new_documents):
+    """Read changed files, record their locations, and hand new chunks to the pipeline."""
+    store = snapshot.store
     with store.transaction():
         for done, item in enumerate(changed, 1):
             progress("reading", done, len(changed))
@@ -288,7 +310,9 @@ def _apply(
                     continue
                 changed_parts += 1
                 if not store.has_document(doc_id) and doc_id not in new_documents:
-                    new_documents[doc_id] = document
+                    chunks = chunker.chunk(document)
+                    new_documents[doc_id] = (document, chunks)
+                    pipeline.add(chunk.text for chunk in chunks)
                 elif store.has_document(doc_id):
                     store.touch_document(doc_id, now)
                 store.set_location(item.key, document.part, doc_id)
@@ -310,49 +334,20 @@ def _apply(
             report.files.append(FileOutcome(key, "removed"))
             store.forget_file(key)
 
-        _embed_new_documents(snapshot, new_documents, chunker, embedder, options, report, progress, now)
 
-        orphans = store.orphan_documents()
-        for doc_id in orphans:
-            store.delete_document(doc_id)
-        orphan_vectors = store.orphan_vectors()
-        snapshot.vectors.remove(orphan_vectors)
-        store.delete_vectors(orphan_vectors)
-        store.refresh_boilerplate(options.boilerplate_min_documents)
-
-
-def _embed_new_documents(
-    snapshot: Snapshot,
-    documents: dict[str, Document],
-    chunker: Chunker,
-    embedder: Embedder,
-    options: UpdateOptions,
-    report: IngestReport,
-    progress: Progress,
-    now: str,
-) -> None:
+def _store_new_documents(snapshot, new_documents, pipeline, vectors, report, now) -> None:
+    """Give new texts vector ids (in submission order), then store documents and chunks."""
     store = snapshot.store
-    chunked: list[tuple[str, Document, list[Chunk]]] = []
-    for done, (doc_id, document) in enumerate(documents.items(), 1):
-        progress("chunking", done, len(documents))
-        chunked.append((doc_id, document, chunker.chunk(document)))
-
-    hashes_needed = {text_hash(c.text): c.text for _, _, chunks in chunked for c in chunks}
-    known = store.vector_ids_for(hashes_needed)
-    to_embed = [(h, t) for h, t in hashes_needed.items() if h not in known]
     next_id = store.next_vector_id()
-    new_ids = {h: next_id + i for i, (h, _) in enumerate(to_embed)}
-    if to_embed:
-        vectors = embedder.embed(
-            [t for _, t in to_embed],
-            batch_size=options.batch_size,
-            progress=lambda done, total: progress("embedding", done, total),
+    new_ids = {key: next_id + i for i, (key, _) in enumerate(pipeline.order)}
+    if new_ids:
+        snapshot.vectors.add(
+            np.vstack([vectors[key] for key, _ in pipeline.order]), np.asarray(list(new_ids.values()), dtype=np.int64)
         )
-        snapshot.vectors.add(vectors, np.asarray(list(new_ids.values()), dtype=np.int64))
-        for (h, text), vector_id in zip(to_embed, new_ids.values()):
-            store.add_vector(vector_id, h, text)
-    report.embedded += len(to_embed)
-    ids = {**known, **new_ids}
-    for doc_id, document, chunks in chunked:
+        for (key, text), vector_id in zip(pipeline.order, new_ids.values()):
+            store.add_vector(vector_id, key, text)
+    report.embedded += len(new_ids)
+    ids = {**pipeline.known, **new_ids}
+    for doc_id, (document, chunks) in new_documents.items():
         store.add_document(doc_id, document, now)
         store.add_chunks(doc_id, chunks, [ids[text_hash(c.text)] for c in chunks])
