@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import email
 import email.policy
+import functools
+from email import headerregistry
 import email.utils
 import logging
 import re
@@ -32,6 +34,19 @@ _MBOX_SEPARATOR = re.compile(rb"^From [^\n]*(?:\n|$)", re.MULTILINE)
 # mboxrd quoting: a body line "From ..." is stored as ">From ...", ">From" as ">>From".
 _MBOXRD_QUOTED = re.compile(rb"^>(>*From )", re.MULTILINE)
 
+
+
+
+class _CachingHeaderRegistry(headerregistry.HeaderRegistry):
+    """Parses each distinct header once: the email package re-parses Content-Type on
+    every `get_content_type()`, which dominated reading a folder of mailboxes."""
+
+    @functools.lru_cache(maxsize=4096)  # noqa: B019 - one registry for the process
+    def __call__(self, name, value):
+        return super().__call__(name, value)
+
+
+_POLICY = email.policy.default.clone(header_factory=_CachingHeaderRegistry())
 
 def read(data: bytes, name: str) -> ReadResult:
     """Read an .eml message or an .mbox mailbox.
@@ -93,7 +108,7 @@ def _split_mbox(data: bytes) -> list[bytes]:
 
 
 def _parse(raw: bytes) -> EmailMessage:
-    return email.message_from_bytes(raw, policy=email.policy.default)
+    return email.message_from_bytes(raw, policy=_POLICY)
 
 
 def _read_message(message: EmailMessage, label: str | None, result: ReadResult) -> None:
