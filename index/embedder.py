@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
@@ -98,6 +99,31 @@ def _embed_by_length(
     return out
 
 
+def _counting_tokenizer(tokenizer):
+    """A private copy of the Rust tokenizer, with truncation and padding off, for counting.
+
+    Chunking counts tokens on the ingest thread while the model tokenises batches on
+    the embedding thread; a Hugging Face tokenizer switches truncation and padding on
+    its shared Rust tokenizer at every call, so the two must not share one.
+    """
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is None:
+        return None
+    from tokenizers import Tokenizer
+
+    counter = Tokenizer.from_str(backend.to_str())
+    counter.no_truncation()
+    counter.no_padding()
+    return counter
+
+
+def _count(counter, tokenizer, lock: threading.Lock, text: str) -> int:
+    if counter is not None:
+        return len(counter.encode(text, add_special_tokens=False).ids)
+    with lock:  # slow tokenizers: at least never interleave calls
+        return len(tokenizer(text, add_special_tokens=False, truncation=False, verbose=False)["input_ids"])
+
+
 class SentenceTransformerEmbedder:
     """A sentence-transformers model loaded from local files only."""
 
@@ -117,26 +143,25 @@ class SentenceTransformerEmbedder:
         self.dimension = int(self._model.get_embedding_dimension())
         self.max_tokens = int(self._model.max_seq_length) - 2  # [CLS] and [SEP]
         self._tokenizer = self._model.tokenizer
-        # The Rust tokenizer underneath is faster per call, and chunking calls it a lot.
-        backend = getattr(self._tokenizer, "backend_tokenizer", None)
-        self._backend = backend if backend is not None and backend.truncation is None else None
+        self._counter = _counting_tokenizer(self._tokenizer)
+        self._count_lock = threading.Lock()
+        self._tokenize_lock = threading.Lock()
 
     def count_tokens(self, text: str) -> int:
-        if self._backend is not None:
-            return len(self._backend.encode(text, add_special_tokens=False).ids)
-        return len(self._tokenizer(text, add_special_tokens=False, truncation=False, verbose=False)["input_ids"])
+        return _count(self._counter, self._tokenizer, self._count_lock, text)
 
     def embed(
         self, texts: Sequence[str], *, batch_size: int = 32, progress: ProgressCallback | None = None
     ) -> np.ndarray:
         def encode(batch: list[str]) -> np.ndarray:
-            return self._model.encode(
-                batch,
-                batch_size=batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            )
+            with self._tokenize_lock:  # see OnnxEmbedder._encode
+                return self._model.encode(
+                    batch,
+                    batch_size=batch_size,
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
+                )
 
         return _embed_by_length(texts, self.dimension, batch_size, progress, encode)
 
@@ -183,19 +208,21 @@ class OnnxEmbedder:
             str(onnx_model_file(path, quantized=quantized)), providers=["CPUExecutionProvider"]
         )
         self._inputs = {i.name for i in self._session.get_inputs()}
+        self._tokenize_lock = threading.Lock()
         self.dimension = int(pooling.get("word_embedding_dimension") or self._encode(["dimension"]).shape[1])
-        backend = getattr(self._tokenizer, "backend_tokenizer", None)
-        self._fast = backend if backend is not None and backend.truncation is None else None
+        self._counter = _counting_tokenizer(self._tokenizer)
+        self._count_lock = threading.Lock()
 
     def count_tokens(self, text: str) -> int:
-        if self._fast is not None:
-            return len(self._fast.encode(text, add_special_tokens=False).ids)
-        return len(self._tokenizer(text, add_special_tokens=False, truncation=False, verbose=False)["input_ids"])
+        return _count(self._counter, self._tokenizer, self._count_lock, text)
 
     def _encode(self, batch: list[str]) -> np.ndarray:
-        encoded = self._tokenizer(
-            batch, padding=True, truncation=True, max_length=self._max_length, return_tensors="np"
-        )
+        # The tokenizer flips padding/truncation state on every call: one caller at a time
+        # (a search from the UI may run while an update embeds on another thread).
+        with self._tokenize_lock:
+            encoded = self._tokenizer(
+                batch, padding=True, truncation=True, max_length=self._max_length, return_tensors="np"
+            )
         feed = {name: encoded[name].astype(np.int64) for name in self._inputs if name in encoded}
         if "token_type_ids" in self._inputs and "token_type_ids" not in feed:
             feed["token_type_ids"] = np.zeros_like(feed["input_ids"])

@@ -88,3 +88,26 @@ def test_onnx_int8_is_exported_once_offline_and_close_to_torch(real_embedder, tm
     assert int8.count_tokens(texts[1]) == real_embedder.count_tokens(texts[1])
     fp32 = load_embedder("all-MiniLM-L6-v2", backend="onnx")  # reuses the cached export
     assert (fp32.embed(texts) * real_embedder.embed(texts)).sum(axis=1).min() >= 0.999
+
+
+@pytest.mark.integration
+def test_counting_tokens_while_embedding_on_another_thread_is_safe(real_embedder):
+    """Chunking counts tokens on the ingest thread while the pipeline embeds on a worker."""
+    import threading
+
+    texts = [f"Freedom of information request {i} about parking fines and CCTV. " * (1 + i % 7) for i in range(200)]
+    errors = []
+
+    def embed_loop():
+        try:
+            for begin in range(0, len(texts), 16):
+                real_embedder.embed(texts[begin : begin + 16], batch_size=16)
+        except Exception as exc:  # the failure under test
+            errors.append(exc)
+
+    worker = threading.Thread(target=embed_loop)
+    worker.start()
+    counts = [real_embedder.count_tokens(text) for text in texts for _ in range(3)]
+    worker.join()
+    assert errors == []
+    assert counts[:3] == [counts[0]] * 3 and counts[0] > 10
