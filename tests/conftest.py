@@ -71,11 +71,20 @@ def isolated_paths(tmp_path, monkeypatch, onnx_cache):
 
 
 @pytest.fixture(scope="session")
-def real_embedder():
-    """The real default model, loaded once per test session."""
+def real_embedder(onnx_cache):
+    """The real default model with the default backend, loaded once per test session."""
+    from assistant.settings import DEFAULT_BACKEND, DEFAULT_MODEL
     from index.embedder import load_embedder
 
-    return load_embedder("sentence-transformers/all-MiniLM-L6-v2")
+    previous = os.environ.get("FOI_CACHE")
+    os.environ["FOI_CACHE"] = str(onnx_cache)
+    try:
+        return load_embedder(DEFAULT_MODEL, backend=DEFAULT_BACKEND)
+    finally:
+        if previous is None:
+            os.environ.pop("FOI_CACHE", None)
+        else:
+            os.environ["FOI_CACHE"] = previous
 
 
 @pytest.fixture
