@@ -84,7 +84,7 @@ class Boilerplate:
             `also_in` then counts the documents folded in.
     """
 
-    penalty: float = 0.5
+    penalty: float = 0.15
     collapse: bool = True
 
 
