@@ -24,7 +24,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
 from assistant import Assistant  # noqa: E402
+from bench_ingest_query import cpu_model  # noqa: E402
 
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus" / "sheffield-wdtk"
 
@@ -74,7 +77,7 @@ def main() -> None:
             "sync_after_deleting_10pct": {"deleted_files": len(doomed), "seconds": round(synced.seconds, 3),
                                           "removed_documents": synced.removed, "documents_left": synced.documents,
                                           "embedded": synced.embedded, "check_ok": check.ok},
-            "cpu": _cpu(), "cores": os.cpu_count(), "load_average": round(os.getloadavg()[0], 2),
+            "cpu": cpu_model(), "cores": os.cpu_count(), "load_average": round(os.getloadavg()[0], 2),
             "backend": assistant.stats().__dict__.get("backend", "?"),
         }
     finally:
@@ -107,16 +110,6 @@ def _edit_one(folder: Path) -> Path:
         encoding="utf-8", errors="surrogateescape",
     )
     return target
-
-
-def _cpu() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown"
 
 
 if __name__ == "__main__":

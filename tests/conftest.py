@@ -101,31 +101,25 @@ _REQUIRED = {
 }
 
 
-def _required_skip(report) -> str | None:
+def _fail_required_skip(report) -> None:
+    """Turn a skip for a missing requirement into a failure where the requirement is set."""
     if not report.skipped:
-        return None
+        return
     reason = str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else str(report.longrepr)
     for variable, marker in _REQUIRED.items():
         if os.environ.get(variable) == "1" and marker in reason:
-            return f"{variable}=1 but a test was skipped: {reason}"
-    return None
+            report.outcome = "failed"
+            report.longrepr = f"{variable}=1 but a test was skipped: {reason}"
+            return
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
-    report = outcome.get_result()
-    message = _required_skip(report)
-    if message:
-        report.outcome = "failed"
-        report.longrepr = message
+    _fail_required_skip(outcome.get_result())
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_make_collect_report(collector):
     outcome = yield
-    report = outcome.get_result()
-    message = _required_skip(report)
-    if message:
-        report.outcome = "failed"
-        report.longrepr = message
+    _fail_required_skip(outcome.get_result())

@@ -70,8 +70,10 @@ def test_unknown_backend_is_refused():
 
 
 @pytest.mark.integration
-def test_onnx_int8_is_exported_once_offline_and_close_to_torch(real_embedder, tmp_path, monkeypatch):
+def test_onnx_int8_is_exported_once_offline_and_close_to_torch(tmp_path, monkeypatch):
     from index.embedder import load_embedder
+
+    torch = load_embedder("all-MiniLM-L6-v2", backend="torch")
 
     monkeypatch.setenv("FOI_CACHE", str(tmp_path / "cache"))
     texts = [
@@ -80,14 +82,14 @@ def test_onnx_int8_is_exported_once_offline_and_close_to_torch(real_embedder, tm
         "Request refused under section 31(3): law enforcement.",
     ]
     int8 = load_embedder("all-MiniLM-L6-v2", backend="onnx-int8")
-    assert (int8.backend, int8.dimension, int8.max_tokens) == ("onnx-int8", 384, real_embedder.max_tokens)
+    assert (int8.backend, int8.dimension, int8.max_tokens) == ("onnx-int8", 384, torch.max_tokens)
     files = sorted(p.name for p in (tmp_path / "cache" / "onnx").glob("*/*.onnx"))
     assert files == ["model.onnx", "model_qint8.onnx"]
-    cosine = (int8.embed(texts) * real_embedder.embed(texts)).sum(axis=1)
+    cosine = (int8.embed(texts) * torch.embed(texts)).sum(axis=1)
     assert cosine.min() >= 0.98
-    assert int8.count_tokens(texts[1]) == real_embedder.count_tokens(texts[1])
+    assert int8.count_tokens(texts[1]) == torch.count_tokens(texts[1])
     fp32 = load_embedder("all-MiniLM-L6-v2", backend="onnx")  # reuses the cached export
-    assert (fp32.embed(texts) * real_embedder.embed(texts)).sum(axis=1).min() >= 0.999
+    assert (fp32.embed(texts) * torch.embed(texts)).sum(axis=1).min() >= 0.999
 
 
 @pytest.mark.integration
