@@ -66,6 +66,18 @@ def test_ask_returns_cited_answer(client):
     assert first["n"] == 1 and first["file_path"].endswith("bwv.txt") and first["quote"] in DOCS["wmp/bwv.txt"]
 
 
+def test_ask_stream_yields_the_answer_progressively(client):
+    job = client.submit("Does the force use body worn video cameras?", [], api_name="/ask_stream")
+    job.result(timeout=60)
+    updates = job.outputs()
+    assert len(updates) >= 3
+    chats = [u[1] for u in updates if isinstance(u[1], list) and u[1]]
+    # A placeholder first, the cited answer last; the JSON "ask" endpoint is unchanged.
+    assert "Searching" in str(chats[0][-1]) and "[1" in str(chats[-1][-1])
+    final = updates[-1]
+    assert "foi-card" in final[2] and "References" in final[3]
+
+
 def test_ask_follow_up_uses_previous_question(client):
     answer = client.predict("How many?", "Does the force use body worn video cameras?", api_name="/ask")
     assert answer["question"].startswith("Does the force use body worn video cameras?")

@@ -192,6 +192,8 @@ def test_ask_cite_and_open_viewer(browser):
         "const r = arguments[0].getBoundingClientRect(); return r.top >= 0 && r.top < window.innerHeight;", cited
     )
     assert in_view
+    # The original file of the shown document can be downloaded.
+    assert browser.wait_for("#foi-download", "Download original (bwv.txt)").is_displayed()
     browser.screenshots("viewer")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import zipfile
@@ -251,3 +252,57 @@ def test_discard_upload_only_inside_the_uploads_folder(tmp_path):
     assert discard_upload(inside, uploads) and not inside.exists()
     assert not discard_upload(outside, uploads) and outside.exists()
     assert not discard_upload(uploads / "missing.txt", uploads)
+
+
+# Streaming and the original file ---------------------------------------------------
+def test_answer_stream_grows_one_cited_sentence_at_a_time_and_ends_with_the_full_answer():
+    first = make_answer().citations[0]
+    second = dataclasses.replace(first, n=2, quote="- Second <img src=x onerror=alert(1)>")
+    answer = Answer("q?", "Quote <script>x</script> [1] - Second <img src=x onerror=alert(1)> [2]", [first, second], False, [])
+    messages = list(render.answer_stream(answer, read_as="and <b>then</b>?"))
+    assert len(messages) == 2
+    assert messages[0].endswith("[1\\]") and "Second" not in messages[0]
+    assert messages[0].startswith("*Read as a follow-up:* and &lt;b&gt;then&lt;/b&gt;?")
+    assert messages[-1] == render.answer_markdown(answer, read_as="and <b>then</b>?")
+    assert all("<script>" not in m and "<img" not in m for m in messages)
+
+
+def test_answer_stream_of_an_abstention_is_one_message():
+    answer = make_answer(abstained=True)
+    assert list(render.answer_stream(answer)) == [render.answer_markdown(answer)]
+
+
+def test_original_copy_offers_only_the_recorded_file(tmp_path):
+    source = tmp_path / "docs" / "reply.pdf"
+    source.parent.mkdir()
+    source.write_bytes(b"%PDF-1.4 original")
+    document = make_document()
+    document.locations[:] = [Location(str(source), None)]
+    copy = results.original_copy(document, tmp_path / "downloads")
+    assert copy is not None and copy.name == "reply.pdf" and copy.read_bytes() == b"%PDF-1.4 original"
+    assert copy.parent.parent == tmp_path / "downloads"
+
+
+@pytest.mark.parametrize(
+    "recorded",
+    [
+        pytest.param("missing", id="missing-file"),
+        pytest.param("folder", id="a-folder"),
+        pytest.param("link", id="symlink"),
+        pytest.param("relative", id="relative-path"),
+        pytest.param(None, id="no-location"),
+    ],
+)
+def test_original_copy_refuses_what_is_not_the_recorded_file(tmp_path, recorded):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not a document")
+    paths = {
+        "missing": tmp_path / "gone.pdf", "folder": tmp_path, "relative": Path("secret.txt"),
+        "link": tmp_path / "link.pdf",
+    }
+    if recorded == "link":
+        paths["link"].symlink_to(secret)
+    document = make_document()
+    document.locations[:] = [] if recorded is None else [Location(str(paths[recorded]), None)]
+    assert results.original_copy(document, tmp_path / "downloads") is None
+    assert render.ORIGINAL_NOT_AVAILABLE.count("Original file not available") == 1

@@ -69,17 +69,24 @@ def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, po
         return [(f"{d.title} — {Path(d.location.path).name}", d.doc_id) for d in assistant.documents()]
 
     def view(doc_id: str | None, start: int | None = None, end: int | None = None):
+        """The viewer's text, metadata and download button for one document."""
         document = assistant.document(doc_id) if doc_id and has_index() else None
         if document is None:
-            return '<div class="foi-empty">Choose a document.</div>', ""
-        return render.document_view(document, start, end), render.document_metadata(document)
+            return '<div class="foi-empty">Choose a document.</div>', "", gr.DownloadButton(value=None, visible=False)
+        meta = render.document_metadata(document)
+        original = results.original_copy(document)
+        if original is None:
+            return render.document_view(document, start, end), meta + render.ORIGINAL_NOT_AVAILABLE, \
+                gr.DownloadButton(value=None, visible=False)
+        button = gr.DownloadButton(f"Download original ({original.name})", value=str(original), visible=True)
+        return render.document_view(document, start, end), meta, button
 
     def open_in_viewer(target: dict | None):
         target = target or {}
-        text, meta = view(target.get("doc_id"), target.get("start"), target.get("end"))
+        text, meta, download = view(target.get("doc_id"), target.get("start"), target.get("end"))
         choices = gr.Dropdown(choices=document_choices(), value=target.get("doc_id"))
         # A removal is confirmed afresh for every document opened.
-        return gr.Tabs(selected="viewer"), text, meta, choices, False, ""
+        return gr.Tabs(selected="viewer"), text, meta, download, choices, False, ""
 
     def open_card(targets: list[dict], evt: gr.EventData):
         index = getattr(evt, "open", None)
@@ -134,31 +141,43 @@ def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, po
                         plain = gr.Textbox(label="Copy as plain text", lines=6, buttons=["copy"], elem_id="foi-plain")
 
                 def on_ask(text, history, last):
+                    """Stream the answer: a placeholder at once, then one cited sentence at a time, then the cards."""
                     text = (text or "").strip()
                     if not text:
-                        return gr.skip()
+                        yield gr.skip()
+                        return
                     if not has_index():
                         gr.Warning("The index is empty: upload documents first.")
-                        return gr.skip()
+                        yield gr.skip()
+                        return
+                    asked = (history or []) + [{"role": "user", "content": render.md_escape(text)}]
+                    keep = (gr.skip(),) * 4
+                    yield "", asked + [{"role": "assistant", "content": "*Searching the documents…*"}], "", "", [], gr.skip()
                     # The answer's question is the one retrieved with: a short follow-up
                     # carries the previous question, and the next follow-up carries it on.
-                    answer = assistant.ask(text, previous=last)
+                    try:
+                        answer = assistant.ask(text, previous=last)
+                    except (AssistantError, IndexProblem) as exc:
+                        yield gr.skip(), asked + [{"role": "assistant", "content": render.md_escape(str(exc))}], *keep
+                        return
                     read_as = answer.question if answer.question != text else None
-                    history = (history or []) + [
-                        {"role": "user", "content": render.md_escape(text)},
-                        {"role": "assistant", "content": render.answer_markdown(answer, read_as=read_as)},
-                    ]
+                    for message in render.answer_stream(answer, read_as=read_as):
+                        yield gr.skip(), asked + [{"role": "assistant", "content": message}], *keep
+                    history = asked + [{"role": "assistant", "content": message}]
                     if answer.abstained:
                         html = render.citation_cards(answer, [assistant.citation(h) for h in answer.passages])
                         targets = [{"doc_id": h.doc_id, "start": h.start, "end": h.end} for h in answer.passages]
                     else:
                         html = render.citation_cards(answer)
                         targets = [{"doc_id": c.doc_id, "start": c.start, "end": c.end} for c in answer.citations]
-                    return "", history, html, render.plain_text_answer(answer), targets, answer.question
+                    yield "", history, html, render.plain_text_answer(answer), targets, answer.question
 
                 ask_outputs = [question, chat, cards, plain, ask_targets, previous]
-                for trigger in (question.submit, ask_button.click):
-                    trigger(on_ask, [question, chat, previous], ask_outputs, **PRIVATE)
+                # Reachable by gradio_client as "ask_stream" (undocumented) so that the
+                # benchmark can time the first streamed message; "ask" is the JSON endpoint.
+                question.submit(on_ask, [question, chat, previous], ask_outputs, api_name="ask_stream",
+                                api_visibility="undocumented")
+                ask_button.click(on_ask, [question, chat, previous], ask_outputs, **PRIVATE)
                 clear_button.click(lambda: ("", [], "", "", [], None), None, ask_outputs, **PRIVATE)
 
             # Search ------------------------------------------------------------
@@ -244,6 +263,9 @@ def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, po
                         viewer = gr.HTML(elem_id="foi-viewer")
                     with gr.Column(scale=1, min_width=240):
                         metadata = gr.HTML(elem_id="foi-meta")
+                        download = gr.DownloadButton(
+                            "Download original", visible=False, size="sm", variant="secondary", elem_id="foi-download",
+                        )
                         with gr.Group(elem_id="foi-remove-box"):
                             confirm_remove = gr.Checkbox(
                                 label="I understand: this removes the document from the index and deletes its uploaded copy",
@@ -260,7 +282,7 @@ def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, po
                     title, report, discarded = remove_document(doc_id)
                     return (
                         render.remove_report(title, report, discarded), '<div class="foi-empty">Choose a document.</div>', "",
-                        gr.Dropdown(choices=document_choices(), value=None), False, rows(needle), footer(),
+                        gr.DownloadButton(value=None, visible=False), gr.Dropdown(choices=document_choices(), value=None), False, rows(needle), footer(),
                     )
 
                 confirm_remove.change(lambda ok: gr.Button(interactive=bool(ok)), confirm_remove, remove_button, **PRIVATE)
@@ -268,13 +290,16 @@ def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, po
         footer_html = gr.HTML(elem_id="foi-footer")
 
         # Wiring that crosses tabs ---------------------------------------------------
-        viewer_outputs = [tabs, viewer, metadata, doc_pick, confirm_remove, remove_status]
+        viewer_outputs = [tabs, viewer, metadata, download, doc_pick, confirm_remove, remove_status]
         cards.click(open_card, ask_targets, viewer_outputs, **PRIVATE).then(None, js=SCROLL_TO_CITED)
         hits_html.click(open_card, search_targets, viewer_outputs, **PRIVATE).then(None, js=SCROLL_TO_CITED)
-        doc_pick.input(lambda doc_id: (*view(doc_id), False, ""), doc_pick, [viewer, metadata, confirm_remove, remove_status], **PRIVATE)
+        doc_pick.input(
+            lambda doc_id: (*view(doc_id), False, ""), doc_pick, [viewer, metadata, download, confirm_remove, remove_status],
+            **PRIVATE,
+        )
         remove_button.click(
             on_remove, [doc_pick, confirm_remove, doc_filter],
-            [remove_status, viewer, metadata, doc_pick, confirm_remove, table, footer_html], **PRIVATE,
+            [remove_status, viewer, metadata, download, doc_pick, confirm_remove, table, footer_html], **PRIVATE,
         )
 
         def on_row(evt: gr.SelectData):

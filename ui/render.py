@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from assistant.answer import Answer, Citation
@@ -84,6 +84,25 @@ def answer_markdown(answer: Answer, *, read_as: str | None = None) -> str:
     else:
         lines.append(md_escape(answer.answer))
     return "\n".join(lines)
+
+
+def answer_stream(answer: Answer, *, read_as: str | None = None) -> Iterator[str]:
+    """The chat message for `answer` as it grows, one cited sentence (with its [n]) at a time.
+
+    The last message yielded is exactly `answer_markdown(answer, read_as=read_as)`;
+    an abstention comes whole.
+    """
+    if not answer.abstained:
+        head = f"*Read as a follow-up:* {md_escape(read_as)}\n\n" if read_as else ""
+        position = 0
+        for citation in answer.citations[:-1]:
+            marker = f"[{citation.n}]"
+            found = answer.answer.find(marker, position)
+            if found < 0:
+                break
+            position = found + len(marker)
+            yield head + md_escape(answer.answer[:position])
+    yield answer_markdown(answer, read_as=read_as)
 
 
 def open_button(index: int | None) -> str:
@@ -192,6 +211,9 @@ def document_view(document: StoredDocument, start: int | None = None, end: int |
         last = offset
     out.append(esc(text[last:]))
     return f'<div class="foi-viewer" data-doc="{esc(document.doc_id)}">{"".join(out)}</div>'
+
+
+ORIGINAL_NOT_AVAILABLE = '<div class="foi-note" id="foi-no-original">Original file not available.</div>'
 
 
 def document_metadata(document: StoredDocument) -> str:

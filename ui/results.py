@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import shutil
 import tempfile
 import uuid
 from collections.abc import Callable, Sequence
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from assistant.answer import Answer
 from index.search import Hit
+from index.store import StoredDocument
 
 EXPORT_FIELDS = ["rank", "score", "title", "citation", "path", "part", "kind", "page", "page_end", "doc_id", "start", "end", "text"]
 
@@ -62,10 +64,50 @@ def write_exports(records: Sequence[dict], query: str, folder: str | Path | None
     return csv_path, json_path
 
 
-def _prune(folder: Path) -> None:
-    exports = sorted(folder.glob("foi-search-*"), key=lambda p: p.stat().st_mtime)
-    for old in exports[: max(0, len(exports) - 2 * KEEP_EXPORTS)]:
-        old.unlink(missing_ok=True)
+DOWNLOAD_FOLDER = Path(tempfile.gettempdir()) / "foi-assistant-originals"
+
+
+def original_file(document: StoredDocument) -> Path | None:
+    """The document's original file: its first recorded location, if that is a regular file on disk.
+
+    Only the recorded path itself is ever offered (no user input reaches it); a
+    symbolic link is refused, since it may point anywhere.
+    """
+    if not document.locations:
+        return None
+    path = Path(document.locations[0].path)
+    if not path.is_absolute() or path.is_symlink() or not path.is_file():
+        return None
+    return path
+
+
+def original_copy(document: StoredDocument, folder: str | Path | None = None) -> Path | None:
+    """A fresh copy of the document's original file for download, or None when it is not on disk.
+
+    Gradio serves only files under its cache or temp folders, so the original is
+    copied (under its own name) into a folder of its own; older copies are pruned.
+    """
+    source = original_file(document)
+    if source is None:
+        return None
+    folder = Path(folder or DOWNLOAD_FOLDER)
+    folder.mkdir(parents=True, exist_ok=True)
+    _prune(folder, "*", keep=KEEP_EXPORTS)
+    target = folder / uuid.uuid4().hex[:12] / source.name
+    target.parent.mkdir()
+    shutil.copyfile(source, target)
+    return target
+
+
+def _prune(folder: Path, pattern: str = "foi-search-*", keep: int = 2 * KEEP_EXPORTS) -> None:
+    exports = sorted(folder.glob(pattern), key=lambda p: p.stat().st_mtime)
+    for old in exports[: max(0, len(exports) - keep)]:
+        if old.is_dir():
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            old.unlink(missing_ok=True)
+
+
 
 
 def _csv_safe(value):
