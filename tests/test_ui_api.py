@@ -97,6 +97,10 @@ def test_search_with_filters(client):
     only_md = client.predict("body worn video cameras", 5, ["md"], "", api_name="/search")["hits"]
     assert [h["kind"] for h in only_md] == ["md"]
     assert all(h["citation"] for h in everything)
+    # FOI filters reach the search: none of these documents is a vexatious refusal,
+    # and none is dated after 2100.
+    assert client.predict("body worn video cameras", 5, [], "", "", "vexatious", api_name="/search")["hits"] == []
+    assert client.predict("body worn video cameras", 5, [], "", "", "", "", "2100-01-01", api_name="/search")["hits"] == []
 
 
 def test_documents_and_document(client):

@@ -16,6 +16,7 @@ import gradio as gr
 from assistant.api import Assistant
 from assistant.errors import AssistantError
 from index.errors import IndexProblem
+from ingest.foi.outcomes import OUTCOMES
 from ui import render, results
 from ui.uploads import UploadPolicy, discard_upload, save_uploads
 
@@ -39,6 +40,9 @@ element.addEventListener('click', (event) => {
   trigger('click', {open: Number(card.dataset.open)});
 });
 """
+
+
+FOI_FILTERS = ("authority", "reference", "exemption", "outcome", "after", "before", "law")
 
 
 def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, policy: UploadPolicy | None = None) -> gr.Blocks:
@@ -94,8 +98,9 @@ def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, po
             return gr.skip()
         return open_in_viewer(targets[index])
 
-    def searched(query: str, k: int, kinds: list[str] | None, folder: str):
-        hits = assistant.search(query, k=int(k), kinds=kinds or (), path_contains=folder or "").hits
+    def searched(query: str, k: int, kinds: list[str] | None, folder: str, foi: dict | None = None):
+        foi = {key: (value or "").strip() for key, value in (foi or {}).items() if key in FOI_FILTERS}
+        hits = assistant.search(query, k=int(k), kinds=kinds or (), path_contains=folder or "", **foi).hits
         return [(hit, assistant.citation(hit)) for hit in hits]
 
     def rows(needle: str = ""):
@@ -190,6 +195,12 @@ def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, po
                 with gr.Row(elem_classes="foi-stack"):
                     kinds = gr.CheckboxGroup(KINDS, label="File type (none = all)", elem_id="foi-kinds", scale=3)
                     folder = gr.Textbox(label="Folder or path contains", scale=2, elem_id="foi-folder")
+                with gr.Row(elem_classes="foi-stack"):
+                    authority = gr.Textbox(label="Authority", scale=2, elem_id="foi-authority")
+                    outcome = gr.Dropdown(["", *OUTCOMES], value="", label="Outcome", scale=2, elem_id="foi-outcome")
+                    exemption = gr.Textbox(label="Exemption (e.g. s.31)", scale=1, elem_id="foi-exemption")
+                    after = gr.Textbox(label="From (YYYY-MM-DD)", scale=1, elem_id="foi-after")
+                    before = gr.Textbox(label="To (YYYY-MM-DD)", scale=1, elem_id="foi-before")
                 with gr.Row(equal_height=False, elem_classes="foi-stack"):
                     with gr.Column(scale=3, min_width=280):
                         hits_html = gr.HTML(elem_id="foi-hits", js_on_load=OPEN_ON_CLICK)
@@ -197,20 +208,21 @@ def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, po
                         csv_file = gr.File(label="CSV", interactive=False, elem_id="foi-csv")
                         json_file = gr.File(label="JSON", interactive=False, elem_id="foi-json")
 
-                def on_search(text, count, chosen_kinds, folder_text):
+                def on_search(text, count, chosen_kinds, folder_text, who, result, code, since, until):
                     text = (text or "").strip()
                     if not text:
                         return gr.skip()
                     if not has_index():
                         return EMPTY_INDEX, None, None, []
-                    pairs = searched(text, count or assistant.settings.k, chosen_kinds, folder_text or "")
+                    foi = {"authority": who, "outcome": result, "exemption": code, "after": since, "before": until}
+                    pairs = searched(text, count or assistant.settings.k, chosen_kinds, folder_text or "", foi)
                     html = render.search_results([h for h, _ in pairs], [c for _, c in pairs], text)
                     csv_path, json_path = results.write_exports([results.hit_record(h, c) for h, c in pairs], text)
                     targets = [{"doc_id": h.doc_id, "start": h.start, "end": h.end} for h, _ in pairs]
                     return html, str(csv_path), str(json_path), targets
 
                 for trigger in (query.submit, search_button.click):
-                    trigger(on_search, [query, k, kinds, folder], [hits_html, csv_file, json_file, search_targets], **PRIVATE)
+                    trigger(on_search, [query, k, kinds, folder, authority, outcome, exemption, after, before], [hits_html, csv_file, json_file, search_targets], **PRIVATE)
 
             # Documents ---------------------------------------------------------
             with gr.Tab("Documents", id="documents"):
@@ -319,9 +331,21 @@ def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, po
             answer = assistant.ask(question, previous=previous_question or None)
             return results.for_client(results.answer_record(answer, assistant.citation))
 
-        def search(query: str, k: int = 5, kinds: list[str] | None = None, folder: str = "") -> dict:
-            """Passages for `query`, optionally only of some file kinds or under a folder."""
-            pairs = searched(query, k, kinds or [], folder or "")
+        def search(
+            query: str,
+            k: int = 5,
+            kinds: list[str] | None = None,
+            folder: str = "",
+            authority: str = "",
+            outcome: str = "",
+            exemption: str = "",
+            after: str = "",
+            before: str = "",
+        ) -> dict:
+            """Passages for `query`, optionally only of some file kinds, under a folder, or
+            matching FOI fields (authority, outcome, applied exemption, date range YYYY-MM-DD)."""
+            foi = {"authority": authority, "outcome": outcome, "exemption": exemption, "after": after, "before": before}
+            pairs = searched(query, k, kinds or [], folder or "", foi)
             return results.for_client({"query": query, "hits": [results.hit_record(h, c) for h, c in pairs]})
 
         def documents(filter: str = "") -> list[dict]:
