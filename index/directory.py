@@ -158,6 +158,9 @@ class IndexDirectory:
             store = Store(staging / STORE_NAME)
             snapshot = Snapshot(manifest=next_manifest, store=store, vectors=vectors, path=staging)
             yield snapshot
+            # Whatever the writer changed belongs to this generation, inside a
+            # transaction block or not: closing SQLite would silently roll it back.
+            store.commit()
             store.close()
             vectors.save(staging / VECTORS_NAME)
             next_manifest.vector_index = vectors.kind

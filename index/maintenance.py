@@ -14,7 +14,7 @@ from index.boilerplate import DEFAULT_MIN_DOCUMENTS
 from index.embedder import Embedder
 from index.errors import IndexFormatError, IndexNotFound
 from index.manifest import MANIFEST_NAME, Manifest, library_versions, now_iso
-from index.update import Progress, _noop, text_hash
+from index.update import Progress, _noop, finish_write, prune_orphans, text_hash
 from ingest.chunking import Chunker
 from ingest.documents import Document
 
@@ -32,23 +32,6 @@ class RemoveReport:
 
     def to_dict(self) -> dict:
         return {"removed": self.removed, "not_found": self.not_found, "documents": self.documents, "chunks": self.chunks}
-
-
-def _finish(snapshot: Snapshot, min_documents: int = DEFAULT_MIN_DOCUMENTS) -> dict[str, int]:
-    """Drop documents and vectors nothing refers to any more, recount boilerplate, record counts."""
-    store = snapshot.store
-    for doc_id in store.orphan_documents():
-        store.delete_document(doc_id)
-    orphans = store.orphan_vectors()
-    snapshot.vectors.remove(orphans)
-    store.delete_vectors(orphans)
-    store.refresh_boilerplate(min_documents)
-    counts = store.counts()
-    snapshot.manifest.documents = counts["documents"]
-    snapshot.manifest.chunks = counts["chunks"]
-    snapshot.manifest.vectors = counts["vectors"]
-    snapshot.manifest.updated_at = now_iso()
-    return counts
 
 
 def remove_documents(
@@ -78,7 +61,7 @@ def remove_documents(
                     for path in {path for path, _ in locations}:
                         if not store.locations_of_file(path):
                             store.forget_file(path)
-                counts = _finish(snapshot, boilerplate_min_documents)
+                counts = finish_write(snapshot, boilerplate_min_documents)
     report.documents, report.chunks = counts["documents"], counts["chunks"]
     return report
 
@@ -155,7 +138,7 @@ def rebuild_index(
                     store.add_vector(vector_id, h, unique[h])
                 for doc_id, chunks in chunked:
                     store.add_chunks(doc_id, chunks, [ids[text_hash(c.text)] for c in chunks])
-                counts = _finish(snapshot, boilerplate_min_documents)
+                counts = finish_write(snapshot, boilerplate_min_documents)
                 snapshot.manifest.versions = library_versions()
             progress("writing", 1, 1)
     return counts
@@ -171,10 +154,11 @@ class CheckReport:
     documents: int = 0
     chunks: int = 0
     vectors: int = 0
+    remaining: list[str] | None = None  # after a repair: what a fresh inspection still finds
 
     @property
     def ok(self) -> bool:
-        return not self.problems or len(self.repaired) >= len(self.problems)
+        return not (self.problems if self.remaining is None else self.remaining)
 
     def to_dict(self) -> dict:
         return {
@@ -213,6 +197,7 @@ def check_index(
         report.problems.append(f"manifest: {exc}")
         if not repair or not _restore_manifest(directory, report):
             return report
+        report.remaining = []
         manifest = directory.read_manifest()
 
     for stale in directory.root.glob("g*.staging"):
@@ -231,6 +216,12 @@ def check_index(
     if problems and repair:
         with directory.lock(lock_timeout):
             with directory.write() as writable:
+                # Orphans first: a vector row no chunk uses has no text to index or re-embed.
+                pruned_documents, pruned_vectors = prune_orphans(writable)
+                if pruned_documents or pruned_vectors:
+                    report.repaired.append(
+                        f"removed {pruned_documents} orphaned documents and {pruned_vectors} unused vectors"
+                    )
                 missing = writable.store.vectors_missing_from(set(writable.vectors.ids().tolist()))
                 extra = sorted(set(writable.vectors.ids().tolist()) - set(writable.store.all_vector_ids()))
                 unindexed = writable.store.vectors_without_passages()
@@ -250,13 +241,14 @@ def check_index(
                     vectors = embedder.embed([texts[v] for v in missing])
                     writable.vectors.add(vectors, np.asarray(missing, dtype=np.int64))
                     report.repaired.append(f"re-embedded {len(missing)} chunks whose vectors were missing")
-                counts = _finish(writable)
+                finish_write(writable)
                 report.repaired.append("recounted documents, chunks and vectors in the manifest")
         after = directory.open()
         try:
             remaining = _inspect(after)
         finally:
             after.close()
+        report.remaining = remaining
         if remaining:
             report.problems.extend(f"still wrong after repair: {p}" for p in remaining)
     final = directory.open()

@@ -135,6 +135,9 @@ class Store:
             self._db.executescript(SCHEMA)
             self._db.commit()
 
+    def commit(self) -> None:
+        self._db.commit()
+
     def close(self) -> None:
         self._db.close()
 

@@ -88,6 +88,31 @@ class UpdateOptions:
     ann_threshold: int = 200_000
 
 
+def prune_orphans(snapshot: Snapshot) -> tuple[int, int]:
+    """Delete documents no location refers to, and vectors no chunk refers to (from FAISS
+    too); returns how many of each."""
+    store = snapshot.store
+    documents = store.orphan_documents()
+    for doc_id in documents:
+        store.delete_document(doc_id)
+    vectors = store.orphan_vectors()
+    snapshot.vectors.remove(vectors)
+    store.delete_vectors(vectors)
+    return len(documents), len(vectors)
+
+
+def finish_write(snapshot: Snapshot, min_documents: int = DEFAULT_MIN_DOCUMENTS) -> dict[str, int]:
+    """The last step of every write: prune orphans, recount boilerplate, record the counts."""
+    prune_orphans(snapshot)
+    snapshot.store.refresh_boilerplate(min_documents)
+    counts = snapshot.store.counts()
+    snapshot.manifest.documents = counts["documents"]
+    snapshot.manifest.chunks = counts["chunks"]
+    snapshot.manifest.vectors = counts["vectors"]
+    snapshot.manifest.updated_at = now_iso()
+    return counts
+
+
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
@@ -169,13 +194,10 @@ def update_index(
                 max_tokens=embedder.max_tokens,
             )
             _apply(snapshot, changed, vanished, chunker, embedder, options, report, progress)
+            with snapshot.store.transaction():
+                counts = finish_write(snapshot, options.boilerplate_min_documents)
             if snapshot.vectors.fit(options.ann_threshold):
                 logger.info("moved %d vectors into a re-clustered %s index", len(snapshot.vectors), snapshot.vectors.kind)
-            counts = snapshot.store.counts()
-            snapshot.manifest.documents = counts["documents"]
-            snapshot.manifest.chunks = counts["chunks"]
-            snapshot.manifest.vectors = counts["vectors"]
-            snapshot.manifest.updated_at = now_iso()
             snapshot.manifest.versions = library_versions()
             progress("writing", 1, 1)
         report.documents = counts["documents"]
@@ -270,13 +292,6 @@ def _apply(
         pipeline.close()
     with store.transaction():
         _store_new_documents(snapshot, new_documents, pipeline, vectors, report, now)
-        orphans = store.orphan_documents()
-        for doc_id in orphans:
-            store.delete_document(doc_id)
-        orphan_vectors = store.orphan_vectors()
-        snapshot.vectors.remove(orphan_vectors)
-        store.delete_vectors(orphan_vectors)
-        store.refresh_boilerplate(options.boilerplate_min_documents)
 
 
 def _read_changed(snapshot, changed, vanished, chunker, pipeline, options, report, progress, now, new_documents):

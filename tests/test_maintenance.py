@@ -225,3 +225,20 @@ def test_watch_follows_files_appearing_changing_and_disappearing(tmp_path, fake_
         stop.set()
         thread.join(timeout=10)
     assert not thread.is_alive()
+
+
+def test_check_repairs_a_vector_row_no_chunk_uses(tmp_path, assistant):
+    import sqlite3
+
+    root = tmp_path / "idx"
+    manifest = json.loads((root / "manifest.json").read_text())
+    with sqlite3.connect(_generation(root) / "store.sqlite") as db:
+        db.execute("INSERT INTO vectors VALUES (777, 'deadbeef')")
+        db.execute("INSERT INTO passages(rowid, text) VALUES (777, 'orphan text')")
+    manifest["vectors"] += 1
+    (root / "manifest.json").write_text(json.dumps(manifest))
+    assert any("no chunk uses" in p for p in assistant.check().problems)
+    fixed = assistant.check(repair=True)
+    assert fixed.ok, fixed.problems
+    assert any("1 unused vectors" in r for r in fixed.repaired)
+    assert assistant.check().ok
