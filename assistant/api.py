@@ -73,6 +73,7 @@ class Assistant:
         self._snapshot: Snapshot | None = None
         self._lock = threading.RLock()
         self._allow_rebuild = allow_rebuild
+        self._embedder_checked = False
         if self.directory.exists() and pending(self.directory.read_manifest().migrations):
             applied = upgrade(self.directory, lock_timeout=settings.lock_timeout)
             logger.warning("upgraded the index at %s to the current format (%s)", self.directory.root, ", ".join(applied))
@@ -128,7 +129,9 @@ class Assistant:
                 self._embedder = load_embedder(
                     model or self.settings.effective_model, backend=backend or self.settings.effective_backend
                 )
-            if not self._allow_rebuild and self.directory.exists():
+            # Checked once per Assistant (the index's model only changes by rebuilding),
+            # not on every search: this property sits on the query path.
+            if not self._embedder_checked and not self._allow_rebuild and self.directory.exists():
                 manifest = self.directory.read_manifest()
                 if (self._embedder.model_id, self._embedder.dimension) != (manifest.model, manifest.dimension):
                     raise IndexMismatch(
@@ -136,6 +139,7 @@ class Assistant:
                         f"({manifest.dimension} dimensions), not {self._embedder.model_id!r} "
                         f"({self._embedder.dimension}); use that model, or `foi rebuild --model ...`"
                     )
+                self._embedder_checked = True
             return self._embedder
 
     # Writing ---------------------------------------------------------------
@@ -246,9 +250,7 @@ class Assistant:
         """
         snapshot = self._refresh()
         vector = self.embedder.embed([query])[0]
-        where = SearchFilter(
-            frozenset(kind.lower() for kind in kinds), path_contains.strip(), **{k: v.strip() for k, v in foi.items() if v}
-        )
+        where = SearchFilter.build(kinds, path_contains, **foi)
         pairs = search_vectors(
             snapshot,
             vector,
@@ -288,7 +290,7 @@ class Assistant:
         snapshot = self._refresh()
         query = contextual_question(previous, question)
         vector = self.embedder.embed([query])[0]
-        where = SearchFilter(**{key: value.strip() for key, value in foi.items() if value})
+        where = SearchFilter.build(**foi)
         retrieved = search_vectors(
             snapshot,
             vector,

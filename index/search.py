@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -36,6 +37,9 @@ class Hit:
     boilerplate: float = 0.0
 
 
+FOI_FILTERS = ("authority", "reference", "exemption", "outcome", "after", "before", "law")
+
+
 @dataclass(frozen=True)
 class SearchFilter:
     """Restrict hits: by document kind (txt, pdf, email, ...), by path substring, and by
@@ -52,8 +56,21 @@ class SearchFilter:
     before: str = ""
     law: str = ""
 
+    @classmethod
+    def build(cls, kinds: Iterable[str] = (), path_contains: str = "", **foi: str | None) -> "SearchFilter":
+        """A filter from user input: kinds lower-cased, text trimmed, empty values ignored.
+
+        Raises:
+            TypeError: an FOI filter name that is not one of `FOI_FILTERS`.
+        """
+        return cls(
+            frozenset(kind.lower() for kind in kinds),
+            (path_contains or "").strip(),
+            **{name: value.strip() for name, value in foi.items() if value},
+        )
+
     def _foi(self) -> dict[str, str]:
-        return {name: getattr(self, name) for name in ("authority", "reference", "exemption", "outcome", "after", "before", "law")}
+        return {name: getattr(self, name) for name in FOI_FILTERS}
 
     def __bool__(self) -> bool:
         return bool(self.kinds or self.path_contains or any(self._foi().values()))

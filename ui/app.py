@@ -42,9 +42,6 @@ element.addEventListener('click', (event) => {
 """
 
 
-FOI_FILTERS = ("authority", "reference", "exemption", "outcome", "after", "before", "law")
-
-
 def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, policy: UploadPolicy | None = None) -> gr.Blocks:
     """Build the Blocks app for `assistant`.
 
@@ -99,8 +96,7 @@ def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, po
         return open_in_viewer(targets[index])
 
     def searched(query: str, k: int, kinds: list[str] | None, folder: str, foi: dict | None = None):
-        foi = {key: (value or "").strip() for key, value in (foi or {}).items() if key in FOI_FILTERS}
-        hits = assistant.search(query, k=int(k), kinds=kinds or (), path_contains=folder or "", **foi).hits
+        hits = assistant.search(query, k=int(k), kinds=kinds or (), path_contains=folder or "", **(foi or {})).hits
         return [(hit, assistant.citation(hit)) for hit in hits]
 
     def rows(needle: str = ""):
