@@ -145,10 +145,15 @@ def search_vectors(
     match = match_expression(query_text) if mode != "dense" else ""
     while True:
         ids, order_values = _candidates(snapshot, query_vector, match, fetch, mode)
+        # Dense candidates come with their cosine already; only the others need it computed.
+        known_scores = dict(zip(ids.tolist(), order_values.tolist())) if mode == "dense" else None
         recurring = snapshot.store.boilerplate_of(ids.tolist()) if (boilerplate.penalty or boilerplate.collapse) else {}
         if recurring and boilerplate.penalty:
             ids = _demote(ids, order_values, recurring, boilerplate.penalty)
-        scores = snapshot.vectors.similarities(query_vector, ids)
+        if known_scores is not None:
+            scores = np.asarray([known_scores[i] for i in ids.tolist()], dtype=np.float32)
+        else:
+            scores = snapshot.vectors.similarities(query_vector, ids)
         hits = _assemble(
             snapshot, scores, ids, k=k, max_per_document=max_per_document, where=where,
             recurring=recurring if boilerplate.collapse else {},
