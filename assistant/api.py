@@ -208,6 +208,7 @@ class Assistant:
             repair=repair,
             embedder_factory=lambda model: self.embedder,
             lock_timeout=self.settings.lock_timeout,
+            boilerplate_min_documents=self.settings.boilerplate_min_documents,
         )
         if repair:
             self._refresh(force=True)

@@ -178,6 +178,7 @@ def check_index(
     repair: bool = False,
     embedder_factory=None,
     lock_timeout: float = 10.0,
+    boilerplate_min_documents: int = DEFAULT_MIN_DOCUMENTS,
 ) -> CheckReport:
     """Verify manifest vs FAISS vs SQLite; with `repair`, fix what can be fixed.
 
@@ -187,6 +188,7 @@ def check_index(
             re-embed chunks whose vectors are missing.
         embedder_factory: Callable(model_id) -> Embedder, used only to re-embed.
         lock_timeout: Seconds to wait for another writer.
+        boilerplate_min_documents: The boilerplate threshold to recount with after a repair.
     """
     report = CheckReport()
     if not directory.root.is_dir():
@@ -241,7 +243,7 @@ def check_index(
                     vectors = embedder.embed([texts[v] for v in missing])
                     writable.vectors.add(vectors, np.asarray(missing, dtype=np.int64))
                     report.repaired.append(f"re-embedded {len(missing)} chunks whose vectors were missing")
-                finish_write(writable)
+                finish_write(writable, boilerplate_min_documents)
                 report.repaired.append("recounted documents, chunks and vectors in the manifest")
         after = directory.open()
         try:
