@@ -148,6 +148,7 @@ def _hit_dict(assistant, hit) -> dict:
         "text": hit.text,
         "citation": assistant.citation(hit),
         "also_in": hit.also_in,
+        "also_in_ids": list(hit.also_in_ids),
         "meta": foi_meta(hit.metadata),
     }
 

@@ -35,6 +35,7 @@ class Hit:
     metadata: dict[str, str] = field(default_factory=dict)
     also_in: int = 0
     boilerplate: float = 0.0
+    also_in_ids: tuple[str, ...] = ()
 
 
 FOI_FILTERS = ("authority", "reference", "exemption", "outcome", "after", "before", "law")
@@ -247,6 +248,7 @@ def _assemble(snapshot, scores, ids, *, k, max_per_document, where=None, recurri
             text=document.text[chunk.start : chunk.end],
             metadata=document.metadata,
             also_in=len({c.doc_id for c in chunks}) - 1,
+            also_in_ids=tuple(sorted({c.doc_id for c in chunks} - {document.doc_id})),
             boilerplate=round(entry[0], 3) if entry else 0.0,
         )
         if entry and entry[0] >= COLLAPSE_RATIO:
@@ -256,6 +258,7 @@ def _assemble(snapshot, scores, ids, *, k, max_per_document, where=None, recurri
             break
     for index, doc_ids_folded in extra_copies.items():
         hit, document = results[index]
-        others = doc_ids_folded - {hit.doc_id}
-        results[index] = (replace(hit, also_in=hit.also_in + len(others)), document)
+        others = doc_ids_folded - {hit.doc_id} - set(hit.also_in_ids)
+        ids = tuple(sorted(set(hit.also_in_ids) | others))
+        results[index] = (replace(hit, also_in=len(ids), also_in_ids=ids), document)
     return results

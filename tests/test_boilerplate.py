@@ -53,6 +53,14 @@ def test_recurring_text_is_collapsed_into_one_hit_that_counts_the_others(assista
     assert all(h.also_in == 4 for h in hits if h.boilerplate >= 0.8)
 
 
+def test_a_collapsed_hit_names_the_other_documents_carrying_its_text(assistant):
+    hits = assistant.search("internal review Information Commissioner complaint", k=5).hits
+    collapsed = next(h for h in hits if h.boilerplate >= 0.8)
+    others = {assistant.document(doc_id).location.path.rsplit("/", 1)[-1] for doc_id in collapsed.also_in_ids}
+    everything = {f"{name}.txt" for name in TOPICS}
+    assert others == everything - {collapsed.path.rsplit("/", 1)[-1]}
+
+
 def test_collapsing_and_demotion_can_be_turned_off(tmp_path, assistant, fake_embedder):
     plain = Assistant.open(tmp_path / "idx", embedder=fake_embedder, collapse_boilerplate=False,
                            boilerplate_penalty=0.0, max_hits_per_document=1)
