@@ -46,13 +46,20 @@ class Citation:
 
 @dataclass(frozen=True)
 class Answer:
-    """An extractive answer with `[n]` markers, its citations and the passages read."""
+    """An extractive answer with `[n]` markers, its citations and the passages read.
+
+    `filters` are FOI metadata filters read from a listing question ("which
+    requests were refused under section 12?"), and `matching` how many requests
+    in the index satisfy them; both empty for ordinary questions.
+    """
 
     question: str
     answer: str
     citations: list[Citation]
     abstained: bool
     passages: list[Hit]
+    filters: dict[str, str] = field(default_factory=dict)
+    matching: int | None = None
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,16 @@ from assistant.settings import Settings, load_settings
 from index.directory import IndexDirectory, Snapshot
 from index.embedder import Embedder, load_embedder
 from assistant.followup import contextual_question
+from assistant.listing import compose_listing
+from assistant.question_filters import filters_from_question, topic_words
 from index.errors import IndexMismatch
+from index.reranker import CrossEncoderReranker, Reranker, rerank
 from index.search import Boilerplate, Hit, SearchFilter, search_vectors
 from index.store import StoredDocument
 from index.migrations import pending, upgrade
 from index.maintenance import CheckReport, RemoveReport, check_index, rebuild_index, remove_documents
 from index.update import IngestReport, Progress, UpdateOptions, update_index
+from ingest.foi.filters import foi_matches
 
 logger = logging.getLogger(__name__)
 
@@ -66,10 +70,18 @@ class Assistant:
         >>> assistant.ask("Does West Midlands Police use body worn video?").answer
     """
 
-    def __init__(self, settings: Settings, *, embedder: Embedder | None = None, allow_rebuild: bool = False):
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        embedder: Embedder | None = None,
+        reranker: Reranker | None = None,
+        allow_rebuild: bool = False,
+    ):
         self.settings = settings
         self.directory = IndexDirectory(settings.index_dir)
         self._embedder = embedder
+        self._reranker = reranker
         self._snapshot: Snapshot | None = None
         self._lock = threading.RLock()
         self._allow_rebuild = allow_rebuild
@@ -91,6 +103,7 @@ class Assistant:
         index_dir: str | Path | None = None,
         *,
         embedder: Embedder | None = None,
+        reranker: Reranker | None = None,
         allow_rebuild: bool = False,
         **settings,
     ) -> "Assistant":
@@ -99,13 +112,14 @@ class Assistant:
         Args:
             index_dir: The index directory; default from settings ($FOI_INDEX or ./foi-index).
             embedder: An already loaded model (tests pass a fake one).
+            reranker: An already loaded reranker; default: `settings.reranker_model`, if set.
             allow_rebuild: Accept a model or chunking that differs from the index's,
                 for `rebuild()`; searching such an index before rebuilding is refused.
             **settings: Any field of `Settings`.
         """
         if index_dir is not None:
             settings["index_dir"] = Path(index_dir)
-        return cls(load_settings(**settings), embedder=embedder, allow_rebuild=allow_rebuild)
+        return cls(load_settings(**settings), embedder=embedder, reranker=reranker, allow_rebuild=allow_rebuild)
 
     # Model -----------------------------------------------------------------
     @property
@@ -141,6 +155,21 @@ class Assistant:
                     )
                 self._embedder_checked = True
             return self._embedder
+
+    @property
+    def reranker(self) -> Reranker | None:
+        """The cross-encoder of `settings.reranker_model`, loaded on first use; None when unset."""
+        with self._lock:
+            if self._reranker is None and self.settings.reranker_model:
+                self._reranker = CrossEncoderReranker(self.settings.reranker_model)
+            return self._reranker
+
+    def _ranked(self, snapshot: Snapshot, query: str, vector, *, k: int, **options) -> list:
+        """`search_vectors`, then the reranker (if any) over its top `rerank_candidates`."""
+        reranker = self.reranker
+        fetch = max(k, self.settings.rerank_candidates) if reranker else k
+        pairs = search_vectors(snapshot, vector, k=fetch, query_text=query, boilerplate=self._boilerplate, **options)
+        return rerank(reranker, query, pairs, k) if reranker else pairs
 
     # Writing ---------------------------------------------------------------
     def ingest(self, paths: Iterable[str | Path], *, sync: bool = False, progress: Progress | None = None) -> IngestReport:
@@ -252,15 +281,14 @@ class Assistant:
         snapshot = self._refresh()
         vector = self.embedder.embed([query])[0]
         where = SearchFilter.build(kinds, path_contains, **foi)
-        pairs = search_vectors(
+        pairs = self._ranked(
             snapshot,
+            query,
             vector,
             k=k or self.settings.k,
             max_per_document=per_document or self.settings.max_hits_per_document,
             where=where or None,
-            query_text=query,
             mode=mode or self.settings.search_mode,
-            boilerplate=self._boilerplate,
         )
         return SearchResult(query=query, hits=[hit for hit, _ in pairs])
 
@@ -282,6 +310,12 @@ class Assistant:
     def ask(self, question: str, *, previous: str | None = None, **foi: str) -> Answer:
         """An extractive answer whose every sentence is a cited quote, or an abstention.
 
+        A listing question that names an outcome or exemption ("which requests
+        were refused under section 12?") is answered from the FOI metadata: the
+        matching requests, each cited by the sentence its outcome or exemption
+        was read from (see `assistant.question_filters`). Explicit filters
+        switch that reading off.
+
         Args:
             question: The question.
             previous: The conversation's previous question; a short follow-up
@@ -291,17 +325,17 @@ class Assistant:
         snapshot = self._refresh()
         query = contextual_question(previous, question)
         vector = self.embedder.embed([query])[0]
-        where = SearchFilter.build(**foi)
-        retrieved = search_vectors(
-            snapshot,
-            vector,
-            k=self.settings.answer_passages,
-            max_per_document=self.settings.answer_passages_per_document,
-            where=where or None,
-            query_text=query,
-            mode=self.settings.search_mode,
-            boilerplate=self._boilerplate,
-        )
+        explicit = {name: value for name, value in foi.items() if value}
+        read = {} if explicit else filters_from_question(question)
+        if read:
+            retrieved = self._retrieve(snapshot, vector, query, SearchFilter.build(**read), listing=True)
+            listing = compose_listing(
+                query, read, retrieved, cite=self._cite, max_items=self.settings.answer_passages,
+                matching=self._count_matching(snapshot, read), topic=topic_words(question),
+            )
+            if listing.citations:
+                return listing
+        retrieved = self._retrieve(snapshot, vector, query, SearchFilter.build(**explicit))
         terms = question_terms(query)
         total, counts = snapshot.store.term_document_counts(terms)
         coverage = evidence_coverage(terms, [hit.text for hit, _ in retrieved], counts, total)
@@ -316,10 +350,29 @@ class Assistant:
             max_candidates=self.settings.answer_candidate_sentences,
             coverage=coverage,
             abstain_coverage_below=self.settings.abstain_coverage_below,
-            cite=lambda hit, document, page: citation_line(
-                title=document.title, path=hit.path, part=hit.part, metadata=document.metadata, page=page
-            ),
+            cite=self._cite,
         )
+
+    def _retrieve(self, snapshot: Snapshot, vector, query: str, where: SearchFilter, *, listing: bool = False):
+        """Passages `ask` reads; a listing wants many requests, one passage each."""
+        return self._ranked(
+            snapshot,
+            query,
+            vector,
+            k=self.settings.answer_passages * (3 if listing else 1),
+            max_per_document=1 if listing else self.settings.answer_passages_per_document,
+            where=where or None,
+            mode=self.settings.search_mode,
+        )
+
+    @staticmethod
+    def _cite(hit: Hit, document: StoredDocument, page: int | None) -> str:
+        return citation_line(title=document.title, path=hit.path, part=hit.part, metadata=document.metadata, page=page)
+
+    @staticmethod
+    def _count_matching(snapshot: Snapshot, filters: dict[str, str]) -> int:
+        """Requests (files: a mailbox thread counts once) whose metadata satisfy `filters`."""
+        return len({path for _, path, metadata in snapshot.store.iter_metadata() if foi_matches(metadata, **filters)})
 
     def foi_document(self, target: str) -> dict | None:
         """`foi show`: the FOI fields of one document by doc_id or path (+ part), or None.
@@ -377,6 +430,33 @@ class Assistant:
             backend=manifest.backend,
             vector_index=snapshot.vectors.kind,
         )
+
+    def facets(
+        self,
+        query: str,
+        *,
+        k: int = 100,
+        kinds: Iterable[str] = (),
+        path_contains: str = "",
+        mode: str | None = None,
+        **foi: str,
+    ) -> dict[str, list[tuple[str, int]]]:
+        """Facet counts for `query`: distinct documents among its top-`k` passages per
+        authority, year, outcome and applied exemption (see `assistant.facets`).
+
+        Args:
+            query: Free text, as for `search`.
+            k: How many passages to count the documents of.
+            kinds, path_contains, mode, **foi: Filters, as for `search`.
+
+        Returns:
+            `{"authority": [(value, documents), ...], "year": ..., "outcome": ..., "exemption": ...}`,
+            most documents first.
+        """
+        from assistant.facets import facet_counts
+
+        hits = self.search(query, k=k, kinds=kinds, path_contains=path_contains, mode=mode, **foi).hits
+        return facet_counts({hit.doc_id: hit.metadata for hit in hits}.values())
 
     def citation(self, hit: Hit) -> str:
         """The human-readable citation line of a search hit."""

@@ -16,6 +16,7 @@ import click
 
 from assistant.errors import AssistantError
 from assistant.foi import foi_meta
+from assistant.listing import listing_note
 from index.errors import IndexProblem
 from ingest.errors import SkippedFile
 
@@ -149,6 +150,7 @@ def _hit_dict(assistant, hit) -> dict:
         "citation": assistant.citation(hit),
         "also_in": hit.also_in,
         "also_in_ids": list(hit.also_in_ids),
+        "rerank_score": hit.rerank_score,
         "meta": foi_meta(hit.metadata),
     }
 
@@ -169,6 +171,10 @@ def foi_filter_options(func: Callable) -> Callable:
     return func
 
 
+FACET_PASSAGES = 100  # passages whose documents `search --facets` counts
+FACET_VALUES_SHOWN = 8
+
+
 @main.command()
 @click.argument("query", required=False)
 @click.option("--k", "-k", type=click.IntRange(1, 1000), help="Number of passages (default: settings.k).")
@@ -180,20 +186,28 @@ def foi_filter_options(func: Callable) -> Callable:
     help="Answer every line of this file (one query a line; - for stdin) in one process: "
     "CSV rows, or one JSON line per query with --json.",
 )
+@click.option(
+    "--facets", "with_facets", is_flag=True,
+    help=f"Also count the documents among the top {FACET_PASSAGES} passages by authority, year, outcome and exemption.",
+)
 @backend_option
 @foi_filter_options
 @common_options
-def search(query, k, mode, batch_file, backend, index_dir, config_file, as_json, quiet, **foi_filters):
+def search(query, k, mode, batch_file, with_facets, backend, index_dir, config_file, as_json, quiet, **foi_filters):
     """Show the passages that best match QUERY, with citations."""
     if (query is None) == (batch_file is None):
         raise click.UsageError("Missing argument 'QUERY' (or give --batch FILE, but not both).")
+    if with_facets and batch_file is not None:
+        raise click.UsageError("--facets works with one QUERY, not with --batch.")
     assistant = _open(index_dir, config_file, quiet, embedding_backend=backend)
     if batch_file is not None:
         _search_batch(assistant, batch_file, k=k, mode=mode, as_json=as_json, filters=foi_filters)
         return
     result = assistant.search(query, k=k, mode=mode, **foi_filters)
+    facets = assistant.facets(query, k=FACET_PASSAGES, mode=mode, **foi_filters) if with_facets else None
     if as_json:
-        _print_json({"query": result.query, "hits": [_hit_dict(assistant, hit) for hit in result.hits]})
+        data = {"query": result.query, "hits": [_hit_dict(assistant, hit) for hit in result.hits]}
+        _print_json(data if facets is None else {**data, "facets": facets})
         return
     if not result.hits:
         click.echo("no passages found (is the index empty?)")
@@ -203,6 +217,16 @@ def search(query, k, mode, batch_file, backend, index_dir, config_file, as_json,
         click.echo(f"    {location}  chars {hit.start}–{hit.end}")
         click.echo(_indent(hit.text))
         click.echo()
+    if facets is not None:
+        _print_facets(facets)
+
+
+def _print_facets(facets: dict[str, list[tuple[str, int]]]) -> None:
+    click.secho(f"documents among the top {FACET_PASSAGES} passages", bold=True)
+    for name, counts in facets.items():
+        shown = " · ".join(f"{value} {count}" for value, count in counts[:FACET_VALUES_SHOWN]) or "-"
+        more = f" · … {len(counts) - FACET_VALUES_SHOWN} more" if len(counts) > FACET_VALUES_SHOWN else ""
+        click.echo(f"{name:>10}: {shown}{more}")
 
 
 BATCH_COLUMNS = ["query", "ms", "rank", "score", "doc_id", "path", "part", "page", "start", "end", "citation", "text"]
@@ -269,10 +293,14 @@ def ask(question, backend, authority, reference, exemption, outcome, after, befo
                     for c in answer.citations
                 ],
                 "abstained": answer.abstained,
+                "filters_from_question": answer.filters,
+                "matching": answer.matching,
                 "passages": [_hit_dict(assistant, hit) for hit in answer.passages] if answer.abstained else [],
             }
         )
         return
+    if answer.filters:
+        click.echo(f"{listing_note(answer)}\n")
     click.echo(answer.answer)
     click.echo()
     for citation in answer.citations:
@@ -412,21 +440,32 @@ def watch(paths, debounce, index_dir, config_file, as_json, quiet):
     help="Folder the questions' relevant paths are relative to: the folder that was ingested.",
 )
 @click.option("--k", "-k", type=click.IntRange(1, 1000), default=10, show_default=True, help="Passages per question.")
+@click.option("--mode", type=click.Choice(["dense", "lexical", "hybrid"]), help="Ranking (default: settings.search_mode).")
+@backend_option
+@foi_filter_options
 @common_options
-def eval_command(questions_file, root, k, index_dir, config_file, as_json, quiet):
-    """Score search and answers against QUESTIONS.jsonl (format: assistant/evaluation.py)."""
+def eval_command(questions_file, root, k, mode, backend, index_dir, config_file, as_json, quiet, **foi_filters):
+    """Score search and answers against QUESTIONS.jsonl (format: assistant/evaluation.py).
+
+    FOI filters apply to every question's search and answer, to measure a
+    filtered view of the collection.
+    """
     from contextlib import nullcontext
 
     from assistant.evaluation import evaluate, load_questions
 
     questions = load_questions(questions_file)
-    assistant = _open(index_dir, config_file, quiet)
+    assistant = _open(index_dir, config_file, quiet, search_mode=mode, embedding_backend=backend)
     assistant.stats()  # fail now, with a clear message, if there is no index
     show = assistant.settings.show_progress and not quiet
     bar = click.progressbar(length=len(questions), label="Questions", file=sys.stderr) if show else nullcontext()
     with bar:
         progress = (lambda done, total: bar.update(1)) if show else None
-        report = evaluate(assistant, questions, root=root, k=k, progress=progress)
+        report = evaluate(
+            assistant, questions, root=root, k=k, progress=progress,
+            search=lambda query, n: assistant.search(query, k=n, **foi_filters).hits,
+            ask=lambda question: assistant.ask(question, **foi_filters),
+        )
     if as_json:
         _print_json(report.to_dict())
     else:

@@ -79,6 +79,14 @@ class Settings(BaseModel):
         default="hybrid",
         description="Ranking for search and ask: dense (embeddings), lexical (BM25) or hybrid (both, fused).",
     )
+    reranker_model: str | None = Field(
+        default=None,
+        description="A sentence-transformers CrossEncoder (name in the offline Hugging Face cache, or a folder) "
+        "that re-scores the top passages of each search and answer; none by default (none ships offline).",
+    )
+    rerank_candidates: int = Field(
+        default=30, ge=1, le=500, description="Passages the reranker reads per query (when `reranker_model` is set)."
+    )
     boilerplate_min_documents: int = Field(
         default=3, ge=2, description="A sentence found (near-verbatim) in this many documents counts as boilerplate."
     )

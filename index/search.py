@@ -36,6 +36,7 @@ class Hit:
     also_in: int = 0
     boilerplate: float = 0.0
     also_in_ids: tuple[str, ...] = ()
+    rerank_score: float | None = None
 
 
 FOI_FILTERS = ("authority", "reference", "exemption", "outcome", "after", "before", "law")

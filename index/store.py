@@ -187,6 +187,15 @@ class Store:
         for row in self._db.execute("SELECT * FROM documents ORDER BY added_at, doc_id"):
             yield self._stored_document(row)
 
+    def iter_metadata(self) -> Iterator[tuple[str, str, dict]]:
+        """(doc_id, first path, metadata) of every document, without loading texts."""
+        rows = self._db.execute(
+            "SELECT d.doc_id, MIN(l.path) AS path, d.metadata FROM documents d "
+            "JOIN locations l ON l.doc_id = d.doc_id GROUP BY d.doc_id ORDER BY d.doc_id"
+        )
+        for row in rows:
+            yield row["doc_id"], row["path"], json.loads(row["metadata"])
+
     def _stored_document(self, row: sqlite3.Row) -> StoredDocument:
         locations = [
             Location(loc["path"], loc["part"] or None)

@@ -343,3 +343,17 @@ def test_smoke_set_on_the_real_model_meets_measured_floors(corpus, real_embedder
     assert overall.mrr_at_10 >= 0.9
     assert overall.evidence_hit_at_5 >= 0.4
     assert overall.abstention_accuracy >= 0.73
+
+
+def test_cli_eval_applies_mode_and_foi_filters_to_every_question(tmp_path, cli_index):
+    questions = write_jsonl(tmp_path / "q.jsonl", [{"id": "p", "question": "parking fines", "relevant": ["parking.txt"]}])
+    runner = CliRunner()
+
+    def recall(*options: str) -> float:
+        result = runner.invoke(main, ["eval", str(questions), "--root", str(cli_index), "--json", "-q", *options])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)["overall"]["recall_at_10"]
+
+    assert recall("--mode", "lexical") == 1.0
+    # No fixture document applies section 43, so the filtered view finds nothing.
+    assert recall("--mode", "lexical", "--exemption", "s.43") == 0.0
