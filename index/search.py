@@ -9,7 +9,7 @@ import numpy as np
 
 from index.directory import Snapshot
 from index.lexical import match_expression
-from index.store import StoredDocument
+from index.store import DocumentHead, StoredDocument
 from ingest.foi.filters import foi_matches
 
 
@@ -77,7 +77,7 @@ class SearchFilter:
     def __bool__(self) -> bool:
         return bool(self.kinds or self.path_contains or any(self._foi().values()))
 
-    def accepts(self, document: StoredDocument) -> bool:
+    def accepts(self, document: StoredDocument | DocumentHead) -> bool:
         if self.kinds and document.kind.lower() not in self.kinds:
             return False
         if self.path_contains:
@@ -204,19 +204,21 @@ def _signature(entry: tuple[float, str]) -> frozenset[str]:
 
 
 def _assemble(snapshot, scores, ids, *, k, max_per_document, where=None, recurring=None):
+    """Choose up to `k` chunks in score order (filters, per-document cap, boilerplate
+    folding), then read only the chosen documents: a query never loads the texts
+    of the candidates it passes over."""
     recurring = recurring or {}
-    chunks_by_vector = snapshot.store.chunks_for_vectors(ids.tolist())
-    doc_ids = [c.doc_id for chunks in chunks_by_vector.values() for c in chunks]
-    documents = snapshot.store.documents(doc_ids)
+    store = snapshot.store
+    chunks_by_vector = store.chunks_for_vectors(ids.tolist())
+    heads = store.document_heads(c.doc_id for chunks in chunks_by_vector.values() for c in chunks) if where else {}
     per_document: dict[str, int] = {}
-    results: list[tuple[Hit, StoredDocument]] = []
-    folded: list[tuple[int, frozenset[str]]] = []  # (result index, boilerplate signature)
-    extra_copies: dict[int, set[str]] = {}
+    chosen: list[tuple[float, object, tuple[float, str] | None, set[str]]] = []  # score, chunk, entry, copies
+    folded: list[tuple[int, frozenset[str]]] = []  # (chosen index, boilerplate signature)
     for score, vector_id in zip(scores.tolist(), ids.tolist()):
         chunks = chunks_by_vector.get(int(vector_id), [])
         if not chunks:
             continue
-        eligible = [c for c in chunks if not where or where.accepts(documents[c.doc_id])]
+        eligible = [c for c in chunks if not where or where.accepts(heads[c.doc_id])]
         entry = recurring.get(int(vector_id))
         if entry and entry[0] >= COLLAPSE_RATIO and eligible:
             signature = _signature(entry)
@@ -226,14 +228,23 @@ def _assemble(snapshot, scores, ids, *, k, max_per_document, where=None, recurri
                 None,
             )
             if twin is not None:
-                extra_copies.setdefault(twin, set()).update(c.doc_id for c in eligible)
+                chosen[twin][3].update(c.doc_id for c in eligible)
                 continue
         chunk = next((c for c in eligible if per_document.get(c.doc_id, 0) < max_per_document), None)
         if chunk is None:
             continue
-        document = documents[chunk.doc_id]
         per_document[chunk.doc_id] = per_document.get(chunk.doc_id, 0) + 1
+        if entry and entry[0] >= COLLAPSE_RATIO:
+            folded.append((len(chosen), _signature(entry)))
+        chosen.append((score, chunk, entry, {c.doc_id for c in chunks}))
+        if len(chosen) == k:
+            break
+    documents = store.documents(chunk.doc_id for _, chunk, _, _ in chosen)
+    results: list[tuple[Hit, StoredDocument]] = []
+    for score, chunk, entry, copies in chosen:
+        document = documents[chunk.doc_id]
         location = document.location
+        others = tuple(sorted(copies - {document.doc_id}))
         hit = Hit(
             rank=len(results) + 1,
             score=round(float(score), 4),
@@ -248,18 +259,9 @@ def _assemble(snapshot, scores, ids, *, k, max_per_document, where=None, recurri
             end=chunk.end,
             text=document.text[chunk.start : chunk.end],
             metadata=document.metadata,
-            also_in=len({c.doc_id for c in chunks}) - 1,
-            also_in_ids=tuple(sorted({c.doc_id for c in chunks} - {document.doc_id})),
+            also_in=len(others),
             boilerplate=round(entry[0], 3) if entry else 0.0,
+            also_in_ids=others,
         )
-        if entry and entry[0] >= COLLAPSE_RATIO:
-            folded.append((len(results), _signature(entry)))
         results.append((hit, document))
-        if len(results) == k:
-            break
-    for index, doc_ids_folded in extra_copies.items():
-        hit, document = results[index]
-        others = doc_ids_folded - {hit.doc_id} - set(hit.also_in_ids)
-        ids = tuple(sorted(set(hit.also_in_ids) | others))
-        results[index] = (replace(hit, also_in=len(ids), also_in_ids=ids), document)
     return results

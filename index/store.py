@@ -105,6 +105,16 @@ class StoredDocument:
 
 
 @dataclass(frozen=True)
+class DocumentHead:
+    """What a search filter looks at: a document without its text."""
+
+    doc_id: str
+    kind: str
+    metadata: dict
+    locations: list[Location]
+
+
+@dataclass(frozen=True)
 class StoredChunk:
     doc_id: str
     seq: int
@@ -186,6 +196,24 @@ class Store:
     def iter_documents(self) -> Iterator[StoredDocument]:
         for row in self._db.execute("SELECT * FROM documents ORDER BY added_at, doc_id"):
             yield self._stored_document(row)
+
+    def document_heads(self, doc_ids: Iterable[str]) -> dict[str, DocumentHead]:
+        """Kind, metadata and locations of each document, without reading texts."""
+        ids = list(dict.fromkeys(doc_ids))
+        locations: dict[str, list[Location]] = {doc_id: [] for doc_id in ids}
+        heads: dict[str, DocumentHead] = {}
+        for begin in range(0, len(ids), 500):
+            batch = ids[begin : begin + 500]
+            marks = ",".join("?" * len(batch))
+            for row in self._db.execute(
+                f"SELECT doc_id, path, part FROM locations WHERE doc_id IN ({marks}) ORDER BY path, part", batch
+            ):
+                locations[row["doc_id"]].append(Location(row["path"], row["part"] or None))
+            for row in self._db.execute(f"SELECT doc_id, kind, metadata FROM documents WHERE doc_id IN ({marks})", batch):
+                heads[row["doc_id"]] = DocumentHead(
+                    row["doc_id"], row["kind"], json.loads(row["metadata"]), locations[row["doc_id"]]
+                )
+        return heads
 
     def iter_metadata(self) -> Iterator[tuple[str, str, dict]]:
         """(doc_id, first path, metadata) of every document, without loading texts."""
