@@ -376,7 +376,10 @@ def rebuild(model, chunk_tokens, chunk_overlap, backend, index_dir, config_file,
     if as_json:
         _print_json(counts)
     else:
-        click.echo(f"rebuilt: {counts['documents']} documents, {counts['chunks']} chunks, {counts['vectors']} vectors")
+        click.echo(
+            f"rebuilt: {counts['documents']} documents, {counts['chunks']} chunks, {counts['vectors']} vectors; "
+            f"FOI fields re-read, {counts['foi_updated']} changed"
+        )
 
 
 @main.command()

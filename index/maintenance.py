@@ -13,6 +13,7 @@ from index.directory import GENERATION_MANIFEST, STORE_NAME, VECTORS_NAME, Index
 from index.boilerplate import DEFAULT_MIN_DOCUMENTS
 from index.embedder import Embedder
 from index.errors import IndexFormatError, IndexNotFound
+from index.foi_fields import reannotate
 from index.manifest import MANIFEST_NAME, Manifest, library_versions, now_iso
 from index.update import Progress, _noop, finish_write, prune_orphans, text_hash
 from ingest.chunking import Chunker
@@ -78,7 +79,9 @@ def rebuild_index(
     boilerplate_min_documents: int = DEFAULT_MIN_DOCUMENTS,
     ann_threshold: int = 200_000,
 ) -> dict[str, int]:
-    """Re-chunk and re-embed every stored document, e.g. after a model or chunking change.
+    """Re-chunk and re-embed every stored document, e.g. after a model or chunking change,
+    and re-extract their FOI fields with the current rules (`foi_updated` counts the
+    documents whose fields changed).
 
     Uses the stored document text, so the original files need not exist any more.
     """
@@ -104,6 +107,8 @@ def rebuild_index(
         with directory.write(fresh) as snapshot:
             store = snapshot.store
             store.copy_sources_from(old_store_path)
+            with store.transaction():
+                foi_updated = reannotate(store, progress)
             chunker = Chunker(
                 embedder.count_tokens,
                 chunk_tokens=fresh.chunk_tokens,
@@ -141,7 +146,7 @@ def rebuild_index(
                 counts = finish_write(snapshot, boilerplate_min_documents)
                 snapshot.manifest.versions = library_versions()
             progress("writing", 1, 1)
-    return counts
+    return {**counts, "foi_updated": foi_updated}
 
 
 @dataclass

@@ -215,6 +215,15 @@ class Store:
                 )
         return heads
 
+    def metadata_of(self, doc_id: str) -> dict | None:
+        row = self._db.execute("SELECT metadata FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def set_metadata(self, doc_id: str, metadata: dict) -> None:
+        self._db.execute(
+            "UPDATE documents SET metadata = ? WHERE doc_id = ?", (json.dumps(metadata, ensure_ascii=False), doc_id)
+        )
+
     def iter_metadata(self) -> Iterator[tuple[str, str, dict]]:
         """(doc_id, first path, metadata) of every document, without loading texts."""
         rows = self._db.execute(

@@ -322,6 +322,9 @@ def _read_changed(snapshot, changed, vanished, chunker, pipeline, options, repor
                 before = previous.pop(document.part, None)
                 if before == doc_id:
                     report.unchanged += 1
+                    # Same text, but a new message in its thread can change its thread outcome.
+                    if store.metadata_of(doc_id) != document.metadata:
+                        store.set_metadata(doc_id, document.metadata)
                     continue
                 changed_parts += 1
                 if not store.has_document(doc_id) and doc_id not in new_documents:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -242,3 +243,65 @@ def test_check_repairs_a_vector_row_no_chunk_uses(tmp_path, assistant):
     assert fixed.ok, fixed.problems
     assert any("1 unused vectors" in r for r in fixed.repaired)
     assert assistant.check().ok
+
+
+def _mbox(*messages: tuple[str, str]) -> str:
+    """An mbox of (sender, body) messages, a day apart."""
+    out = []
+    for day, (sender, body) in enumerate(messages, 1):
+        out.append(
+            f"From sender@example.invalid Mon Jan {day:2d} 10:00:00 2024\nFrom: {sender}\n"
+            f"To: foi@council.example.invalid\nSubject: Potholes\nDate: Mon, {day} Jan 2024 10:00:00 +0000\n\n{body}\n"
+        )
+    return "\n".join(out)
+
+
+REQUESTER = "FOI requester <request-1189668@requests.example.invalid>"
+COUNCIL = "Sheffield City Council <foi@council.example.invalid>"
+REQUEST = (REQUESTER, "Dear Sheffield City Council, please tell me how many potholes were repaired in 2023.")
+ACK = (COUNCIL, "Thank you for your request for information, which we received on 1 January 2024. "
+                "We will respond within 20 working days.")
+REPLY = (COUNCIL, "Dear Jo,\nPlease find our response below.\nWe do not hold this information.")
+
+
+def _thread_outcomes(assistant) -> dict[str, str]:
+    return {d.location.part: d.metadata["foi"].get("thread_outcome") for d in assistant.documents()}
+
+
+def test_a_reply_added_to_a_thread_updates_the_outcome_of_its_earlier_messages(tmp_path, fake_embedder):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    thread = folder / "potholes.mbox"
+    thread.write_text(_mbox(REQUEST, ACK))
+    assistant = Assistant.open(tmp_path / "idx", embedder=fake_embedder)
+    assistant.ingest([folder])
+    assert set(_thread_outcomes(assistant).values()) == {"awaiting response"}
+
+    thread.write_text(_mbox(REQUEST, ACK, REPLY))
+    report = assistant.ingest([folder])
+    assert report.added == 1 and report.unchanged == 2
+    assert set(_thread_outcomes(assistant).values()) == {"not held"}
+    hits = assistant.search("potholes repaired", k=5, outcome="not held").hits
+    assert "message 1" in {h.part for h in hits}  # the request itself is found under the thread's outcome
+
+
+def test_rebuild_reads_the_foi_fields_again_from_stored_text(tmp_path, fake_embedder):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "potholes.mbox").write_text(_mbox(REQUEST, ACK, REPLY))
+    assistant = Assistant.open(tmp_path / "idx", embedder=fake_embedder)
+    assistant.ingest([folder])
+    expected = {d.doc_id: d.metadata for d in assistant.documents()}
+    # An index written by an older extractor: fields missing or wrong.
+    snapshot = IndexDirectory(tmp_path / "idx").open()
+    snapshot.close()
+    with sqlite3.connect(snapshot.path / "store.sqlite") as db:
+        for doc_id, metadata in expected.items():
+            stale = {k: v for k, v in metadata.items() if k not in ("foi", "authority")}
+            db.execute("UPDATE documents SET metadata = ? WHERE doc_id = ?", (json.dumps(stale), doc_id))
+    (folder / "potholes.mbox").unlink()
+
+    counts = Assistant.open(tmp_path / "idx", embedder=fake_embedder, allow_rebuild=True).rebuild()
+    assert counts["foi_updated"] == 3
+    rebuilt = Assistant.open(tmp_path / "idx", embedder=fake_embedder)
+    assert {d.doc_id: d.metadata for d in rebuilt.documents()} == expected
