@@ -202,6 +202,7 @@ class Assistant:
             [str(t) for t in targets],
             lock_timeout=self.settings.lock_timeout,
             boilerplate_min_documents=self.settings.boilerplate_min_documents,
+            ann_threshold=self.settings.ann_threshold,
         )
         self._refresh(force=True)
         return report

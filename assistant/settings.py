@@ -71,7 +71,7 @@ class Settings(BaseModel):
     )
     ann_threshold: int = Field(
         default=200_000,
-        ge=1,
+        ge=1000,
         description="Above this many vectors the index switches from exact (flat) search to an approximate "
         "(IVF, scalar-quantised) index, retrained as it grows.",
     )

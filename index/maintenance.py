@@ -41,6 +41,7 @@ def remove_documents(
     *,
     lock_timeout: float,
     boilerplate_min_documents: int = DEFAULT_MIN_DOCUMENTS,
+    ann_threshold: int | None = None,
 ) -> RemoveReport:
     """Remove documents by doc_id, file path, or folder path (everything under it).
 
@@ -62,7 +63,7 @@ def remove_documents(
                     for path in {path for path, _ in locations}:
                         if not store.locations_of_file(path):
                             store.forget_file(path)
-                counts = finish_write(snapshot, boilerplate_min_documents)
+                counts = finish_write(snapshot, boilerplate_min_documents, ann_threshold)
     report.documents, report.chunks = counts["documents"], counts["chunks"]
     return report
 
@@ -138,12 +139,11 @@ def rebuild_index(
             )
             with store.transaction():
                 snapshot.vectors.add(vectors, np.arange(len(unique), dtype=np.int64))
-                snapshot.vectors.fit(ann_threshold)
                 for h, vector_id in ids.items():
                     store.add_vector(vector_id, h, unique[h])
                 for doc_id, chunks in chunked:
                     store.add_chunks(doc_id, chunks, [ids[text_hash(c.text)] for c in chunks])
-                counts = finish_write(snapshot, boilerplate_min_documents)
+                counts = finish_write(snapshot, boilerplate_min_documents, ann_threshold)
                 snapshot.manifest.versions = library_versions()
             progress("writing", 1, 1)
     return {**counts, "foi_updated": foi_updated}

@@ -101,9 +101,14 @@ def prune_orphans(snapshot: Snapshot) -> tuple[int, int]:
     return len(documents), len(vectors)
 
 
-def finish_write(snapshot: Snapshot, min_documents: int = DEFAULT_MIN_DOCUMENTS) -> dict[str, int]:
-    """The last step of every write: prune orphans, recount boilerplate, record the counts."""
+def finish_write(
+    snapshot: Snapshot, min_documents: int = DEFAULT_MIN_DOCUMENTS, ann_threshold: int | None = None
+) -> dict[str, int]:
+    """The last step of every write: prune orphans, fit the vector index to the new
+    size (flat or approximate; see `VectorIndex.fit`), recount boilerplate, record the counts."""
     prune_orphans(snapshot)
+    if ann_threshold is not None and snapshot.vectors.fit(ann_threshold):
+        logger.info("moved %d vectors into a new %s index", len(snapshot.vectors), snapshot.vectors.kind)
     snapshot.store.refresh_boilerplate(min_documents)
     counts = snapshot.store.counts()
     snapshot.manifest.documents = counts["documents"]
@@ -195,9 +200,7 @@ def update_index(
             )
             _apply(snapshot, changed, vanished, chunker, embedder, options, report, progress)
             with snapshot.store.transaction():
-                counts = finish_write(snapshot, options.boilerplate_min_documents)
-            if snapshot.vectors.fit(options.ann_threshold):
-                logger.info("moved %d vectors into a re-clustered %s index", len(snapshot.vectors), snapshot.vectors.kind)
+                counts = finish_write(snapshot, options.boilerplate_min_documents, options.ann_threshold)
             snapshot.manifest.versions = library_versions()
             progress("writing", 1, 1)
         report.documents = counts["documents"]

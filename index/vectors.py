@@ -115,8 +115,10 @@ class VectorIndex:
         """Switch to (or retrain) the approximate index when the collection calls for it.
 
         Above `threshold` vectors a flat index becomes IVF; an IVF index whose
-        collection has grown `RETRAIN_GROWTH` times since its clustering was
-        trained is re-clustered. Returns True when the index was rebuilt.
+        collection has grown or shrunk `RETRAIN_GROWTH` times since its clustering
+        was trained is re-clustered; one that has shrunk to half the threshold
+        becomes flat again (the half keeps a collection near the threshold from
+        switching at every write). Returns True when the index was rebuilt.
         """
         n = len(self)
         if self._ivf is None:
@@ -125,8 +127,15 @@ class VectorIndex:
             ids, vectors = self.vectors()
             self._become_ivf(ids, vectors, sq=None)
             return True
+        if n <= threshold // 2:
+            ids, vectors = self.vectors()  # decoded from 8 bits: as exact as the IVF index was
+            flat = faiss.IndexIDMap2(faiss.IndexFlatIP(self.dimension))
+            if len(ids):
+                flat.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids)
+            self._index, self._ivf = flat, None
+            return True
         trained_for = (self._ivf.nlist / 4) ** 2
-        if n < RETRAIN_GROWTH * trained_for:
+        if trained_for / RETRAIN_GROWTH < n < RETRAIN_GROWTH * trained_for:
             return False
         ids, vectors = self.vectors()
         # Keep the scalar quantiser's ranges: decoded vectors then re-encode losslessly.

@@ -51,6 +51,20 @@ def test_ivf_is_reclustered_as_the_collection_grows():
     assert index.search(x[4000], 1)[1][0] == 4000
 
 
+def test_ivf_shrinks_back_to_flat_and_reclusters_when_much_smaller():
+    x = unit(6000, seed=2)
+    index = VectorIndex.create(32)
+    index.add(x, np.arange(6000))
+    index.fit(1000)
+    lists = index._ivf.nlist
+    index.remove(list(range(0, 5000)))  # 1,000 left: well below the clustering's size
+    assert index.fit(1000) and index.kind == IVF and index._ivf.nlist < lists
+    index.remove(list(range(5000, 5600)))  # 400 left: under half the threshold
+    assert index.fit(1000) and index.kind == FLAT and len(index) == 400
+    assert index.search(x[5800], 1)[1][0] == 5800
+    assert not index.fit(1000)
+
+
 def test_old_manifest_reads_as_torch_and_flat(tmp_path):
     manifest = Manifest(
         format_version=2, generation=1, model="m", dimension=4, max_tokens=10, chunk_tokens=8,
@@ -113,3 +127,26 @@ def test_counting_tokens_while_embedding_on_another_thread_is_safe(real_embedder
     worker.join()
     assert errors == []
     assert counts[:3] == [counts[0]] * 3 and counts[0] > 10
+
+
+def test_index_turns_approximate_as_it_grows_and_exact_again_after_removals(tmp_path, fake_embedder):
+    from assistant import Assistant
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    words = "council parking cameras libraries potholes housing budget staff roads schools".split()
+    for n in range(300):
+        text = " ".join(f"{words[(n + i) % len(words)]}{n}x{i}" for i in range(90))
+        (folder / ("keep" if n < 100 else "drop") / f"d{n}.txt").parent.mkdir(exist_ok=True)
+        (folder / ("keep" if n < 100 else "drop") / f"d{n}.txt").write_text(text)
+    assistant = Assistant.open(tmp_path / "idx", embedder=fake_embedder, chunk_tokens=20, chunk_overlap=0,
+                               ann_threshold=1000)
+    assistant.ingest([folder])
+    grown = assistant.stats()
+    assert grown.vectors > 1000 and grown.vector_index == IVF
+    assistant.remove([str(folder / "drop")])
+    shrunk = assistant.stats()
+    assert shrunk.vectors <= 500 and shrunk.vector_index == FLAT
+    assert assistant.check().ok
+    hit = assistant.search("council0x0 parking0x1", k=1, mode="lexical").hits[0]
+    assert hit.path.endswith("d0.txt")
