@@ -53,6 +53,13 @@ def fake_embedder() -> FakeEmbedder:
     return FakeEmbedder()
 
 
+@pytest.fixture
+def fake_model(monkeypatch, fake_embedder) -> FakeEmbedder:
+    """Make every Assistant the CLI opens load `fake_embedder` instead of the real model."""
+    monkeypatch.setattr("assistant.api.load_embedder", lambda model, **kwargs: fake_embedder)
+    return fake_embedder
+
+
 @pytest.fixture(scope="session")
 def onnx_cache(tmp_path_factory) -> Path:
     """One ONNX export cache per session: exporting the model takes seconds, not milliseconds."""

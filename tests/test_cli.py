@@ -12,9 +12,7 @@ from index.manifest import FORMAT_VERSION
 from tests.test_index import DOCS, write_docs
 
 
-@pytest.fixture(autouse=True)
-def fake_model(monkeypatch, fake_embedder):
-    monkeypatch.setattr("assistant.api.load_embedder", lambda model, **_: fake_embedder)
+pytestmark = pytest.mark.usefixtures("fake_model")
 
 
 @pytest.fixture

@@ -21,9 +21,7 @@ RESPONSES = {
 }
 
 
-@pytest.fixture(autouse=True)
-def fake_model(monkeypatch, fake_embedder):
-    monkeypatch.setattr("assistant.api.load_embedder", lambda model, **kwargs: fake_embedder)
+pytestmark = pytest.mark.usefixtures("fake_model")
 
 
 def test_compare_lists_each_response_with_its_fields_and_exact_sentence(tmp_path):

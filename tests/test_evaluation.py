@@ -223,8 +223,7 @@ def test_evaluate_with_a_real_index_and_the_fake_embedder(tmp_path, fake_embedde
 
 
 @pytest.fixture
-def cli_index(tmp_path, monkeypatch, fake_embedder):
-    monkeypatch.setattr("assistant.api.load_embedder", lambda model, **_: fake_embedder)
+def cli_index(tmp_path, fake_model):
     docs = write_docs(tmp_path / "docs")
     result = CliRunner().invoke(main, ["ingest", str(docs), "-q"])
     assert result.exit_code == 0, result.output

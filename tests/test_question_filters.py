@@ -81,15 +81,13 @@ def test_a_listing_nothing_matches_falls_back_to_the_text(assistant):
     assert answer.filters == {} and answer.matching is None
 
 
-def test_cli_says_the_answer_came_from_the_metadata(tmp_path, monkeypatch, fake_embedder):
+def test_cli_says_the_answer_came_from_the_metadata(tmp_path, fake_model):
     import json
 
     from click.testing import CliRunner
 
     from assistant.cli import main
 
-    monkeypatch.setattr("assistant.api.load_embedder", lambda model, **kwargs: fake_embedder)
-    monkeypatch.chdir(tmp_path)
     runner = CliRunner()
     assert runner.invoke(main, ["ingest", str(write_docs(tmp_path / "docs", DOCS)), "-q"]).exit_code == 0
     text = runner.invoke(main, ["ask", "Which requests were refused under section 12?", "-q"])

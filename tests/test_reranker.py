@@ -84,11 +84,10 @@ def test_a_cross_encoder_from_a_folder_ranks_hits_by_its_scores(tmp_path, fake_e
     assert np.allclose(direct, scores, atol=1e-3)
 
 
-def test_a_missing_reranker_is_a_clear_error_not_a_download(tmp_path, fake_embedder, monkeypatch):
+def test_a_missing_reranker_is_a_clear_error_not_a_download(tmp_path, monkeypatch, fake_model):
     with pytest.raises(ModelNotAvailable, match="cannot load reranker model"):
         CrossEncoderReranker(str(tmp_path / "no-such-model"))
 
-    monkeypatch.setattr("assistant.api.load_embedder", lambda model, **kwargs: fake_embedder)
     runner = CliRunner()
     assert runner.invoke(main, ["ingest", str(write_docs(tmp_path / "docs")), "--index", str(tmp_path / "i"), "-q"]).exit_code == 0
     monkeypatch.setenv("FOI_RERANKER_MODEL", str(tmp_path / "no-such-model"))
