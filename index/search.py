@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
@@ -90,6 +91,21 @@ class SearchFilter:
 
 MODES = ("dense", "lexical", "hybrid")
 RRF_K = 60  # the usual reciprocal-rank-fusion constant (Cormack et al.)
+# A query naming an identifier (a reference number, a section such as 31(3)) is an exact
+# look-up: embeddings blur such tokens, so the lexical ranking counts this much more.
+IDENTIFIER_WEIGHT = 3.0
+_TOKEN = re.compile(r"[\w/().:-]+")
+_AMOUNT = re.compile(r"^\d{1,3}(?:[,.]\d+)*[kmb]?$|^\d{4}$")  # counts, money and years are not identifiers
+
+
+def names_identifier(query: str) -> bool:
+    """True when the query carries a reference-like token: `18201/18`, `31(3)`, `1034674`, `IC-98355-J1F7`
+    (not a count, an amount, a year, or a short name such as `HS2`)."""
+    for token in _TOKEN.findall(query):
+        token = token.strip(".:-()")
+        if len(token) >= 4 and any(ch.isdigit() for ch in token) and not _AMOUNT.match(token.lower()):
+            return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -145,8 +161,9 @@ def search_vectors(
     if mode != "dense" or boilerplate.penalty or boilerplate.collapse:
         fetch = max(fetch, 50)
     match = match_expression(query_text) if mode != "dense" else ""
+    lexical_weight = IDENTIFIER_WEIGHT if names_identifier(query_text) else 1.0
     while True:
-        ids, order_values = _candidates(snapshot, query_vector, match, fetch, mode)
+        ids, order_values = _candidates(snapshot, query_vector, match, fetch, mode, lexical_weight)
         # Dense candidates come with their cosine already; only the others need it computed.
         known_scores = dict(zip(ids.tolist(), order_values.tolist())) if mode == "dense" else None
         recurring = snapshot.store.boilerplate_of(ids.tolist()) if (boilerplate.penalty or boilerplate.collapse) else {}
@@ -166,7 +183,7 @@ def search_vectors(
         fetch *= 4
 
 
-def _candidates(snapshot: Snapshot, query_vector: np.ndarray, match: str, fetch: int, mode: str):
+def _candidates(snapshot: Snapshot, query_vector: np.ndarray, match: str, fetch: int, mode: str, lexical_weight: float):
     """Candidate vector ids, best first, and the values they are ordered by."""
     dense_scores, dense_ids = (np.zeros(0), np.zeros(0, dtype=np.int64))
     if mode != "lexical":
@@ -180,9 +197,9 @@ def _candidates(snapshot: Snapshot, query_vector: np.ndarray, match: str, fetch:
             np.asarray([score for _, score in lexical], dtype=np.float64),
         )
     fused: dict[int, float] = {}
-    for ranking in (dense_ids.tolist(), [vector_id for vector_id, _ in lexical]):
+    for ranking, weight in ((dense_ids.tolist(), 1.0), ([vector_id for vector_id, _ in lexical], lexical_weight)):
         for rank, vector_id in enumerate(ranking):
-            fused[vector_id] = fused.get(vector_id, 0.0) + 1.0 / (RRF_K + rank + 1)
+            fused[vector_id] = fused.get(vector_id, 0.0) + weight / (RRF_K + rank + 1)
     ordered = sorted(fused, key=fused.__getitem__, reverse=True)
     return np.asarray(ordered, dtype=np.int64), np.asarray([fused[v] for v in ordered], dtype=np.float64)
 

@@ -262,3 +262,21 @@ def test_lexical_match_expression_keeps_reference_parts_together():
     assert match_expression("section 31(3) of the FOI Act") == '"section" OR "31 3" OR "foi" OR "act"'
     assert match_expression('"quoted" AND (weird) NEAR') == '"quoted" OR "weird" OR "near"'
     assert match_expression("the of and") == ""
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("What did West Midlands Police say in reply to FOI 18201/18?", True),
+        ("Which responses relied on section 31(3)?", True),
+        ("What was request EIR 1034674 about?", True),
+        ("requester reference FOI-24576-25-0300-000", True),
+        ("How many potholes were repaired in 2023?", False),
+        ("Did the council pay £1.2m or 20,000 fines?", False),
+        ("How much was spent on the HS2 rail link?", False),
+    ],
+)
+def test_queries_naming_an_identifier_are_told_apart(query, expected):
+    from index.search import names_identifier
+
+    assert names_identifier(query) is expected
