@@ -13,16 +13,18 @@ from collections import Counter
 from collections.abc import Iterable
 
 FACETS = ("authority", "year", "outcome", "exemption")
-# The response date first, as the date filters use; then any date the document carries.
-_DATE_ORDER = ("responded", "date", "received", "due")
+# The dates the date filters use (ingest.foi.filters), so that a year applied as a filter
+# finds exactly the documents counted under it.
+_DATE_ORDER = ("responded", "date")
 _YEAR = re.compile(r"^(\d{4})-")
 
 
 def document_facets(metadata: dict) -> dict[str, list[str]]:
     """The facet values of one document: at most one authority, year and outcome, any number of exemptions.
 
-    The outcome is the thread's when the document belongs to one (as `foi compare`
-    shows it), else the document's own; exemptions are the applied ones only.
+    The year is the response date's, else the document's own (the dates the date
+    filters use); the outcome is the thread's when the document belongs to one (as
+    `foi compare` shows it), else the document's own; exemptions are the applied ones only.
     """
     foi = metadata.get("foi") if isinstance(metadata.get("foi"), dict) else {}
     authority = str(metadata.get("authority") or foi.get("authority") or "").strip()

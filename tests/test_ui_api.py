@@ -17,6 +17,11 @@ DOCS = {
     "There are 1,200 body worn video cameras in use across the force area.\n",
     "wmp/drones.md": "# Drones\nThe force operates four drones for search and rescue over moorland.\n",
     "other/budget.txt": "Budget\nThe annual budget for body worn video cameras was 300,000 pounds last year.\n",
+    "foi/north.txt": "North Police\nOur ref: FOI 101/24\nDate: 3 March 2024\n\nRequest\nDoes the force use facial "
+    "recognition?\n\nResponse\nI can confirm that North Police uses live facial recognition at major events.",
+    "foi/south.txt": "South Constabulary\nOur ref: FOI 202/24\nDate: 5 April 2024\n\nRequest\nDoes the force use "
+    "facial recognition?\n\nResponse\nSouth Constabulary can neither confirm nor deny that it holds this "
+    "information by virtue of section 31(3) and section 24(2).",
 }
 
 
@@ -55,7 +60,7 @@ def client(server):
 
 def test_named_endpoints_are_listed(client):
     names = set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
-    assert {"/ask", "/search", "/documents", "/document", "/update", "/remove"} <= names
+    assert {"/ask", "/search", "/compare", "/documents", "/document", "/update", "/remove"} <= names
 
 
 def test_ask_returns_cited_answer(client):
@@ -105,7 +110,7 @@ def test_search_with_filters(client):
 
 def test_documents_and_document(client):
     documents = client.predict("", api_name="/documents")
-    assert sorted(d["title"] for d in documents) == ["Body worn video", "Budget", "Drones"]
+    assert sorted(d["title"] for d in documents) == ["Body worn video", "Budget", "Drones", "North Police", "South Constabulary"]
     assert [d["title"] for d in client.predict("drones", api_name="/documents")] == ["Drones"]
     assert all(d["chunks"] >= 1 for d in documents)
     doc = client.predict(documents[0]["doc_id"], api_name="/document")
@@ -133,6 +138,33 @@ def test_remove_deletes_from_index_and_only_uploaded_copies(client, server):
     assert not (assistant.settings.effective_uploads_dir / "helicopter.txt").exists()
     result = client.predict(documents["Drones"], api_name="/remove")
     assert result["deleted_upload"] is False and (root / "docs" / "wmp" / "drones.md").exists()
-    assert {d["title"] for d in client.predict("", api_name="/documents")} == {"Body worn video", "Budget"}
+    assert {d["title"] for d in client.predict("", api_name="/documents")} == {
+        "Body worn video", "Budget", "North Police", "South Constabulary"}
     hits = client.predict("drones search and rescue moorland", 5, [], "", api_name="/search")["hits"]
     assert all(h["title"] != "Drones" for h in hits)
+
+
+def test_search_can_count_facets(client):
+    plain = client.predict("facial recognition", 5, api_name="/search")
+    assert "facets" not in plain
+    found = client.predict("facial recognition", 5, facets=True, api_name="/search")
+    facets = found["facets"]
+    assert ["North Police", 1] in facets["authority"] and ["South Constabulary", 1] in facets["authority"]
+    assert ["2024", 2] in facets["year"] and facets["exemption"] == [["s.24(2)", 1], ["s.31(3)", 1]]
+    # Applying a facet value as a filter keeps only its documents.
+    south = client.predict("facial recognition", 5, authority="South Constabulary", facets=True, api_name="/search")
+    assert {h["title"] for h in south["hits"]} == {"South Constabulary"}
+    assert south["facets"]["authority"] == [["South Constabulary", 1]]
+
+
+def test_compare_returns_one_row_per_response(client):
+    found = client.predict("facial recognition force", 2, api_name="/compare")
+    rows = found["rows"]
+    names = {row["file_path"].rsplit("/", 1)[-1]: row for row in rows}
+    assert set(names) == {"north.txt", "south.txt"}
+    for name, row in names.items():
+        assert DOCS[f"foi/{name}"][row["start"] : row["end"]] == row["sentence"]
+    assert names["south.txt"]["authority"] == "South Constabulary" and "s.31(3)" in names["south.txt"]["exemptions"]
+    assert names["north.txt"]["reference"] == "101/24"
+    refused = client.predict("facial recognition force", 5, outcome="neither confirm nor deny", api_name="/compare")["rows"]
+    assert [row["authority"] for row in refused] == ["South Constabulary"]

@@ -23,7 +23,7 @@ CHROMEDRIVER = Path("/usr/bin/chromedriver")
 if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
     pytest.skip(f"needs {CHROMIUM} and {CHROMEDRIVER} (Debian chromium, chromium-driver)", allow_module_level=True)
 webdriver = pytest.importorskip("selenium.webdriver")
-from selenium.common.exceptions import NoAlertPresentException, TimeoutException  # noqa: E402
+from selenium.common.exceptions import NoAlertPresentException, StaleElementReferenceException, TimeoutException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
@@ -44,7 +44,22 @@ DOCS = {
     "Footage is kept for 31 days unless it is needed as evidence.\n",
     "wmp/hostile.txt": XSS_TEXT,
     "other/budget.md": "# Budget\nThe annual budget for body worn video cameras was 300,000 pounds last year.\n",
+    "foi/north.txt": "North Police\nOur ref: FOI 101/24\nDate: 3 March 2024\n\nRequest\nDoes the force use facial "
+    "recognition?\n\nResponse\nI can confirm that North Police uses live facial recognition at major events.",
+    "foi/south.txt": "South Constabulary\nOur ref: FOI 202/24\nDate: 5 April 2024\n\nRequest\nDoes the force use "
+    "facial recognition?\n\nResponse\nSouth Constabulary can neither confirm nor deny that it holds this "
+    "information by virtue of section 31(3) and section 24(2).",
 }
+APPEAL = (
+    "If you are dissatisfied with the handling of your request you may ask for an internal review within 40 "
+    "working days. If you remain dissatisfied you may complain to the Information Commissioner's Office about "
+    "the council's handling of the request."
+)
+# The same appeal text in three replies: search folds it into one hit "also in 2 other documents".
+DOCS.update({
+    f"council/{name}.txt": f"{name.capitalize()} reply\nThe council answered the {name} request.\n\n{APPEAL}\n"
+    for name in ("parking", "libraries", "potholes")
+})
 
 
 def _fake_embedder_class(config):
@@ -107,9 +122,12 @@ class Browser:
 
     def wait_for(self, css: str, text: str | None = None, timeout: float = 20):
         def found(driver):
-            for element in driver.find_elements(By.CSS_SELECTOR, css):
-                if text is None or text in element.text:
-                    return element
+            try:
+                for element in driver.find_elements(By.CSS_SELECTOR, css):
+                    if text is None or text in element.text:
+                        return element
+            except StaleElementReferenceException:  # re-rendered while we looked: look again
+                pass
             return False
 
         try:
@@ -147,11 +165,16 @@ class Browser:
         self.driver.save_screenshot(str(path))
         return path
 
-    def screenshots(self, name: str) -> None:
-        """Desktop and phone screenshots of the current view; back to desktop after."""
+    def screenshots(self, name: str, scroll_to: str | None = None) -> None:
+        """Desktop and phone screenshots of the current view (centred on `scroll_to`); back to desktop after."""
         for size in SIZES:
             self.resize(size)
             time.sleep(0.4)
+            if scroll_to:
+                self.driver.execute_script(
+                    "document.querySelector(arguments[0]).scrollIntoView({block: 'center'})", scroll_to
+                )
+                time.sleep(0.2)
             self.screenshot(f"{name}-{size}")
         self.resize("desktop")
 
@@ -225,6 +248,93 @@ def test_hostile_document_is_shown_as_text(browser):
     browser.screenshots("hostile")
 
 
+def test_chat_markers_open_their_own_answers_passage(browser):
+    browser.tab("Ask")
+    browser.driver.find_element(By.XPATH, "//button[normalize-space()='New conversation']").click()
+    WebDriverWait(browser.driver, 10).until(
+        lambda d: not d.find_elements(By.CSS_SELECTOR, "#foi-chat a.foi-marker, #foi-citations .foi-card")
+    )
+    browser.type_into("foi-question", "Does the force use body worn video cameras?", submit=True)
+    browser.wait_for("#foi-citations .foi-card", "Body worn video")
+    first_answer = len(browser.driver.find_elements(By.CSS_SELECTOR, "#foi-chat a.foi-marker"))
+    assert first_answer >= 1
+    browser.type_into("foi-question", "Does North Police use live facial recognition at major events?", submit=True)
+    browser.wait_for("#foi-citations .foi-card", "North Police")
+    markers = browser.driver.find_elements(By.CSS_SELECTOR, "#foi-chat a.foi-marker")
+    assert len(markers) > first_answer and markers[0].text == "[1]" and markers[first_answer].text == "[1]"
+    # Each marker opens its own answer's passage: the newer answer's [1] ...
+    markers[first_answer].click()
+    browser.wait_for("#foi-viewer mark#cited", "facial recognition")
+    assert "#foi-cite" not in browser.driver.current_url
+    # ... and the older answer's [1] the older passage, not the current cards' [1].
+    browser.tab("Ask")
+    browser.driver.find_elements(By.CSS_SELECTOR, "#foi-chat a.foi-marker")[0].click()
+    browser.wait_for("#foi-viewer mark#cited", "body worn video")
+    browser.tab("Ask")
+    plain = browser.wait_for("#foi-plain textarea").get_attribute("value")
+    assert "[1]" in plain and "<a" not in plain and "foi-cite" not in plain
+    browser.assert_no_alert()
+
+
+def test_search_facets_apply_and_clear_a_filter(browser):
+    browser.tab("Search")
+    browser.type_into("foi-folder", "")
+    browser.type_into("foi-query", "facial recognition force", submit=True)
+    browser.wait_for("#foi-hits .foi-card mark", "facial")  # this query's results, not the last one's
+    browser.wait_for("#foi-facets .foi-facets", "South Constabulary")
+    browser.wait_for("#foi-hits .foi-card", "North Police")
+    browser.screenshots("search-facets", scroll_to="#foi-facets")
+    facet = "#foi-facets button[data-facet='authority'][data-value='South Constabulary']"
+    browser.wait_for(facet).click()
+    browser.wait_for(facet + "[aria-pressed='true']")
+    assert browser.wait_for("#foi-authority input, #foi-authority textarea").get_attribute("value") == "South Constabulary"
+    titles = {t.text for t in browser.driver.find_elements(By.CSS_SELECTOR, "#foi-hits .foi-card .foi-title")}
+    assert titles == {"South Constabulary"}
+    # Clicking the applied value again removes the filter.
+    browser.wait_for(facet).click()
+    browser.wait_for(facet + "[aria-pressed='false']")
+    assert browser.wait_for("#foi-authority input, #foi-authority textarea").get_attribute("value") == ""
+    browser.wait_for("#foi-hits .foi-card", "North Police")
+
+
+def test_collapsed_boilerplate_expands_and_opens_the_others(browser):
+    browser.tab("Search")
+    browser.type_into("foi-query", "internal review Information Commissioner complaint", submit=True)
+    summary = browser.wait_for("#foi-hits details.foi-also summary", "also in 2 other documents")
+    details = summary.find_element(By.XPATH, "..")
+    assert details.get_attribute("open") is None
+    summary.click()
+    WebDriverWait(browser.driver, 5).until(lambda d: details.get_attribute("open") is not None)
+    # Expanding the list does not open the card's own document.
+    assert browser.driver.find_element(By.CSS_SELECTOR, "button[role='tab'][aria-selected='true']").text == "Search"
+    entries = details.find_elements(By.CSS_SELECTOR, "button.foi-link")
+    assert len(entries) == 2 and all(e.text.endswith("reply") for e in entries)
+    browser.screenshots("search-also-in", scroll_to="#foi-hits details.foi-also[open]")
+    title = entries[0].text
+    entries[0].click()
+    browser.wait_for("#foi-viewer .foi-viewer", title)
+    assert browser.wait_for("#foi-doc-pick input").get_attribute("value").startswith(title)
+
+
+def test_compare_tab_lists_responses_and_opens_the_sentence(browser):
+    browser.tab("Compare")
+    browser.type_into("foi-topic", "facial recognition force", submit=True)
+    browser.wait_for("#foi-compare-status", "responses")
+    table = browser.wait_for("#foi-compare-table", "South Constabulary")
+    assert "s.31(3)" in table.text and "North Police" in table.text and "101/24" in table.text
+    browser.wait_for("#foi-compare-csv", ".csv")
+    browser.screenshots("compare")
+    authority = next(c for c in table.find_elements(By.CSS_SELECTOR, "[role='gridcell'][data-col='0']")
+                     if c.text == "South Constabulary")
+    row = authority.get_attribute("data-row")
+    sentence = table.find_element(By.CSS_SELECTOR, f"[data-testid='cell-{row}-5']").text
+    authority.click()
+    cited = browser.wait_for("#foi-viewer mark#cited")
+    assert " ".join(cited.text.split()) == " ".join(sentence.split())
+    assert "neither confirm nor deny" in browser.wait_for("#foi-viewer .foi-viewer").text
+    browser.assert_no_alert()
+
+
 def test_upload_update_and_search(browser, tmp_path):
     upload = tmp_path / "helicopter report.txt"
     upload.write_text("Police helicopter\nThe police helicopter flew 900 hours over the city.\n", encoding="utf-8")
@@ -271,7 +381,7 @@ def test_remove_needs_confirmation(browser):
 def test_phone_layout_never_scrolls_sideways(browser):
     browser.resize("phone")
     try:
-        for name in ("Ask", "Search", "Documents", "Viewer"):
+        for name in ("Ask", "Search", "Compare", "Documents", "Viewer"):
             browser.tab(name)
             time.sleep(0.3)
             width, inner = browser.driver.execute_script(

@@ -6,6 +6,7 @@ import csv
 import dataclasses
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from assistant.answer import Answer, Citation
 from index.search import Hit
 from index.store import Location, StoredDocument
 from ingest.documents import Page
-from ui import render, results
+from ui import chat, render, results
 from assistant.settings import load_settings
 from ui.uploads import UploadPolicy, discard_upload, safe_name, safe_relative, save_uploads
 
@@ -81,6 +82,9 @@ def test_query_terms_drop_stopwords_and_short_words():
         pytest.param(lambda: render.document_view(make_document(), 0, 5), id="viewer"),
         pytest.param(lambda: render.document_metadata(make_document()), id="metadata"),
         pytest.param(lambda: render.citation_cards(make_answer(True), ["c"]), id="abstain-cards"),
+        pytest.param(lambda: render.passage_card(make_hit(also_in=1), "c", others=[(make_document(), 3)]), id="also-in"),
+        pytest.param(lambda: render.facet_list({"authority": [("<WMP>", 2)], "exemption": [('"quoted"', 1)]}, 100), id="facets"),
+        pytest.param(lambda: chat.answer_markdown(make_answer()), id="chat-answer"),
     ],
 )
 def test_rendered_html_contains_no_raw_document_markup(html_out):
@@ -90,18 +94,18 @@ def test_rendered_html_contains_no_raw_document_markup(html_out):
 
 
 def test_answer_markdown_is_literal():
-    out = render.answer_markdown(make_answer())
+    out = chat.answer_markdown(make_answer())
     assert "<script>" not in out and "&lt;script&gt;" in out and "\\[1\\]" in out
 
 
 def test_abstention_says_so_and_lists_nearest_passages():
     answer = make_answer(abstained=True)
-    assert "No confident answer" in render.answer_markdown(answer)
+    assert "No confident answer" in chat.answer_markdown(answer)
     assert "Nearest passages" in render.citation_cards(answer, ["c"])
 
 
 def test_plain_text_has_numbered_references():
-    text = render.plain_text_answer(make_answer())
+    text = chat.plain_text_answer(make_answer())
     assert "[1] WMP — FOI 1 — p. 3 — “Quote <script>x</script>”" in text
 
 
@@ -259,17 +263,17 @@ def test_answer_stream_grows_one_cited_sentence_at_a_time_and_ends_with_the_full
     first = make_answer().citations[0]
     second = dataclasses.replace(first, n=2, quote="- Second <img src=x onerror=alert(1)>")
     answer = Answer("q?", "Quote <script>x</script> [1] - Second <img src=x onerror=alert(1)> [2]", [first, second], False, [])
-    messages = list(render.answer_stream(answer, read_as="and <b>then</b>?"))
+    messages = list(chat.answer_stream(answer, read_as="and <b>then</b>?"))
     assert len(messages) == 2
-    assert messages[0].endswith("[1\\]") and "Second" not in messages[0]
+    assert messages[0].endswith("\\[1\\]</a>") and "Second" not in messages[0]
     assert messages[0].startswith("*Read as a follow-up:* and &lt;b&gt;then&lt;/b&gt;?")
-    assert messages[-1] == render.answer_markdown(answer, read_as="and <b>then</b>?")
+    assert messages[-1] == chat.answer_markdown(answer, read_as="and <b>then</b>?")
     assert all("<script>" not in m and "<img" not in m for m in messages)
 
 
 def test_answer_stream_of_an_abstention_is_one_message():
     answer = make_answer(abstained=True)
-    assert list(render.answer_stream(answer)) == [render.answer_markdown(answer)]
+    assert list(chat.answer_stream(answer)) == [chat.answer_markdown(answer)]
 
 
 def test_original_copy_offers_only_the_recorded_file(tmp_path):
@@ -306,3 +310,109 @@ def test_original_copy_refuses_what_is_not_the_recorded_file(tmp_path, recorded)
     document.locations[:] = [] if recorded is None else [Location(str(paths[recorded]), None)]
     assert results.original_copy(document, tmp_path / "downloads") is None
     assert render.ORIGINAL_NOT_AVAILABLE.count("Original file not available") == 1
+
+
+# Chat markers ----------------------------------------------------------------------
+def two_citation_answer(doc_ids=("d1", "d2")) -> Answer:
+    first = dataclasses.replace(make_answer().citations[0], doc_id=doc_ids[0], quote="Cameras [2] are used.", start=5, end=25)
+    second = dataclasses.replace(first, n=2, doc_id=doc_ids[1], quote="Footage is kept.", start=40, end=56)
+    return Answer("q?", "Cameras [2] are used. [1] Footage is kept. [2]", [first, second], False, [])
+
+
+def marker_hrefs(markdown: str) -> list[str]:
+    return re.findall(r'<a class="foi-marker" href="([^"]+)"', markdown)
+
+
+def test_each_chat_marker_links_to_its_own_passage():
+    answer = two_citation_answer()
+    targets = [chat.marker_target(href) for href in marker_hrefs(chat.answer_markdown(answer))]
+    assert targets == [{"doc_id": "d1", "start": 5, "end": 25}, {"doc_id": "d2", "start": 40, "end": 56}]
+    # A literal "[2]" inside the first quote stays text, not a link.
+    assert "Cameras \\[2\\] are used." in chat.answer_markdown(answer)
+
+
+def test_markers_of_an_older_answer_keep_their_targets():
+    older, newer = two_citation_answer(("old1", "old2")), two_citation_answer(("new1", "new2"))
+    history = chat.answer_markdown(older) + "\n" + chat.answer_markdown(newer)
+    assert [chat.marker_target(h)["doc_id"] for h in marker_hrefs(history)] == ["old1", "old2", "new1", "new2"]
+
+
+@pytest.mark.parametrize(
+    "href",
+    [
+        pytest.param("javascript:alert(1)", id="script"),
+        pytest.param("#foi-cite:../x:1:2", id="path"),
+        pytest.param("#foi-cite:d1:1", id="short"),
+        pytest.param(None, id="none"),
+    ],
+)
+def test_marker_target_refuses_anything_else(href):
+    assert chat.marker_target(href) is None
+
+
+def test_streamed_markers_are_links_too():
+    messages = list(chat.answer_stream(two_citation_answer()))
+    assert [len(marker_hrefs(m)) for m in messages] == [1, 2]
+
+
+def test_plain_text_keeps_plain_markers():
+    text = chat.plain_text_answer(two_citation_answer())
+    assert "Cameras [2] are used. [1] Footage is kept. [2]" in text and "<a" not in text
+
+
+# Also in, facets, compare ------------------------------------------------------------
+def test_also_in_lists_the_other_documents_collapsed():
+    other = dataclasses.replace(make_document(), doc_id="d9", title="Other <reply>")
+    card = render.passage_card(make_hit(also_in=1, also_in_ids=("d9",)), "c", others=[(other, 4)])
+    assert '<details class="foi-also"><summary>also in 1 other document</summary>' in card
+    assert 'data-open="4">Other &lt;reply&gt;</button>' in card and "&lt;WMP&gt;" in card
+    # Without the documents' details, the count alone is shown.
+    plain = render.passage_card(make_hit(also_in=2), "c")
+    assert "also in 2 other documents" in plain and "<details" not in plain
+    assert "also in" not in render.passage_card(make_hit(), "c")
+
+
+def test_facet_list_buttons_carry_facet_and_value():
+    out = render.facet_list(
+        {"authority": [("North Police", 2), ("South <Constabulary>", 1)], "year": [("2024", 3)], "outcome": [], "exemption": []},
+        100, {"authority": "North Police"},
+    )
+    assert 'data-facet="authority" data-value="North Police" aria-pressed="true"' in out
+    assert 'data-value="South &lt;Constabulary&gt;" aria-pressed="false"' in out
+    assert 'data-facet="year" data-value="2024"' in out and "Outcome" not in out
+    many = render.facet_list({"year": [(str(2000 + i), 1) for i in range(9)]}, 100)
+    assert "<summary>3 more</summary>" in many
+    assert render.facet_list({"authority": []}, 100) == ""
+
+
+def test_compare_rows_show_fields_and_one_line_sentence():
+    from assistant.compare import ComparisonRow
+
+    row = ComparisonRow("North Police", "101/24", "3 Mar 2024", "disclosed", ["s.31(3)", "s.24(2)"], "Yes,\n we do.",
+                        "cite", "/d/north.txt", "message 2", "d1", 0, 12, 0.9)
+    bare = dataclasses.replace(row, authority=None, exemptions=[], part=None)
+    table = render.compare_rows([row, bare])
+    assert dict(zip(render.COMPARE_COLUMNS, table[0])) == {
+        "Authority": "North Police", "Reference": "101/24", "Date": "3 Mar 2024", "Outcome": "disclosed",
+        "Exemptions": "s.31(3), s.24(2)", "Sentence": "Yes, we do.", "File": "north.txt › message 2",
+    }
+    assert table[1][0] == "—" and table[1][4] == "—" and table[1][-1] == "north.txt"
+
+
+def test_passage_target_finds_the_passage_in_another_document():
+    document = make_document("Intro. The same boilerplate text. End.")
+    assert results.passage_target(document, "same boilerplate") == {"doc_id": "d1", "start": 11, "end": 27}
+    assert results.passage_target(document, "not there") == {"doc_id": "d1", "start": None, "end": None}
+
+
+def test_export_stems_are_fresh_and_named_by_kind(tmp_path):
+    first, second = results.export_stem("compare", "Facial recognition?", tmp_path), results.export_stem("compare", "x", tmp_path)
+    assert first.name.startswith("foi-compare-facial-recognition-") and first != second and first.parent == tmp_path
+
+
+def test_a_listing_answer_says_what_it_read_from_the_question():
+    answer = dataclasses.replace(make_answer(), filters={"outcome": "cost limit"}, matching=12)
+    message = chat.answer_markdown(answer)
+    assert message.startswith("*Answered from the FOI metadata (outcome = cost limit") and "12 request(s)" in message
+    assert "outcome = cost limit" in chat.plain_text_answer(answer)
+    assert "FOI metadata" not in chat.answer_markdown(make_answer())

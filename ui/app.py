@@ -1,9 +1,10 @@
-"""The Gradio app: Ask, Search, Documents and Viewer tabs over one Assistant.
+"""The Gradio app: Ask, Search, Compare, Documents and Viewer tabs over one Assistant.
 
 Callbacks are thin: they call one Assistant method and hand the result to
-`ui.render` (HTML), `ui.results` (plain data) or `ui.uploads` (files).
-JSON endpoints for `gradio_client` are `ask`, `search`, `documents`,
-`document`, `update` and `remove`; the UI's own events are private.
+`ui.render` (HTML), `ui.chat` (chat messages), `ui.results` (plain data)
+or `ui.uploads` (files).
+JSON endpoints for `gradio_client` are `ask`, `search`, `compare`,
+`documents`, `document`, `update` and `remove`; the UI's own events are private.
 """
 
 from __future__ import annotations
@@ -14,32 +15,22 @@ from pathlib import Path
 import gradio as gr
 
 from assistant.api import Assistant
+from assistant.compare import comparison_rows, write_csv
 from assistant.errors import AssistantError
+from assistant.facets import facet_filter
 from index.errors import IndexProblem
 from ingest.foi.outcomes import OUTCOMES
 from ui import render, results
+from ui.chat import answer_stream, marker_target, md_escape, plain_text_answer
+from ui.scripts import FACET_ON_CLICK, OPEN_MARKER, OPEN_ON_CLICK, SCROLL_TO_CITED
 from ui.uploads import UploadPolicy, discard_upload, save_uploads
 
 logger = logging.getLogger(__name__)
 
 KINDS = ["pdf", "docx", "email", "html", "txt", "md"]
 EMPTY_INDEX = '<div class="foi-empty">The index is empty: upload documents in the Documents tab, then press “Update index”.</div>'
-SCROLL_TO_CITED = """() => { setTimeout(() => {
-  const el = document.getElementById('cited');
-  if (el) el.scrollIntoView({block: 'center'});
-}, 300); }"""
 PRIVATE = {"api_visibility": "private"}
-# Cards carry data-open="i"; a click on one (not on its text field, not while
-# selecting text) sends the index to Python as a "click" event with {open: i}.
-OPEN_ON_CLICK = """
-element.addEventListener('click', (event) => {
-  const button = event.target.closest('.foi-open');
-  const card = event.target.closest('[data-open]');
-  if (!card || !element.contains(card)) return;
-  if (!button && (event.target.closest('input, textarea, a') || String(window.getSelection()).trim())) return;
-  trigger('click', {open: Number(card.dataset.open)});
-});
-"""
+FACET_PASSAGES = 100  # the Search tab's facets count the documents among this many passages
 
 
 def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, policy: UploadPolicy | None = None) -> gr.Blocks:
@@ -90,14 +81,32 @@ def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, po
         return gr.Tabs(selected="viewer"), text, meta, download, choices, False, ""
 
     def open_card(targets: list[dict], evt: gr.EventData):
-        index = getattr(evt, "open", None)
-        if not isinstance(index, int) or not 0 <= index < len(targets or []):
-            return gr.skip()
-        return open_in_viewer(targets[index])
+        """Open a card's target ({open: i}) or a chat marker's passage ({marker: href})."""
+        target = marker_target(getattr(evt, "marker", None))
+        if target is None:
+            index = getattr(evt, "open", None)
+            if not isinstance(index, int) or not 0 <= index < len(targets or []):
+                return gr.skip()
+            target = targets[index]
+        return open_in_viewer(target)
 
     def searched(query: str, k: int, kinds: list[str] | None, folder: str, foi: dict | None = None):
         hits = assistant.search(query, k=int(k), kinds=kinds or (), path_contains=folder or "", **(foi or {})).hits
         return [(hit, assistant.citation(hit)) for hit in hits]
+
+    def others_of(hits, first: int) -> tuple[list[list[tuple]], list[dict]]:
+        """The other documents carrying each hit's passage, each with the index of its viewer
+        target; and those targets, numbered from `first` (after the hits' own)."""
+        per_hit, targets = [], []
+        for hit in hits:
+            found = []
+            for doc_id in hit.also_in_ids:
+                document = assistant.document(doc_id)
+                if document is not None:
+                    found.append((document, first + len(targets)))
+                    targets.append(results.passage_target(document, hit.text))
+            per_hit.append(found)
+        return per_hit, targets
 
     def rows(needle: str = ""):
         if not has_index():
@@ -119,16 +128,19 @@ def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, po
 
     with gr.Blocks(title="FOI Assistant", analytics_enabled=False) as demo:
         gr.HTML('<div class="foi-header"><strong>FOI Assistant</strong> — search and cite Freedom of Information documents</div>')
-        with gr.Tabs() as tabs:
+        # Five tabs do not fit a phone's width: wrap them rather than hide some in a menu.
+        with gr.Tabs(overflow_behavior="wrap") as tabs:
             # Ask ---------------------------------------------------------------
             with gr.Tab("Ask", id="ask"):
                 previous = gr.State(None)
                 ask_targets = gr.State([])
                 with gr.Row(equal_height=False, elem_classes="foi-stack"):
                     with gr.Column(scale=3, min_width=280):
+                        # No per-message copy button: it would copy the markers' link markup;
+                        # "Copy as plain text" gives the answer with plain [n] markers.
                         chat = gr.Chatbot(
                             label="Answers", height=460, elem_id="foi-chat", latex_delimiters=[],
-                            buttons=["copy"], feedback_options=None, sanitize_html=True,
+                            buttons=[], feedback_options=None, sanitize_html=True,
                         )
                         with gr.Row(elem_classes="foi-ask-row"):
                             question = gr.Textbox(
@@ -138,7 +150,7 @@ def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, po
                             ask_button = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="foi-ask")
                         clear_button = gr.Button("New conversation", size="sm")
                     with gr.Column(scale=2, min_width=280):
-                        cards = gr.HTML(label="Citations", elem_id="foi-citations", js_on_load=OPEN_ON_CLICK)
+                        cards = gr.HTML(label="Citations", elem_id="foi-citations", js_on_load=OPEN_ON_CLICK + OPEN_MARKER)
                         plain = gr.Textbox(label="Copy as plain text", lines=6, buttons=["copy"], elem_id="foi-plain")
 
                 def on_ask(text, history, last):
@@ -151,7 +163,7 @@ def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, po
                         gr.Warning("The index is empty: upload documents first.")
                         yield gr.skip()
                         return
-                    asked = (history or []) + [{"role": "user", "content": render.md_escape(text)}]
+                    asked = (history or []) + [{"role": "user", "content": md_escape(text)}]
                     keep = (gr.skip(),) * 4
                     yield "", asked + [{"role": "assistant", "content": "*Searching the documents…*"}], "", "", [], gr.skip()
                     # The answer's question is the one retrieved with: a short follow-up
@@ -159,19 +171,20 @@ def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, po
                     try:
                         answer = assistant.ask(text, previous=last)
                     except (AssistantError, IndexProblem) as exc:
-                        yield gr.skip(), asked + [{"role": "assistant", "content": render.md_escape(str(exc))}], *keep
+                        yield gr.skip(), asked + [{"role": "assistant", "content": md_escape(str(exc))}], *keep
                         return
                     read_as = answer.question if answer.question != text else None
-                    for message in render.answer_stream(answer, read_as=read_as):
+                    for message in answer_stream(answer, read_as=read_as):
                         yield gr.skip(), asked + [{"role": "assistant", "content": message}], *keep
                     history = asked + [{"role": "assistant", "content": message}]
                     if answer.abstained:
-                        html = render.citation_cards(answer, [assistant.citation(h) for h in answer.passages])
-                        targets = [{"doc_id": h.doc_id, "start": h.start, "end": h.end} for h in answer.passages]
+                        others, extra = others_of(answer.passages, len(answer.passages))
+                        html = render.citation_cards(answer, [assistant.citation(h) for h in answer.passages], others)
+                        targets = [{"doc_id": h.doc_id, "start": h.start, "end": h.end} for h in answer.passages] + extra
                     else:
                         html = render.citation_cards(answer)
                         targets = [{"doc_id": c.doc_id, "start": c.start, "end": c.end} for c in answer.citations]
-                    yield "", history, html, render.plain_text_answer(answer), targets, answer.question
+                    yield "", history, html, plain_text_answer(answer), targets, answer.question
 
                 ask_outputs = [question, chat, cards, plain, ask_targets, previous]
                 # Reachable by gradio_client as "ask_stream" (undocumented) so that the
@@ -201,24 +214,94 @@ def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, po
                     with gr.Column(scale=3, min_width=280):
                         hits_html = gr.HTML(elem_id="foi-hits", js_on_load=OPEN_ON_CLICK)
                     with gr.Column(scale=1, min_width=220):
+                        facets_html = gr.HTML(elem_id="foi-facets", js_on_load=FACET_ON_CLICK)
                         csv_file = gr.File(label="CSV", interactive=False, elem_id="foi-csv")
                         json_file = gr.File(label="JSON", interactive=False, elem_id="foi-json")
+
+                def run_search(text, count, chosen_kinds, folder_text, foi):
+                    """Cards, exports, viewer targets and facet counts for one search."""
+                    if not has_index():
+                        return EMPTY_INDEX, None, None, [], ""
+                    pairs = searched(text, count or assistant.settings.k, chosen_kinds, folder_text or "", foi)
+                    hits = [h for h, _ in pairs]
+                    others, extra = others_of(hits, len(hits))
+                    html = render.search_results(hits, [c for _, c in pairs], text, others)
+                    csv_path, json_path = results.write_exports([results.hit_record(h, c) for h, c in pairs], text)
+                    targets = [{"doc_id": h.doc_id, "start": h.start, "end": h.end} for h in hits] + extra
+                    counts = assistant.facets(
+                        text, k=FACET_PASSAGES, kinds=chosen_kinds or (), path_contains=folder_text or "", **foi
+                    )
+                    active = {"authority": foi["authority"], "outcome": foi["outcome"], "exemption": foi["exemption"]}
+                    year = foi["after"][:4]
+                    if (foi["after"], foi["before"]) == (f"{year}-01-01", f"{year}-12-31"):
+                        active["year"] = year
+                    return html, str(csv_path), str(json_path), targets, render.facet_list(counts, FACET_PASSAGES, active)
 
                 def on_search(text, count, chosen_kinds, folder_text, who, result, code, since, until):
                     text = (text or "").strip()
                     if not text:
                         return gr.skip()
-                    if not has_index():
-                        return EMPTY_INDEX, None, None, []
-                    foi = {"authority": who, "outcome": result, "exemption": code, "after": since, "before": until}
-                    pairs = searched(text, count or assistant.settings.k, chosen_kinds, folder_text or "", foi)
-                    html = render.search_results([h for h, _ in pairs], [c for _, c in pairs], text)
-                    csv_path, json_path = results.write_exports([results.hit_record(h, c) for h, c in pairs], text)
-                    targets = [{"doc_id": h.doc_id, "start": h.start, "end": h.end} for h, _ in pairs]
-                    return html, str(csv_path), str(json_path), targets
+                    foi = {"authority": who or "", "outcome": result or "", "exemption": code or "",
+                           "after": since or "", "before": until or ""}
+                    return run_search(text, count, chosen_kinds, folder_text, foi)
 
+                def on_facet(text, count, chosen_kinds, folder_text, who, result, code, since, until, evt: gr.EventData):
+                    """Apply a clicked facet value as a filter (into its field) and search again;
+                    clicking the value already applied removes that filter."""
+                    text = (text or "").strip()
+                    try:
+                        applied = facet_filter(str(getattr(evt, "facet", "")), str(getattr(evt, "facet_value", "")))
+                    except ValueError:
+                        return gr.skip()
+                    foi = {"authority": who or "", "outcome": result or "", "exemption": code or "",
+                           "after": since or "", "before": until or ""}
+                    if all(foi[name] == value for name, value in applied.items()):
+                        applied = dict.fromkeys(applied, "")
+                    foi.update(applied)
+                    if not text or foi["outcome"] not in ("", *OUTCOMES):
+                        return gr.skip()
+                    fields = (foi["authority"], foi["outcome"], foi["exemption"], foi["after"], foi["before"])
+                    return *fields, *run_search(text, count, chosen_kinds, folder_text, foi)
+
+                search_inputs = [query, k, kinds, folder, authority, outcome, exemption, after, before]
+                search_outputs = [hits_html, csv_file, json_file, search_targets, facets_html]
                 for trigger in (query.submit, search_button.click):
-                    trigger(on_search, [query, k, kinds, folder, authority, outcome, exemption, after, before], [hits_html, csv_file, json_file, search_targets], **PRIVATE)
+                    trigger(on_search, search_inputs, search_outputs, **PRIVATE)
+                facets_html.click(on_facet, search_inputs, [authority, outcome, exemption, after, before, *search_outputs], **PRIVATE)
+
+            # Compare -----------------------------------------------------------
+            with gr.Tab("Compare", id="compare"):
+                compare_targets = gr.State([])
+                with gr.Row(elem_classes="foi-stack"):
+                    topic = gr.Textbox(
+                        label="Compare responses about", placeholder="e.g. facial recognition", scale=4, elem_id="foi-topic",
+                    )
+                    limit = gr.Number(label="Responses", value=20, minimum=1, maximum=200, precision=0, scale=1, min_width=90)
+                    compare_button = gr.Button("Compare", variant="primary", scale=1, min_width=90, elem_id="foi-compare")
+                compare_status = gr.HTML(elem_id="foi-compare-status")
+                compare_table = gr.Dataframe(
+                    headers=render.COMPARE_COLUMNS, interactive=False, wrap=True, elem_id="foi-compare-table", max_height=480,
+                    column_widths=render.COMPARE_WIDTHS,
+                )
+                compare_csv = gr.File(label="CSV", interactive=False, elem_id="foi-compare-csv")
+
+                def on_compare(text, count):
+                    text = (text or "").strip()
+                    if not text:
+                        return gr.skip()
+                    if not has_index():
+                        return EMPTY_INDEX, [], None, []
+                    found = comparison_rows(assistant, text, limit=int(count or 20))
+                    table = render.compare_rows(found)
+                    csv_path = results.export_stem("compare", text).with_suffix(".csv")
+                    write_csv(found, csv_path)
+                    targets = [{"row": row, "doc_id": r.doc_id, "start": r.start, "end": r.end} for row, r in zip(table, found)]
+                    note = (f'<div class="foi-note">{len(found)} responses; select a row to open the document at its sentence.</div>'
+                            if found else '<div class="foi-empty">Nothing relevant found.</div>')
+                    return note, table, str(csv_path), targets
+
+                for trigger in (topic.submit, compare_button.click):
+                    trigger(on_compare, [topic, limit], [compare_status, compare_table, compare_csv, compare_targets], **PRIVATE)
 
             # Documents ---------------------------------------------------------
             with gr.Tab("Documents", id="documents"):
@@ -314,6 +397,13 @@ def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, po
             return open_in_viewer({"doc_id": (evt.row_value or [None])[-1]})
 
         table.select(on_row, None, viewer_outputs, **PRIVATE)
+
+        def on_compare_row(targets: list[dict], evt: gr.SelectData):
+            # Match the row's cells, not its position: the table may have been sorted.
+            target = next((t for t in targets or [] if t["row"] == evt.row_value), None)
+            return gr.skip() if target is None else open_in_viewer(target)
+
+        compare_table.select(on_compare_row, compare_targets, viewer_outputs, **PRIVATE).then(None, js=SCROLL_TO_CITED)
         update_button.click(on_update, doc_filter, [update_report, table, footer_html], **PRIVATE).then(
             lambda: gr.Dropdown(choices=document_choices()), None, doc_pick, **PRIVATE
         )
@@ -337,12 +427,34 @@ def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, po
             exemption: str = "",
             after: str = "",
             before: str = "",
+            facets: bool = False,
         ) -> dict:
             """Passages for `query`, optionally only of some file kinds, under a folder, or
-            matching FOI fields (authority, outcome, applied exemption, date range YYYY-MM-DD)."""
+            matching FOI fields (authority, outcome, applied exemption, date range YYYY-MM-DD).
+            With `facets`, also the documents among the top 100 passages counted by
+            authority, year, outcome and applied exemption: {facet: [[value, documents], ...]}."""
             foi = {"authority": authority, "outcome": outcome, "exemption": exemption, "after": after, "before": before}
             pairs = searched(query, k, kinds or [], folder or "", foi)
-            return results.for_client({"query": query, "hits": [results.hit_record(h, c) for h, c in pairs]})
+            found = {"query": query, "hits": [results.hit_record(h, c) for h, c in pairs]}
+            if facets:
+                counts = assistant.facets(query, k=FACET_PASSAGES, kinds=kinds or (), path_contains=folder or "", **foi)
+                found["facets"] = {name: [list(pair) for pair in values] for name, values in counts.items()}
+            return results.for_client(found)
+
+        def compare(
+            topic: str,
+            limit: int = 20,
+            authority: str = "",
+            outcome: str = "",
+            exemption: str = "",
+            after: str = "",
+            before: str = "",
+        ) -> dict:
+            """One row per response relevant to `topic`: authority, reference, date, outcome,
+            applied exemptions and the sentence that carries the answer (exact, with its span)."""
+            foi = {"authority": authority, "outcome": outcome, "exemption": exemption, "after": after, "before": before}
+            rows = comparison_rows(assistant, topic, limit=int(limit), **foi)
+            return results.for_client({"topic": topic, "rows": [row.to_dict() for row in rows]})
 
         def documents(filter: str = "") -> list[dict]:
             """Every indexed document (title, location, kind, pages, dates), optionally filtered."""
@@ -370,6 +482,6 @@ def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, po
             title, report, discarded = remove_document(doc_id)
             return {"title": title, **report, "deleted_upload": discarded}
 
-        for fn in (ask, search, documents, document, update, remove):
+        for fn in (ask, search, compare, documents, document, update, remove):
             gr.api(fn, api_name=fn.__name__)
     return demo

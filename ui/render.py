@@ -1,4 +1,5 @@
-"""HTML and text rendering for the UI: pure functions, no Gradio.
+"""HTML rendering for the UI's cards, tables and viewer: pure functions, no Gradio.
+(The chat's Markdown messages are `ui.chat`.)
 
 Every piece of document text goes through `html.escape` before it reaches
 HTML; highlighting finds matches in the raw text and escapes each segment
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from assistant.answer import Answer, Citation
@@ -21,20 +22,11 @@ _STOPWORDS = frozenset(
     "a an and are as at be by did do does for from had has have how in is it its of on or "
     "that the their there this to was were what when where which who why will with".split()
 )
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]#|~$])")
-_PREVIEW_CHARS = 320
 
 
 def esc(value: object) -> str:
     """`value` as text, HTML-escaped (quotes included, so safe in attributes)."""
     return html.escape("" if value is None else str(value), quote=True)
-
-
-def md_escape(text: str) -> str:
-    """Text made literal for a Markdown renderer: HTML escaped, Markdown syntax backslashed."""
-    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
-    # A leading list or quote marker would turn the line into markup.
-    return re.sub(r"^(\s*)([-+>]|\d+\.)", lambda m: m.group(1) + "\\" + m.group(2), escaped)
 
 
 def query_terms(query: str) -> list[str]:
@@ -71,40 +63,6 @@ def source_details(title: str, path: str, part: str | None, metadata: dict, page
     return " · ".join(esc(b) for b in bits)
 
 
-# Ask -----------------------------------------------------------------------
-def answer_markdown(answer: Answer, *, read_as: str | None = None) -> str:
-    """The chat message for an answer: the quoted sentences with [n] markers, or an abstention."""
-    lines = []
-    if read_as:
-        lines.append(f"*Read as a follow-up:* {md_escape(read_as)}\n")
-    if answer.abstained:
-        lines.append(f"**No confident answer.** {md_escape(answer.answer)}")
-        for i, hit in enumerate(answer.passages[:3], 1):
-            lines.append(f"\n{i}\\. {md_escape(hit.title)} ({md_escape(_page(hit.page))}): {md_escape(_preview(hit.text, 160))}")
-    else:
-        lines.append(md_escape(answer.answer))
-    return "\n".join(lines)
-
-
-def answer_stream(answer: Answer, *, read_as: str | None = None) -> Iterator[str]:
-    """The chat message for `answer` as it grows, one cited sentence (with its [n]) at a time.
-
-    The last message yielded is exactly `answer_markdown(answer, read_as=read_as)`;
-    an abstention comes whole.
-    """
-    if not answer.abstained:
-        head = f"*Read as a follow-up:* {md_escape(read_as)}\n\n" if read_as else ""
-        position = 0
-        for citation in answer.citations[:-1]:
-            marker = f"[{citation.n}]"
-            found = answer.answer.find(marker, position)
-            if found < 0:
-                break
-            position = found + len(marker)
-            yield head + md_escape(answer.answer[:position])
-    yield answer_markdown(answer, read_as=read_as)
-
-
 def open_button(index: int | None) -> str:
     """The card's "open in viewer" button; the page's click handler reads `data-open`."""
     if index is None:
@@ -135,18 +93,29 @@ def citation_card(citation: Citation, open_index: int | None = None) -> str:
 
 
 def passage_card(
-    hit: Hit, citation: str, terms: Sequence[str] = (), *, label: str | None = None, open_index: int | None = None
+    hit: Hit,
+    citation: str,
+    terms: Sequence[str] = (),
+    *,
+    label: str | None = None,
+    open_index: int | None = None,
+    others: Sequence[tuple[StoredDocument, int | None]] = (),
 ) -> str:
-    """A card for a retrieved passage (search hit or nearest passage) with terms highlighted."""
+    """A card for a retrieved passage (search hit or nearest passage) with terms highlighted.
+
+    `others` are the other documents carrying the same passage, each with the
+    viewer target its entry opens; they are listed in an expandable "also in N".
+    """
     details = source_details(hit.title, hit.path, hit.part, hit.metadata, hit.page, hit.page_end)
     label = label or f"#{hit.rank}"
-    also = f' <span class="foi-also">also in {hit.also_in} other document(s)</span>' if hit.also_in else ""
+    also = "" if others or not hit.also_in else f' <span class="foi-also">{_also_in(hit.also_in)}</span>'
     return (
         f'<div class="foi-card" data-doc="{esc(hit.doc_id)}"{_open_attr(open_index)}>'
         f'<div class="foi-card-head"><span class="foi-badge">{esc(label)}</span> '
         f'<strong class="foi-title">{esc(hit.title)}</strong> '
         f'<span class="foi-score">score {hit.score:.3f}</span>{also}</div>'
         f'<div class="foi-meta">{details} · {esc(hit.kind)}</div>'
+        f"{also_in_details(others)}"
         f'<div class="foi-text">{highlight(hit.text, terms)}</div>'
         f'<input class="foi-cite-copy" type="text" readonly value="{esc(citation)}" '
         f'aria-label="Citation (select to copy)">'
@@ -155,39 +124,125 @@ def passage_card(
     )
 
 
-def citation_cards(answer: Answer, nearest_citations: Sequence[str] = ()) -> str:
+def also_in_details(others: Sequence[tuple[StoredDocument, int | None]]) -> str:
+    """A collapsed list of the other documents that carry a passage; each entry opens its target."""
+    if not others:
+        return ""
+    items = []
+    for document, open_index in others:
+        location = document.location
+        where = source_details(document.title, location.path, location.part, document.metadata, None)
+        title = esc(document.title)
+        name = title if open_index is None else (
+            f'<button type="button" class="foi-open foi-link" data-open="{int(open_index)}">{title}</button>'
+        )
+        items.append(f'<li>{name} <span class="foi-meta">{where}</span></li>')
+    return (
+        f'<details class="foi-also"><summary>{_also_in(len(others))}</summary>'
+        f'<ul class="foi-also-list">{"".join(items)}</ul></details>'
+    )
+
+
+def _also_in(count: int) -> str:
+    return f"also in {count} other document{'' if count == 1 else 's'}"
+
+
+def citation_cards(
+    answer: Answer,
+    nearest_citations: Sequence[str] = (),
+    others: Sequence[Sequence[tuple[StoredDocument, int | None]]] = (),
+) -> str:
     """All cards for an answer; for an abstention, the nearest passages instead.
 
-    Card i opens target i: citation i, or nearest passage i.
+    Card i opens target i: citation i, or nearest passage i. `others[i]` lists the
+    other documents carrying nearest passage i (see `passage_card`).
     """
     if not answer.abstained:
         return '<div class="foi-cards">' + "".join(citation_card(c, i) for i, c in enumerate(answer.citations)) + "</div>"
     if not answer.passages:
         return '<div class="foi-empty">No passages were found.</div>'
     terms = query_terms(answer.question)
+    cites = nearest_citations or [""] * len(answer.passages)
     cards = [
-        passage_card(hit, cite, terms, label=f"nearest {i + 1}", open_index=i)
-        for i, (hit, cite) in enumerate(zip(answer.passages, nearest_citations or [""] * len(answer.passages)))
+        passage_card(hit, cite, terms, label=f"nearest {i + 1}", open_index=i, others=others[i] if i < len(others) else ())
+        for i, (hit, cite) in enumerate(zip(answer.passages, cites))
     ]
     return '<div class="foi-cards"><p class="foi-note">Nearest passages (not confident matches):</p>' + "".join(cards) + "</div>"
 
 
-def plain_text_answer(answer: Answer) -> str:
-    """The answer and its numbered references as plain text, ready to paste."""
-    if answer.abstained:
-        return f"Q: {answer.question}\n\n{answer.answer}"
-    references = "\n".join(f"[{c.n}] {c.citation} — “{_one_line(c.quote)}”" for c in answer.citations)
-    return f"Q: {answer.question}\n\n{answer.answer}\n\nReferences\n{references}"
-
-
 # Search --------------------------------------------------------------------
-def search_results(hits: Sequence[Hit], citations: Sequence[str], query: str) -> str:
-    """Cards for search hits with the query's terms highlighted; card i opens hit i."""
+def search_results(
+    hits: Sequence[Hit],
+    citations: Sequence[str],
+    query: str,
+    others: Sequence[Sequence[tuple[StoredDocument, int | None]]] = (),
+) -> str:
+    """Cards for search hits with the query's terms highlighted; card i opens hit i.
+
+    `others[i]` lists the other documents carrying hit i's passage (see `passage_card`).
+    """
     if not hits:
         return '<div class="foi-empty">No matching passages.</div>'
     terms = query_terms(query)
-    cards = (passage_card(h, c, terms, open_index=i) for i, (h, c) in enumerate(zip(hits, citations)))
+    cards = (
+        passage_card(h, c, terms, open_index=i, others=others[i] if i < len(others) else ())
+        for i, (h, c) in enumerate(zip(hits, citations))
+    )
     return '<div class="foi-cards">' + "".join(cards) + "</div>"
+
+
+FACET_LABELS = {"authority": "Authority", "year": "Year", "outcome": "Outcome", "exemption": "Exemption (applied)"}
+FACET_VALUES_SHOWN = 6
+
+
+def facet_list(facets: dict[str, Sequence[tuple[str, int]]], passages: int, active: dict[str, str] | None = None) -> str:
+    """Facet counts as buttons; a click on one applies it as a filter (the page's handler reads
+    `data-facet` and `data-value`). Values beyond the first few fold into "more".
+
+    Args:
+        facets: `Assistant.facets(...)`: facet -> [(value, documents), ...].
+        passages: How many passages the documents were counted among.
+        active: facet -> the value the search is already filtered by; shown pressed.
+    """
+    active = active or {}
+    groups = []
+    for name, counts in facets.items():
+        if not counts:
+            continue
+        buttons = [
+            f'<button type="button" class="foi-facet" data-facet="{esc(name)}" data-value="{esc(value)}" '
+            f'aria-pressed="{"true" if active.get(name) == value else "false"}">'
+            f'{esc(value)} <span class="foi-count">{int(count)}</span></button>'
+            for value, count in counts
+        ]
+        shown, rest = buttons[:FACET_VALUES_SHOWN], buttons[FACET_VALUES_SHOWN:]
+        more = f'<details><summary>{len(rest)} more</summary>{"".join(rest)}</details>' if rest else ""
+        groups.append(
+            f'<div class="foi-facet-group"><div class="foi-facet-name">{esc(FACET_LABELS.get(name, name))}</div>'
+            f'{"".join(shown)}{more}</div>'
+        )
+    if not groups:
+        return ""
+    return (
+        f'<div class="foi-facets"><p class="foi-note">Documents among the top {int(passages)} passages '
+        f'(click to filter)</p>{"".join(groups)}</div>'
+    )
+
+
+# Compare -------------------------------------------------------------------
+COMPARE_COLUMNS = ["Authority", "Reference", "Date", "Outcome", "Exemptions", "Sentence", "File"]
+# Fixed widths: the sentence wraps instead of widening the table, which scrolls inside its box on a phone.
+COMPARE_WIDTHS = ["150px", "105px", "100px", "130px", "110px", "445px", "130px"]
+
+
+def compare_rows(rows: Iterable) -> list[list[str]]:
+    """Table rows for `ComparisonRow`s: FOI fields, the cited sentence on one line, and the file."""
+    return [
+        [row.authority or "—", row.reference or "—", row.date or "—", row.outcome or "—",
+         ", ".join(row.exemptions) or "—", _one_line(row.sentence),
+         Path(row.path).name + (f" › {row.part}" if row.part else "")]
+        for row in rows
+    ]
 
 
 # Viewer --------------------------------------------------------------------
@@ -334,14 +389,5 @@ def stats_line(stats) -> str:
     )
 
 
-def _page(page: int | None) -> str:
-    return f"p. {page}" if page is not None else "no page"
-
-
 def _one_line(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
-
-
-def _preview(text: str, limit: int = _PREVIEW_CHARS) -> str:
-    text = _one_line(text)
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

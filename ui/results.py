@@ -44,17 +44,22 @@ EXPORT_FOLDER = Path(tempfile.gettempdir()) / "foi-assistant-exports"
 KEEP_EXPORTS = 40
 
 
-def write_exports(records: Sequence[dict], query: str, folder: str | Path | None = None) -> tuple[Path, Path]:
-    """Write search records as CSV and JSON files into one export folder; return both paths.
+def export_stem(kind: str, query: str, folder: str | Path | None = None) -> Path:
+    """A fresh path (without suffix) for an export of `kind` ("search", "compare") about `query`.
 
     Only the newest exports are kept, so a long-running server does not fill the disk.
     """
     folder = Path(folder or EXPORT_FOLDER)
     folder.mkdir(parents=True, exist_ok=True)
     _prune(folder)
-    stem = "foi-search-" + (re.sub(r"[^\w]+", "-", query.lower()).strip("-")[:40] or "results")
-    stem += "-" + uuid.uuid4().hex[:8]
-    csv_path, json_path = folder / f"{stem}.csv", folder / f"{stem}.json"
+    slug = re.sub(r"[^\w]+", "-", query.lower()).strip("-")[:40] or "results"
+    return folder / f"foi-{kind}-{slug}-{uuid.uuid4().hex[:8]}"
+
+
+def write_exports(records: Sequence[dict], query: str, folder: str | Path | None = None) -> tuple[Path, Path]:
+    """Write search records as CSV and JSON files into one export folder; return both paths."""
+    stem = export_stem("search", query, folder)
+    csv_path, json_path = stem.with_suffix(".csv"), stem.with_suffix(".json")
     with open(csv_path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=EXPORT_FIELDS, extrasaction="ignore")
         writer.writeheader()
@@ -62,6 +67,14 @@ def write_exports(records: Sequence[dict], query: str, folder: str | Path | None
             writer.writerow({key: _csv_safe(record.get(key)) for key in EXPORT_FIELDS})
     json_path.write_text(json.dumps({"query": query, "results": list(records)}, ensure_ascii=False, indent=2), encoding="utf-8")
     return csv_path, json_path
+
+
+def passage_target(document: StoredDocument, text: str) -> dict:
+    """The viewer target of `text` in `document`: its first verbatim occurrence, else the whole document."""
+    start = document.text.find(text) if text else -1
+    if start < 0:
+        return {"doc_id": document.doc_id, "start": None, "end": None}
+    return {"doc_id": document.doc_id, "start": start, "end": start + len(text)}
 
 
 DOWNLOAD_FOLDER = Path(tempfile.gettempdir()) / "foi-assistant-originals"
@@ -99,7 +112,7 @@ def original_copy(document: StoredDocument, folder: str | Path | None = None) ->
     return target
 
 
-def _prune(folder: Path, pattern: str = "foi-search-*", keep: int = 2 * KEEP_EXPORTS) -> None:
+def _prune(folder: Path, pattern: str = "foi-*", keep: int = 2 * KEEP_EXPORTS) -> None:
     exports = sorted(folder.glob(pattern), key=lambda p: p.stat().st_mtime)
     for old in exports[: max(0, len(exports) - keep)]:
         if old.is_dir():

@@ -52,6 +52,24 @@ mark#cited { background: #ffd43b; outline: 2px solid #f08c00; }
 .foi-files th { position: sticky; top: 0; background: var(--background-fill-secondary); }
 .foi-outcome-skipped td { color: var(--error-text-color); }
 .foi-outcome-unchanged td { color: var(--body-text-color-subdued); }
+a.foi-marker { font-weight: 600; color: var(--color-accent); text-decoration: none; cursor: pointer; }
+a.foi-marker:hover, a.foi-marker:focus-visible { text-decoration: underline; }
+details.foi-also { margin: 4px 0; font-size: 0.85em; }
+details.foi-also summary { cursor: pointer; color: var(--body-text-color-subdued); }
+.foi-also-list { margin: 4px 0 0; padding-left: 18px; }
+.foi-also-list li { margin: 2px 0; overflow-wrap: anywhere; }
+.foi-open.foi-link { margin: 0; padding: 0; border: none; border-radius: 0; background: none; font-size: 1em;
+                     color: var(--color-accent); text-decoration: underline; text-align: left; }
+.foi-open.foi-link:hover, .foi-open.foi-link:focus-visible { background: none; color: var(--color-accent); }
+.foi-facets { display: flex; flex-direction: column; gap: 8px; }
+.foi-facet-name { font-weight: 600; font-size: 0.85em; margin-bottom: 2px; }
+.foi-facet { display: inline-block; margin: 0 4px 4px 0; padding: 1px 8px; border-radius: 999px; font-size: 0.85em;
+             border: 1px solid var(--border-color-primary); background: var(--background-fill-primary);
+             color: var(--body-text-color); cursor: pointer; text-align: left; overflow-wrap: anywhere; }
+.foi-facet:hover, .foi-facet:focus-visible { border-color: var(--color-accent); }
+.foi-facet[aria-pressed="true"] { background: var(--color-accent); border-color: var(--color-accent); color: white; }
+.foi-count { font-weight: 600; opacity: 0.75; }
+.foi-facets details summary { cursor: pointer; font-size: 0.85em; color: var(--body-text-color-subdued); }
 """
 
 # Gradio prefixes every rule of `css` inside a media query with `.gradio-container .contain`,
@@ -68,8 +86,10 @@ PHONE_CSS = """<style>
   .gradio-container .foi-stack { flex-direction: column !important; flex-wrap: nowrap !important; }
   .gradio-container .foi-stack > * { min-width: 0 !important; width: 100% !important; max-width: 100% !important; }
   /* A wide table scrolls inside its own box. */
-  #foi-docs, #foi-docs .table-container, #foi-docs .table-wrap { max-width: 100% !important; min-width: 0 !important; }
-  #foi-docs .table-wrap { overflow-x: auto !important; }
+  #foi-docs, #foi-docs .table-container, #foi-docs .table-wrap,
+  #foi-compare-table, #foi-compare-table .table-container, #foi-compare-table .table-wrap {
+    max-width: 100% !important; min-width: 0 !important; }
+  #foi-docs .table-wrap, #foi-compare-table .table-wrap { overflow-x: auto !important; }
   .foi-viewer { max-height: 60vh; font-size: 0.85em; }
 }
 </style>"""
