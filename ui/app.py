@@ -3,8 +3,8 @@
 Callbacks are thin: they call one Assistant method and hand the result to
 `ui.render` (HTML), `ui.chat` (chat messages), `ui.results` (plain data)
 or `ui.uploads` (files).
-JSON endpoints for `gradio_client` are `ask`, `search`, `compare`,
-`documents`, `document`, `update` and `remove`; the UI's own events are private.
+JSON endpoints for `gradio_client` (`ask`, `search`, `compare`,
+`documents`, `document`, `update`, `remove`) live in `ui.endpoints`; the UI's own events are private.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from index.errors import IndexProblem
 from ingest.foi.outcomes import OUTCOMES
 from ui import render, results
 from ui.chat import answer_stream, marker_target, md_escape, plain_text_answer
+from ui.endpoints import FACET_PASSAGES, register_endpoints
 from ui.scripts import FACET_ON_CLICK, OPEN_MARKER, OPEN_ON_CLICK, SCROLL_TO_CITED
 from ui.uploads import UploadPolicy, discard_upload, save_uploads
 
@@ -30,7 +31,6 @@ logger = logging.getLogger(__name__)
 KINDS = ["pdf", "docx", "email", "html", "txt", "md"]
 EMPTY_INDEX = '<div class="foi-empty">The index is empty: upload documents in the Documents tab, then press “Update index”.</div>'
 PRIVATE = {"api_visibility": "private"}
-FACET_PASSAGES = 100  # the Search tab's facets count the documents among this many passages
 
 
 def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, policy: UploadPolicy | None = None) -> gr.Blocks:
@@ -411,77 +411,5 @@ def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, po
             lambda: (footer(), rows(), gr.Dropdown(choices=document_choices())), None, [footer_html, table, doc_pick], **PRIVATE
         )
 
-        # JSON endpoints for gradio_client ------------------------------------------
-        def ask(question: str, previous_question: str = "") -> dict:
-            """Answer a question with citations; a short follow-up is read with `previous_question`."""
-            answer = assistant.ask(question, previous=previous_question or None)
-            return results.for_client(results.answer_record(answer, assistant.citation))
-
-        def search(
-            query: str,
-            k: int = 5,
-            kinds: list[str] | None = None,
-            folder: str = "",
-            authority: str = "",
-            outcome: str = "",
-            exemption: str = "",
-            after: str = "",
-            before: str = "",
-            facets: bool = False,
-        ) -> dict:
-            """Passages for `query`, optionally only of some file kinds, under a folder, or
-            matching FOI fields (authority, outcome, applied exemption, date range YYYY-MM-DD).
-            With `facets`, also the documents among the top 100 passages counted by
-            authority, year, outcome and applied exemption: {facet: [[value, documents], ...]}."""
-            foi = {"authority": authority, "outcome": outcome, "exemption": exemption, "after": after, "before": before}
-            pairs = searched(query, k, kinds or [], folder or "", foi)
-            found = {"query": query, "hits": [results.hit_record(h, c) for h, c in pairs]}
-            if facets:
-                counts = assistant.facets(query, k=FACET_PASSAGES, kinds=kinds or (), path_contains=folder or "", **foi)
-                found["facets"] = {name: [list(pair) for pair in values] for name, values in counts.items()}
-            return results.for_client(found)
-
-        def compare(
-            topic: str,
-            limit: int = 20,
-            authority: str = "",
-            outcome: str = "",
-            exemption: str = "",
-            after: str = "",
-            before: str = "",
-        ) -> dict:
-            """One row per response relevant to `topic`: authority, reference, date, outcome,
-            applied exemptions and the sentence that carries the answer (exact, with its span)."""
-            foi = {"authority": authority, "outcome": outcome, "exemption": exemption, "after": after, "before": before}
-            rows = comparison_rows(assistant, topic, limit=int(limit), **foi)
-            return results.for_client({"topic": topic, "rows": [row.to_dict() for row in rows]})
-
-        def documents(filter: str = "") -> list[dict]:
-            """Every indexed document (title, location, kind, pages, dates), optionally filtered."""
-            keys = ["title", "location", "kind", "pages", "chunks", "added_at", "updated_at", "doc_id"]
-            return [dict(zip(keys, row)) for row in rows(filter)]
-
-        def document(doc_id: str) -> dict:
-            """One document's full text and metadata."""
-            found = assistant.document(doc_id) if has_index() else None
-            if found is None:
-                raise gr.Error(f"no document with id {doc_id!r}")
-            return {
-                "doc_id": found.doc_id, "title": found.title, "kind": found.kind, "text": found.text,
-                "metadata": found.metadata, "pages": [[p.number, p.start, p.end] for p in found.pages],
-                "locations": [{"file_path": loc.path, "part": loc.part} for loc in found.locations],
-            }
-
-        def update() -> dict:
-            """Ingest the uploads folder and return the ingest report."""
-            uploads.mkdir(parents=True, exist_ok=True)
-            return results.for_client(assistant.ingest([uploads]).to_dict())
-
-        def remove(doc_id: str) -> dict:
-            """Remove one document from the index (and its uploaded copy); return the counts left."""
-            title, report, discarded = remove_document(doc_id)
-            return {"title": title, **report, "deleted_upload": discarded}
-
-        for fn in (ask, search, compare, documents, document, update, remove):
-            gr.api(fn, api_name=fn.__name__)
+        register_endpoints(assistant, uploads, searched=searched, rows=rows, remove_document=remove_document)
     return demo
