@@ -8,7 +8,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from index import lexical
 from index.boilerplate import REFRESH_SQL, sentence_keys
+from index.lexical import LexicalPlan
 from ingest.chunking import Chunk
 from ingest.documents import Document, Page
 
@@ -103,6 +105,13 @@ class StoredDocument:
                 return page.number
         return None
 
+    def as_document(self, metadata: dict | None = None) -> Document:
+        """The document as a reader would give it, at its first location (for re-chunking)."""
+        return Document(
+            path=self.location.path, part=self.location.part, kind=self.kind, title=self.title, text=self.text,
+            pages=self.pages, metadata=self.metadata if metadata is None else metadata,
+        )
+
 
 @dataclass(frozen=True)
 class DocumentHead:
@@ -183,15 +192,19 @@ class Store:
             return None
         return self._stored_document(row)
 
+    def _rows_in(self, sql: str, values: Iterable) -> Iterator[sqlite3.Row]:
+        """Rows of `sql`, whose `{marks}` stands for the distinct `values`, asked in batches
+        (SQLite caps the number of parameters of one statement)."""
+        distinct = list(dict.fromkeys(values))
+        for begin in range(0, len(distinct), 500):
+            batch = distinct[begin : begin + 500]
+            yield from self._db.execute(sql.format(marks=",".join("?" * len(batch))), batch)
+
     def documents(self, doc_ids: Iterable[str]) -> dict[str, StoredDocument]:
-        ids = list(dict.fromkeys(doc_ids))
-        found: dict[str, StoredDocument] = {}
-        for begin in range(0, len(ids), 500):
-            batch = ids[begin : begin + 500]
-            marks = ",".join("?" * len(batch))
-            for row in self._db.execute(f"SELECT * FROM documents WHERE doc_id IN ({marks})", batch):
-                found[row["doc_id"]] = self._stored_document(row)
-        return found
+        return {
+            row["doc_id"]: self._stored_document(row)
+            for row in self._rows_in("SELECT * FROM documents WHERE doc_id IN ({marks})", doc_ids)
+        }
 
     def iter_documents(self) -> Iterator[StoredDocument]:
         for row in self._db.execute("SELECT * FROM documents ORDER BY added_at, doc_id"):
@@ -201,19 +214,12 @@ class Store:
         """Kind, metadata and locations of each document, without reading texts."""
         ids = list(dict.fromkeys(doc_ids))
         locations: dict[str, list[Location]] = {doc_id: [] for doc_id in ids}
-        heads: dict[str, DocumentHead] = {}
-        for begin in range(0, len(ids), 500):
-            batch = ids[begin : begin + 500]
-            marks = ",".join("?" * len(batch))
-            for row in self._db.execute(
-                f"SELECT doc_id, path, part FROM locations WHERE doc_id IN ({marks}) ORDER BY path, part", batch
-            ):
-                locations[row["doc_id"]].append(Location(row["path"], row["part"] or None))
-            for row in self._db.execute(f"SELECT doc_id, kind, metadata FROM documents WHERE doc_id IN ({marks})", batch):
-                heads[row["doc_id"]] = DocumentHead(
-                    row["doc_id"], row["kind"], json.loads(row["metadata"]), locations[row["doc_id"]]
-                )
-        return heads
+        for row in self._rows_in("SELECT doc_id, path, part FROM locations WHERE doc_id IN ({marks}) ORDER BY path, part", ids):
+            locations[row["doc_id"]].append(Location(row["path"], row["part"] or None))
+        return {
+            row["doc_id"]: DocumentHead(row["doc_id"], row["kind"], json.loads(row["metadata"]), locations[row["doc_id"]])
+            for row in self._rows_in("SELECT doc_id, kind, metadata FROM documents WHERE doc_id IN ({marks})", ids)
+        }
 
     def metadata_of(self, doc_id: str) -> dict | None:
         row = self._db.execute("SELECT metadata FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
@@ -303,16 +309,8 @@ class Store:
 
     # Chunks and vectors --------------------------------------------------
     def vector_ids_for(self, text_hashes: Iterable[str]) -> dict[str, int]:
-        hashes = list(dict.fromkeys(text_hashes))
-        found: dict[str, int] = {}
-        for begin in range(0, len(hashes), 500):
-            batch = hashes[begin : begin + 500]
-            marks = ",".join("?" * len(batch))
-            for row in self._db.execute(
-                f"SELECT text_hash, vector_id FROM vectors WHERE text_hash IN ({marks})", batch
-            ):
-                found[row[0]] = row[1]
-        return found
+        rows = self._rows_in("SELECT text_hash, vector_id FROM vectors WHERE text_hash IN ({marks})", text_hashes)
+        return {row[0]: row[1] for row in rows}
 
     def add_vector(self, vector_id: int, text_hash: str, text: str) -> None:
         """Record a chunk text's vector id, index it for BM25, and note its sentences."""
@@ -327,16 +325,10 @@ class Store:
 
     def boilerplate_of(self, vector_ids: Iterable[int]) -> dict[int, tuple[float, str]]:
         """(ratio, signature) for the given vector ids that carry boilerplate."""
-        ids = list(dict.fromkeys(int(v) for v in vector_ids))
-        found: dict[int, tuple[float, str]] = {}
-        for begin in range(0, len(ids), 500):
-            batch = ids[begin : begin + 500]
-            marks = ",".join("?" * len(batch))
-            for row in self._db.execute(
-                f"SELECT vector_id, ratio, signature FROM boilerplate WHERE vector_id IN ({marks})", batch
-            ):
-                found[row[0]] = (float(row[1]), row[2] or "")
-        return found
+        rows = self._rows_in(
+            "SELECT vector_id, ratio, signature FROM boilerplate WHERE vector_id IN ({marks})", (int(v) for v in vector_ids)
+        )
+        return {row[0]: (float(row[1]), row[2] or "") for row in rows}
 
     def next_vector_id(self) -> int:
         row = self._db.execute("SELECT COALESCE(MAX(vector_id), -1) + 1 FROM vectors").fetchone()
@@ -362,18 +354,71 @@ class Store:
         self._db.executemany("DELETE FROM passages WHERE rowid = ?", [(v,) for v in vector_ids])
         self._db.executemany("DELETE FROM vector_sentences WHERE vector_id = ?", [(v,) for v in vector_ids])
 
-    def lexical_search(self, match: str, limit: int) -> list[tuple[int, float]]:
+    def lexical_search(self, match: str, limit: int, *, budget: int | None = None) -> list[tuple[int, float]]:
         """(vector_id, BM25 score) pairs for an FTS5 MATCH expression, best first.
 
-        SQLite's bm25() is negative, lower is better; it is negated here.
+        SQLite's bm25() is negative, lower is better; it is negated here. On a
+        collection of more than `budget` (default `lexical.SCORED_PASSAGES`)
+        passages, an expression made by `lexical.match_expression` is first
+        narrowed so that it scores about `budget` of them at most
+        (`lexical.plan`: the most frequent clauses are left out; a query of only
+        common words lists the newest passages holding them all, with score 0).
         """
         if not match:
             return []
-        rows = self._db.execute(
-            "SELECT rowid, bm25(passages) FROM passages WHERE passages MATCH ? ORDER BY bm25(passages) LIMIT ?",
-            (match, limit),
-        )
-        return [(int(row[0]), -float(row[1])) for row in rows]
+        chosen = self.lexical_plan(match, budget)
+        if chosen.ranked:
+            rows = self._db.execute(
+                "SELECT rowid, bm25(passages) FROM passages WHERE passages MATCH ? ORDER BY bm25(passages) LIMIT ?",
+                (chosen.match, limit),
+            )
+            return [(int(row[0]), -float(row[1])) for row in rows]
+        # Only common words: the newest passages holding all of them (vector ids only grow), score 0.
+        for expression in (chosen.match, chosen.fallback):
+            rows = self._db.execute(
+                "SELECT rowid FROM passages WHERE passages MATCH ? ORDER BY rowid DESC LIMIT ?", (expression, limit)
+            ).fetchall()
+            if rows:
+                break
+        return [(int(row[0]), 0.0) for row in rows]
+
+    def lexical_plan(self, match: str, budget: int | None = None) -> LexicalPlan:
+        """How `lexical_search` will run `match`: unchanged when the collection is small or
+        the expression is not one `match_expression` made."""
+        budget = lexical.SCORED_PASSAGES if budget is None else budget
+        parts = lexical.clauses(match)
+        if parts is None or self.passage_count() <= budget:
+            return LexicalPlan(match)
+        parts = lexical.possessives_as_words(parts)
+        # Counting stops just past the budget: a common word costs no more to rule out than a rare one.
+        matches = {part: self._count_matching(part, budget + 1) for part in parts}
+        return lexical.plan(parts, matches, budget)
+
+    def _count_matching(self, match: str, cap: int) -> int:
+        row = self._db.execute(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM passages WHERE passages MATCH ? LIMIT ?)", (match, cap)
+        ).fetchone()
+        return int(row[0])
+
+    def passage_count(self) -> int:
+        """How many passages the lexical index holds, read from FTS5's own statistics.
+
+        FTS5 keeps the row count that bm25() uses as the first varint of its
+        "averages" record (rowid 1 of the `passages_data` shadow table), so this
+        costs one look-up where `COUNT(*)` reads every row.
+        """
+        row = self._db.execute("SELECT block FROM passages_data WHERE id = 1").fetchone()
+        if row is None or not row[0]:
+            return 0
+        # An SQLite varint: big-endian groups of 7 bits while the high bit is set; a ninth byte counts 8.
+        value = 0
+        for i, byte in enumerate(bytes(row[0])[:9]):
+            if i == 8:
+                return (value << 8) | byte
+            value = (value << 7) | (byte & 0x7F)
+            if byte < 0x80:
+                break
+        return value
 
     def vectors_without_passages(self) -> list[int]:
         rows = self._db.execute("SELECT vector_id FROM vectors WHERE vector_id NOT IN (SELECT rowid FROM passages)")
@@ -385,7 +430,7 @@ class Store:
         Prefixes stand in for stems ("seiz" counts "seized" and "seizures").
         """
         self._db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.passage_terms USING fts5vocab(main, 'passages', 'row')")
-        total = int(self._db.execute("SELECT COUNT(*) FROM passages").fetchone()[0])
+        total = self.passage_count()
         counts = {}
         for prefix in prefixes:
             row = self._db.execute(
@@ -415,15 +460,10 @@ class Store:
         )
 
     def chunks_for_vectors(self, vector_ids: Iterable[int]) -> dict[int, list[StoredChunk]]:
-        ids = list(dict.fromkeys(int(v) for v in vector_ids))
         found: dict[int, list[StoredChunk]] = {}
-        for begin in range(0, len(ids), 500):
-            batch = ids[begin : begin + 500]
-            marks = ",".join("?" * len(batch))
-            for row in self._db.execute(
-                f"SELECT * FROM chunks WHERE vector_id IN ({marks}) ORDER BY doc_id, seq", batch
-            ):
-                found.setdefault(row["vector_id"], []).append(StoredChunk(**dict(row)))
+        rows = self._rows_in("SELECT * FROM chunks WHERE vector_id IN ({marks}) ORDER BY doc_id, seq", (int(v) for v in vector_ids))
+        for row in rows:
+            found.setdefault(row["vector_id"], []).append(StoredChunk(**dict(row)))
         return found
 
     def chunks_of(self, doc_id: str) -> list[StoredChunk]:
