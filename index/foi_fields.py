@@ -10,12 +10,10 @@ import re
 from collections import defaultdict
 
 from index.store import Store, StoredDocument
-from ingest.documents import Document
-from ingest.foi.annotate import annotate
 from index.update import Progress, _noop
+from ingest.foi.annotate import annotate
 
-# Keys `annotate` adds to a reader's metadata; dropped before annotating again so
-# that old fields never feed the new extraction.
+# Keys `annotate` adds to a reader's metadata.
 ANNOTATED_KEYS = ("authority", "reference", "date_display", "foi")
 
 
@@ -32,26 +30,17 @@ def reannotate(store: Store, progress: Progress = _noop) -> int:
     for done, (path, stored_documents) in enumerate(sorted(by_file.items()), 1):
         progress("FOI fields", done, len(by_file))
         stored_documents.sort(key=lambda d: _part_order(d.location.part))
-        documents = [_as_read(stored) for stored in stored_documents]
+        # The documents as their readers gave them: old fields must not feed the new extraction.
+        documents = [
+            stored.as_document({k: v for k, v in stored.metadata.items() if k not in ANNOTATED_KEYS})
+            for stored in stored_documents
+        ]
         annotate(documents)
         for stored, document in zip(stored_documents, documents):
             if document.metadata != stored.metadata:
                 store.set_metadata(stored.doc_id, document.metadata)
                 changed += 1
     return changed
-
-
-def _as_read(stored: StoredDocument) -> Document:
-    """The document as its reader produced it, before FOI fields were added."""
-    return Document(
-        path=stored.location.path,
-        part=stored.location.part,
-        kind=stored.kind,
-        title=stored.title,
-        text=stored.text,
-        pages=stored.pages,
-        metadata={k: v for k, v in stored.metadata.items() if k not in ANNOTATED_KEYS},
-    )
 
 
 def _part_order(part: str | None) -> tuple:

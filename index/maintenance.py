@@ -9,15 +9,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from index.directory import GENERATION_MANIFEST, STORE_NAME, VECTORS_NAME, IndexDirectory, Snapshot
 from index.boilerplate import DEFAULT_MIN_DOCUMENTS
+from index.directory import GENERATION_MANIFEST, STORE_NAME, VECTORS_NAME, IndexDirectory, Snapshot
 from index.embedder import Embedder
 from index.errors import IndexFormatError, IndexNotFound
 from index.foi_fields import reannotate
 from index.manifest import MANIFEST_NAME, Manifest, library_versions, now_iso
 from index.update import Progress, _noop, finish_write, prune_orphans, text_hash
 from ingest.chunking import Chunker
-from ingest.documents import Document
 
 logger = logging.getLogger(__name__)
 
@@ -120,16 +119,7 @@ def rebuild_index(
             chunked = []
             for done, stored in enumerate(documents, 1):
                 progress("chunking", done, len(documents))
-                document = Document(
-                    path=stored.location.path,
-                    part=stored.location.part,
-                    kind=stored.kind,
-                    title=stored.title,
-                    text=stored.text,
-                    pages=stored.pages,
-                    metadata=stored.metadata,
-                )
-                chunked.append((stored.doc_id, chunker.chunk(document)))
+                chunked.append((stored.doc_id, chunker.chunk(stored.as_document())))
             unique = {text_hash(c.text): c.text for _, chunks in chunked for c in chunks}
             ids = {h: i for i, h in enumerate(unique)}
             vectors = embedder.embed(
@@ -199,13 +189,12 @@ def check_index(
     if not directory.root.is_dir():
         raise IndexNotFound(f"no index at {directory.root}")
     try:
-        manifest = directory.read_manifest()
+        directory.read_manifest()
     except (IndexNotFound, IndexFormatError) as exc:
         report.problems.append(f"manifest: {exc}")
         if not repair or not _restore_manifest(directory, report):
             return report
         report.remaining = []
-        manifest = directory.read_manifest()
 
     for stale in directory.root.glob("g*.staging"):
         # Harmless (readers never open it) and removed by the next write.

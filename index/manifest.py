@@ -115,6 +115,6 @@ class Manifest:
             raise IndexMismatch(
                 f"the index at {root} was built with different settings: requested "
                 + ", ".join(differences)
-                + f". Re-ingest into a new index (foi ingest PATH --index NEW_DIR ...), "
-                f"or drop the option to use the index's own settings"
+                + ". Re-ingest into a new index (foi ingest PATH --index NEW_DIR ...), "
+                "or drop the option to use the index's own settings"
             )

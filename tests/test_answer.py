@@ -8,7 +8,7 @@ import pytest
 
 from assistant import Assistant
 from ingest.sentences import sentence_spans
-from tests.test_index import DOCS, write_docs
+from tests.test_index import write_docs
 
 
 @pytest.fixture

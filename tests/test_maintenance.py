@@ -19,7 +19,7 @@ from assistant import Assistant
 from index.directory import IndexDirectory
 from index.errors import IndexLocked
 from index.vectors import VectorIndex
-from tests.test_index import DOCS, write_docs
+from tests.test_index import write_docs
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -8,7 +8,6 @@ phone widths go to tests/artifacts/ (ignored by git).
 from __future__ import annotations
 
 import json
-import shutil
 import socket
 import time
 from pathlib import Path
