@@ -358,7 +358,7 @@ class Store:
         """(vector_id, BM25 score) pairs for an FTS5 MATCH expression, best first.
 
         SQLite's bm25() is negative, lower is better; it is negated here. On a
-        collection of more than `budget` (default `lexical.SCORED_PASSAGES`)
+        collection of more than `budget` (default `lexical.scoring_budget`: 2% of the passages, 100 to 20,000)
         passages, an expression made by `lexical.match_expression` is first
         narrowed so that it scores about `budget` of them at most
         (`lexical.plan`: the most frequent clauses are left out; a query of only
@@ -385,9 +385,10 @@ class Store:
     def lexical_plan(self, match: str, budget: int | None = None) -> LexicalPlan:
         """How `lexical_search` will run `match`: unchanged when the collection is small or
         the expression is not one `match_expression` made."""
-        budget = lexical.SCORED_PASSAGES if budget is None else budget
         parts = lexical.clauses(match)
-        if parts is None or self.passage_count() <= budget:
+        total = self.passage_count()
+        budget = lexical.scoring_budget(total) if budget is None else budget
+        if parts is None or total <= budget:
             return LexicalPlan(match)
         parts = lexical.possessives_as_words(parts)
         # Counting stops just past the budget: a common word costs no more to rule out than a rare one.

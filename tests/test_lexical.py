@@ -129,3 +129,11 @@ def test_search_finds_a_reference_when_the_budget_binds(tmp_path, fake_embedder,
     assert hits[0].path.endswith("ref.txt")
     with sqlite3.connect(next((tmp_path / "idx").glob("g*/store.sqlite"))) as db:
         assert db.execute("SELECT COUNT(*) FROM passages").fetchone()[0] > 3  # the budget really bound
+
+
+def test_the_scoring_budget_grows_with_the_collection_within_bounds():
+    from index.lexical import scoring_budget
+
+    assert scoring_budget(50) == 100  # a small collection is searched with every clause
+    assert scoring_budget(5_470) == 109
+    assert scoring_budget(1_000_000) == 20_000 and scoring_budget(10_000_000) == 20_000
