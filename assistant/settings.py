@@ -91,7 +91,7 @@ class Settings(BaseModel):
         default=3, ge=2, description="A sentence found (near-verbatim) in this many documents counts as boilerplate."
     )
     boilerplate_penalty: float = Field(
-        default=0.15,
+        default=0.10,
         ge=0.0,
         le=1.0,
         description="How far search demotes boilerplate passages below unique evidence (0 = not at all).",

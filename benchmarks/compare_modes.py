@@ -27,7 +27,8 @@ VARIANTS = [
     ("dense", {"search_mode": "dense", "boilerplate_penalty": 0.0, "collapse_boilerplate": False}),
     ("lexical (BM25)", {"search_mode": "lexical", "boilerplate_penalty": 0.0, "collapse_boilerplate": False}),
     ("hybrid", {"search_mode": "hybrid", "boilerplate_penalty": 0.0, "collapse_boilerplate": False}),
-    ("hybrid + boilerplate", {"search_mode": "hybrid", "boilerplate_penalty": 0.15, "collapse_boilerplate": True}),
+    # The defaults: hybrid, boilerplate demoted by settings.boilerplate_penalty and collapsed.
+    ("hybrid + boilerplate (default)", {"search_mode": "hybrid"}),
 ]
 COLUMNS = [
     ("R@1", "recall_at_1"), ("R@5", "recall_at_5"), ("R@10", "recall_at_10"), ("MRR@10", "mrr_at_10"),

@@ -119,7 +119,7 @@ class Boilerplate:
             `also_in` then counts the documents folded in.
     """
 
-    penalty: float = 0.15
+    penalty: float = 0.10
     collapse: bool = True
 
 
