@@ -163,16 +163,11 @@ def search_vectors(
     match = match_expression(query_text) if mode != "dense" else ""
     lexical_weight = IDENTIFIER_WEIGHT if names_identifier(query_text) else 1.0
     while True:
-        ids, order_values = _candidates(snapshot, query_vector, match, fetch, mode, lexical_weight)
-        # Dense candidates come with their cosine already; only the others need it computed.
-        known_scores = dict(zip(ids.tolist(), order_values.tolist())) if mode == "dense" else None
+        ids, order_values, cosines = _candidates(snapshot, query_vector, match, fetch, mode, lexical_weight)
         recurring = snapshot.store.boilerplate_of(ids.tolist()) if (boilerplate.penalty or boilerplate.collapse) else {}
         if recurring and boilerplate.penalty:
             ids = _demote(ids, order_values, recurring, boilerplate.penalty)
-        if known_scores is not None:
-            scores = np.asarray([known_scores[i] for i in ids.tolist()], dtype=np.float32)
-        else:
-            scores = snapshot.vectors.similarities(query_vector, ids)
+        scores = _cosines(snapshot, query_vector, ids, cosines)
         hits = _assemble(
             snapshot, scores, ids, k=k, max_per_document=max_per_document, where=where,
             recurring=recurring if boilerplate.collapse else {},
@@ -183,25 +178,35 @@ def search_vectors(
         fetch *= 4
 
 
+def _cosines(snapshot: Snapshot, query_vector: np.ndarray, ids: np.ndarray, known: dict[int, float]) -> np.ndarray:
+    """Cosine similarity of each candidate: dense ones came with theirs, the rest are computed."""
+    missing = np.asarray([i for i in ids.tolist() if i not in known], dtype=np.int64)
+    computed = dict(zip(missing.tolist(), snapshot.vectors.similarities(query_vector, missing).tolist()))
+    return np.asarray([known[i] if i in known else computed[i] for i in ids.tolist()], dtype=np.float32)
+
+
 def _candidates(snapshot: Snapshot, query_vector: np.ndarray, match: str, fetch: int, mode: str, lexical_weight: float):
-    """Candidate vector ids, best first, and the values they are ordered by."""
+    """Candidate vector ids, best first, the values they are ordered by, and the cosine
+    similarities that the dense search returned (by id)."""
     dense_scores, dense_ids = (np.zeros(0), np.zeros(0, dtype=np.int64))
     if mode != "lexical":
         dense_scores, dense_ids = snapshot.vectors.search(query_vector, fetch)
+    cosines = dict(zip(dense_ids.tolist(), dense_scores.tolist()))
     lexical = snapshot.store.lexical_search(match, fetch) if match else []
     if mode == "dense" or (mode == "hybrid" and not lexical):
-        return dense_ids.astype(np.int64), dense_scores.astype(np.float64)
+        return dense_ids.astype(np.int64), dense_scores.astype(np.float64), cosines
     if mode == "lexical":
         return (
             np.asarray([vector_id for vector_id, _ in lexical], dtype=np.int64),
             np.asarray([score for _, score in lexical], dtype=np.float64),
+            cosines,
         )
     fused: dict[int, float] = {}
     for ranking, weight in ((dense_ids.tolist(), 1.0), ([vector_id for vector_id, _ in lexical], lexical_weight)):
         for rank, vector_id in enumerate(ranking):
             fused[vector_id] = fused.get(vector_id, 0.0) + weight / (RRF_K + rank + 1)
     ordered = sorted(fused, key=fused.__getitem__, reverse=True)
-    return np.asarray(ordered, dtype=np.int64), np.asarray([fused[v] for v in ordered], dtype=np.float64)
+    return np.asarray(ordered, dtype=np.int64), np.asarray([fused[v] for v in ordered], dtype=np.float64), cosines
 
 
 def _demote(ids: np.ndarray, values: np.ndarray, recurring: dict, penalty: float) -> np.ndarray:

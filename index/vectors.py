@@ -172,7 +172,7 @@ class VectorIndex:
         """Inner products of `query` with the stored vectors of `ids`."""
         if len(ids) == 0:
             return np.zeros(0, dtype=np.float32)
-        vectors = np.vstack([self._index.reconstruct(int(i)) for i in ids])
+        vectors = self._index.reconstruct_batch(np.asarray(ids, dtype=np.int64))
         return vectors @ query.reshape(-1).astype(np.float32)
 
     def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
