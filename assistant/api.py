@@ -16,7 +16,7 @@ from index.directory import IndexDirectory, Snapshot
 from index.embedder import Embedder, load_embedder
 from assistant.followup import contextual_question
 from assistant.listing import compose_listing
-from assistant.question_filters import filters_from_question, topic_words
+from assistant.question_filters import filters_from_question
 from index.errors import IndexMismatch
 from index.reranker import CrossEncoderReranker, Reranker, rerank
 from index.search import Boilerplate, Hit, SearchFilter, search_vectors
@@ -332,7 +332,7 @@ class Assistant:
             retrieved = self._retrieve(snapshot, vector, query, SearchFilter.build(**read), listing=True)
             listing = compose_listing(
                 query, read, retrieved, cite=self._cite, max_items=self.settings.answer_passages,
-                matching=self._count_matching(snapshot, read), topic=topic_words(question),
+                matching=self._count_matching(snapshot, read),
             )
             if listing.citations:
                 return listing

@@ -27,25 +27,26 @@ def compose_listing(
     cite: Callable[[Hit, StoredDocument, int | None], str],
     max_items: int,
     matching: int,
-    topic: list[str] = (),
 ) -> Answer:
     """One cited sentence per matching request (file), most relevant first.
 
     Args:
-        question: The user's question.
+        question: The question as retrieved (a follow-up read with its previous
+            question). The words it adds to the filter ("about parking",
+            `topic_words`) restrict the list to documents whose title or text
+            mention one of them; `listing_note` names the same words.
         filters: The metadata filters read from it (`outcome` or `exemption`).
         retrieved: Passages of documents that satisfy `filters`, best first.
         cite: Citation line for (hit, document, page).
         max_items: At most this many documents are quoted.
         matching: How many requests in the whole index satisfy `filters`.
-        topic: Words the question adds to the filter ("about parking"); only
-            documents whose title or text mention one of them are listed.
 
     Returns:
         An answer whose citations are the evidence sentences; no citations when
         no retrieved document carries evidence for the filter.
     """
     field = "outcome" if "outcome" in filters else "exemptions"
+    topic = topic_words(question)
     citations: list[Citation] = []
     sentences: list[str] = []
     listed: set[str] = set()
