@@ -54,10 +54,19 @@ def fake_embedder() -> FakeEmbedder:
 
 
 @pytest.fixture
-def fake_model(monkeypatch, fake_embedder) -> FakeEmbedder:
-    """Make every Assistant the CLI opens load `fake_embedder` instead of the real model."""
-    monkeypatch.setattr("assistant.api.load_embedder", lambda model, **kwargs: fake_embedder)
-    return fake_embedder
+def fake_model(monkeypatch, fake_embedder) -> list[tuple[str, dict]]:
+    """Make every Assistant the CLI opens load `fake_embedder` instead of the real model.
+
+    Returns the list of (model, options) of each load, so a test can count them.
+    """
+    loads: list[tuple[str, dict]] = []
+
+    def load(model, **kwargs):
+        loads.append((model, kwargs))
+        return fake_embedder
+
+    monkeypatch.setattr("assistant.api.load_embedder", load)
+    return loads
 
 
 @pytest.fixture(scope="session")

@@ -13,16 +13,7 @@ from assistant.cli import BATCH_COLUMNS, main
 from tests.test_index import write_docs
 
 
-@pytest.fixture(autouse=True)
-def fake_model(monkeypatch, fake_embedder):
-    loads = []
-
-    def load(model, **kwargs):
-        loads.append((model, kwargs))
-        return fake_embedder
-
-    monkeypatch.setattr("assistant.api.load_embedder", load)
-    return loads
+pytestmark = pytest.mark.usefixtures("fake_model")
 
 
 @pytest.fixture
