@@ -241,8 +241,7 @@ def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, po
                     text = (text or "").strip()
                     if not text:
                         return gr.skip()
-                    foi = {"authority": who or "", "outcome": result or "", "exemption": code or "",
-                           "after": since or "", "before": until or ""}
+                    foi = results.foi_filters(who, result, code, since, until)
                     return run_search(text, count, chosen_kinds, folder_text, foi)
 
                 def on_facet(text, count, chosen_kinds, folder_text, who, result, code, since, until, evt: gr.EventData):
@@ -253,8 +252,7 @@ def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, po
                         applied = facet_filter(str(getattr(evt, "facet", "")), str(getattr(evt, "facet_value", "")))
                     except ValueError:
                         return gr.skip()
-                    foi = {"authority": who or "", "outcome": result or "", "exemption": code or "",
-                           "after": since or "", "before": until or ""}
+                    foi = results.foi_filters(who, result, code, since, until)
                     if all(foi[name] == value for name, value in applied.items()):
                         applied = dict.fromkeys(applied, "")
                     foi.update(applied)

@@ -59,7 +59,7 @@ def register_endpoints(
         matching FOI fields (authority, outcome, applied exemption, date range YYYY-MM-DD).
         With `facets`, also the documents among the top 100 passages counted by
         authority, year, outcome and applied exemption: {facet: [[value, documents], ...]}."""
-        foi = {"authority": authority, "outcome": outcome, "exemption": exemption, "after": after, "before": before}
+        foi = results.foi_filters(authority, outcome, exemption, after, before)
         pairs = searched(query, k, kinds or [], folder or "", foi)
         found = {"query": query, "hits": [results.hit_record(h, c) for h, c in pairs]}
         if facets:
@@ -78,7 +78,7 @@ def register_endpoints(
     ) -> dict:
         """One row per response relevant to `topic`: authority, reference, date, outcome,
         applied exemptions and the sentence that carries the answer (exact, with its span)."""
-        foi = {"authority": authority, "outcome": outcome, "exemption": exemption, "after": after, "before": before}
+        foi = results.foi_filters(authority, outcome, exemption, after, before)
         rows = comparison_rows(assistant, topic, limit=int(limit), **foi)
         return results.for_client({"topic": topic, "rows": [row.to_dict() for row in rows]})
 

@@ -22,6 +22,13 @@ from index.store import StoredDocument
 EXPORT_FIELDS = ["rank", "score", "title", "citation", "path", "part", "kind", "page", "page_end", "doc_id", "start", "end", "text"]
 
 
+def foi_filters(authority: str | None, outcome: str | None, exemption: str | None,
+                after: str | None, before: str | None) -> dict[str, str]:
+    """The FOI filters the page and the endpoints offer, as `Assistant.search` takes them."""
+    values = {"authority": authority, "outcome": outcome, "exemption": exemption, "after": after, "before": before}
+    return {name: value or "" for name, value in values.items()}
+
+
 def hit_record(hit: Hit, citation: str) -> dict:
     """A hit as a flat JSON-able dict, with its citation line."""
     record = asdict(hit)
