@@ -147,6 +147,10 @@ class Store:
 
     def __init__(self, path: Path, *, readonly: bool = False):
         self.path = path
+        # A read-only store is a committed generation, which never changes: what it
+        # counts can be remembered for as long as it is open.
+        self._readonly = readonly
+        self._clause_counts: dict[tuple[str, int], int] = {}
         uri = f"file:{path}?mode=ro&immutable=1" if readonly else f"file:{path}"
         self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
         self._db.row_factory = sqlite3.Row
@@ -201,10 +205,20 @@ class Store:
             yield from self._db.execute(sql.format(marks=",".join("?" * len(batch))), batch)
 
     def documents(self, doc_ids: Iterable[str]) -> dict[str, StoredDocument]:
+        ids = list(dict.fromkeys(doc_ids))
+        locations = self._locations_of(ids)
         return {
-            row["doc_id"]: self._stored_document(row)
-            for row in self._rows_in("SELECT * FROM documents WHERE doc_id IN ({marks})", doc_ids)
+            row["doc_id"]: self._stored_document(row, locations[row["doc_id"]])
+            for row in self._rows_in("SELECT * FROM documents WHERE doc_id IN ({marks})", ids)
         }
+
+    def _locations_of(self, doc_ids: list[str]) -> dict[str, list[Location]]:
+        locations: dict[str, list[Location]] = {doc_id: [] for doc_id in doc_ids}
+        for doc_id, path, part in self._rows_in(
+            "SELECT doc_id, path, part FROM locations WHERE doc_id IN ({marks}) ORDER BY path, part", doc_ids
+        ):
+            locations[doc_id].append(Location(path, part or None))
+        return locations
 
     def iter_documents(self) -> Iterator[StoredDocument]:
         for row in self._db.execute("SELECT * FROM documents ORDER BY added_at, doc_id"):
@@ -213,9 +227,7 @@ class Store:
     def document_heads(self, doc_ids: Iterable[str]) -> dict[str, DocumentHead]:
         """Kind, metadata and locations of each document, without reading texts."""
         ids = list(dict.fromkeys(doc_ids))
-        locations: dict[str, list[Location]] = {doc_id: [] for doc_id in ids}
-        for row in self._rows_in("SELECT doc_id, path, part FROM locations WHERE doc_id IN ({marks}) ORDER BY path, part", ids):
-            locations[row["doc_id"]].append(Location(row["path"], row["part"] or None))
+        locations = self._locations_of(ids)
         return {
             row["doc_id"]: DocumentHead(row["doc_id"], row["kind"], json.loads(row["metadata"]), locations[row["doc_id"]])
             for row in self._rows_in("SELECT doc_id, kind, metadata FROM documents WHERE doc_id IN ({marks})", ids)
@@ -239,13 +251,9 @@ class Store:
         for row in rows:
             yield row["doc_id"], row["path"], json.loads(row["metadata"])
 
-    def _stored_document(self, row: sqlite3.Row) -> StoredDocument:
-        locations = [
-            Location(loc["path"], loc["part"] or None)
-            for loc in self._db.execute(
-                "SELECT path, part FROM locations WHERE doc_id = ? ORDER BY path, part", (row["doc_id"],)
-            )
-        ]
+    def _stored_document(self, row: sqlite3.Row, locations: list[Location] | None = None) -> StoredDocument:
+        if locations is None:
+            locations = self._locations_of([row["doc_id"]])[row["doc_id"]]
         return StoredDocument(
             doc_id=row["doc_id"],
             kind=row["kind"],
@@ -392,14 +400,25 @@ class Store:
             return LexicalPlan(match)
         parts = lexical.possessives_as_words(parts)
         # Counting stops just past the budget: a common word costs no more to rule out than a rare one.
-        matches = {part: self._count_matching(part, budget + 1) for part in parts}
-        return lexical.plan(parts, matches, budget)
+        return lexical.plan(parts, self._count_clauses(parts, budget + 1), budget)
 
-    def _count_matching(self, match: str, cap: int) -> int:
-        row = self._db.execute(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM passages WHERE passages MATCH ? LIMIT ?)", (match, cap)
-        ).fetchone()
-        return int(row[0])
+    def _count_clauses(self, parts: list[str], cap: int) -> dict[str, int]:
+        """How many passages each clause matches, up to `cap`: one statement for the clauses
+        not yet counted (a committed generation remembers its counts)."""
+        counts = {part: self._clause_counts[(part, cap)] for part in parts if (part, cap) in self._clause_counts}
+        missing = [part for part in parts if part not in counts]
+        one = "(SELECT COUNT(*) FROM (SELECT 1 FROM passages WHERE passages MATCH ? LIMIT ?))"
+        for begin in range(0, len(missing), 200):  # within SQLite's limit on parameters
+            batch = missing[begin : begin + 200]
+            row = self._db.execute(
+                "SELECT " + ", ".join([one] * len(batch)), [value for part in batch for value in (part, cap)]
+            ).fetchone()
+            counts.update(zip(batch, (int(value) for value in row)))
+        if missing and self._readonly:
+            if len(self._clause_counts) > 100_000:  # a bound on memory for a long-running server
+                self._clause_counts.clear()
+            self._clause_counts.update(((part, cap), counts[part]) for part in missing)
+        return counts
 
     def passage_count(self) -> int:
         """How many passages the lexical index holds, read from FTS5's own statistics.
@@ -461,10 +480,15 @@ class Store:
         )
 
     def chunks_for_vectors(self, vector_ids: Iterable[int]) -> dict[int, list[StoredChunk]]:
+        """The chunks that carry each vector (one, or more when documents share a passage)."""
         found: dict[int, list[StoredChunk]] = {}
-        rows = self._rows_in("SELECT * FROM chunks WHERE vector_id IN ({marks}) ORDER BY doc_id, seq", (int(v) for v in vector_ids))
+        rows = self._rows_in(
+            "SELECT doc_id, seq, start, end, page_start, page_end, vector_id FROM chunks "
+            "WHERE vector_id IN ({marks}) ORDER BY doc_id, seq",
+            (int(v) for v in vector_ids),
+        )
         for row in rows:
-            found.setdefault(row["vector_id"], []).append(StoredChunk(**dict(row)))
+            found.setdefault(row[6], []).append(StoredChunk(*row))
         return found
 
     def chunks_of(self, doc_id: str) -> list[StoredChunk]:

@@ -137,3 +137,20 @@ def test_the_scoring_budget_grows_with_the_collection_within_bounds():
     assert scoring_budget(50) == 100  # a small collection is searched with every clause
     assert scoring_budget(5_470) == 109
     assert scoring_budget(1_000_000) == 20_000 and scoring_budget(10_000_000) == 20_000
+
+
+def test_a_pasted_page_of_distinct_words_plans_alike_on_a_committed_generation(tmp_path):
+    """Clause counts come from one statement per 200 clauses (SQLite caps parameters), and a
+    read-only store remembers them: its plans must equal a writable store's, query after query."""
+    texts = [*PASSAGES, *(f"Paragraph word{i} and word{i + 1} about parks." for i in range(300))]
+    writable = store_of(tmp_path, texts)
+    writable.close()
+    committed = Store(tmp_path / "store.sqlite", readonly=True)
+    fresh = Store(tmp_path / "store.sqlite")
+    long_query = " ".join(f"word{i}" for i in range(450)) + " council glyphosate 18201/18"
+    for query in (long_query, "council glyphosate", long_query, "council request 18201/18"):
+        match = match_expression(query)
+        for budget in (5, 40):
+            assert committed.lexical_plan(match, budget=budget) == fresh.lexical_plan(match, budget=budget)
+    plan_ = committed.lexical_plan(match_expression(long_query), budget=40)
+    assert '"glyphosate"' in plan_.match.split(" OR ") and '"council"' in plan_.dropped
