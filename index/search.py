@@ -225,19 +225,30 @@ def _signature(entry: tuple[float, str]) -> frozenset[str]:
     return frozenset(h for h in entry[1].split(",") if h)
 
 
+def _candidate_chunks(store, scores: list[float], ids: list[int], k: int, where: SearchFilter | None):
+    """(score, vector id, its chunks, document heads) in rank order, read from the store a
+    window at a time: most searches choose their `k` hits from the first few candidates."""
+    begin, window = 0, 2 * k
+    while begin < len(ids):
+        batch = ids[begin : begin + window]
+        chunks_by_vector = store.chunks_for_vectors(batch)
+        heads = store.document_heads(c.doc_id for chunks in chunks_by_vector.values() for c in chunks) if where else {}
+        for score, vector_id in zip(scores[begin : begin + window], batch):
+            yield score, vector_id, chunks_by_vector.get(vector_id, []), heads
+        begin += window
+        window *= 2  # a filter or per-document cap that rejects many candidates reads wider next
+
+
 def _assemble(snapshot, scores, ids, *, k, max_per_document, where=None, recurring=None):
     """Choose up to `k` chunks in score order (filters, per-document cap, boilerplate
     folding), then read only the chosen documents: a query never loads the texts
     of the candidates it passes over."""
     recurring = recurring or {}
     store = snapshot.store
-    chunks_by_vector = store.chunks_for_vectors(ids.tolist())
-    heads = store.document_heads(c.doc_id for chunks in chunks_by_vector.values() for c in chunks) if where else {}
     per_document: dict[str, int] = {}
     chosen: list[tuple[float, object, tuple[float, str] | None, set[str]]] = []  # score, chunk, entry, copies
     folded: list[tuple[int, frozenset[str]]] = []  # (chosen index, boilerplate signature)
-    for score, vector_id in zip(scores.tolist(), ids.tolist()):
-        chunks = chunks_by_vector.get(int(vector_id), [])
+    for score, vector_id, chunks, heads in _candidate_chunks(store, scores.tolist(), ids.tolist(), k, where):
         if not chunks:
             continue
         eligible = [c for c in chunks if not where or where.accepts(heads[c.doc_id])]
