@@ -83,6 +83,7 @@ class Assistant:
         self._embedder = embedder
         self._reranker = reranker
         self._snapshot: Snapshot | None = None
+        self._stamp: tuple[int, int, int] | None = None  # the manifest's, when the snapshot was checked
         self._lock = threading.RLock()
         self._allow_rebuild = allow_rebuild
         self._embedder_checked = False
@@ -248,11 +249,15 @@ class Assistant:
     def _refresh(self, force: bool = False) -> Snapshot:
         """The current snapshot, reopened when a writer has committed a new generation."""
         with self._lock:
+            stamp = self.directory.manifest_stamp()
+            if not force and self._snapshot is not None and stamp is not None and stamp == self._stamp:
+                return self._snapshot
             generation = self.directory.read_manifest().generation
             if force or self._snapshot is None or self._snapshot.manifest.generation != generation:
                 if self._snapshot is not None:
                     self._snapshot.close()
                 self._snapshot = self.directory.open()
+            self._stamp = stamp
             return self._snapshot
 
     def search(

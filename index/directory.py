@@ -62,6 +62,15 @@ class IndexDirectory:
     def exists(self) -> bool:
         return (self.root / MANIFEST_NAME).is_file()
 
+    def manifest_stamp(self) -> tuple[int, int, int] | None:
+        """(inode, size, mtime) of the manifest, None when there is none: a commit replaces the
+        file, so an unchanged stamp means an unchanged generation, at the cost of one stat()."""
+        try:
+            stat = (self.root / MANIFEST_NAME).stat()
+        except FileNotFoundError:
+            return None
+        return stat.st_ino, stat.st_size, stat.st_mtime_ns
+
     def read_manifest(self) -> Manifest:
         path = self.root / MANIFEST_NAME
         try:

@@ -305,3 +305,16 @@ def test_rebuild_reads_the_foi_fields_again_from_stored_text(tmp_path, fake_embe
     assert counts["foi_updated"] == 3
     rebuilt = Assistant.open(tmp_path / "idx", embedder=fake_embedder)
     assert {d.doc_id: d.metadata for d in rebuilt.documents()} == expected
+
+
+def test_a_reader_sees_each_commit_of_another_writer_at_its_next_search(tmp_path, fake_embedder):
+    docs = write_docs(tmp_path / "docs")
+    writer = Assistant.open(tmp_path / "idx", embedder=fake_embedder)
+    writer.ingest([docs])
+    reader = Assistant.open(tmp_path / "idx", embedder=fake_embedder)
+    for round_ in range(6):  # commits in quick succession: the reader must not miss one
+        before = {hit.path for hit in reader.search("zebra crossing permits", k=50).hits}
+        (docs / f"zebra-{round_}.txt").write_text(f"Zebra crossing permits, round {round_}.")
+        writer.ingest([docs])
+        after = {hit.path for hit in reader.search("zebra crossing permits", k=50).hits}
+        assert {Path(p).name for p in after - before} == {f"zebra-{round_}.txt"}
