@@ -295,6 +295,7 @@ class Assistant:
             max_per_document=per_document or self.settings.max_hits_per_document,
             where=where or None,
             mode=mode or self.settings.search_mode,
+            documents=False,
         )
         return SearchResult(query=query, hits=[hit for hit, _ in pairs])
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from index.directory import Snapshot
 from index.lexical import match_expression
-from index.store import DocumentHead, StoredDocument
+from index.store import DocumentHead, DocumentText, StoredDocument
 from ingest.foi.filters import foi_matches
 
 
@@ -137,7 +137,8 @@ def search_vectors(
     query_text: str = "",
     mode: str = "dense",
     boilerplate: Boilerplate | None = None,
-) -> list[tuple[Hit, StoredDocument]]:
+    documents: bool = True,
+) -> list[tuple[Hit, StoredDocument | None]]:
     """Top-`k` passages for a query, at most `max_per_document` from one document.
 
     Modes: `dense` ranks by cosine similarity of the query vector; `lexical` by
@@ -150,7 +151,8 @@ def search_vectors(
     is stored once and reported once. `also_in` counts the other documents
     carrying the same passage. With `where`, only passages of matching documents
     count, and the search widens until `k` of them are found or the index is
-    exhausted.
+    exhausted. Each hit comes with its whole stored document, or None when
+    `documents` is False (cheaper, for callers that need only the hits).
     """
     if mode not in MODES:
         raise ValueError(f"unknown search mode {mode!r}; choose one of {', '.join(MODES)}")
@@ -170,7 +172,7 @@ def search_vectors(
         scores = _cosines(snapshot, query_vector, ids, cosines)
         hits = _assemble(
             snapshot, scores, ids, k=k, max_per_document=max_per_document, where=where,
-            recurring=recurring if boilerplate.collapse else {},
+            recurring=recurring if boilerplate.collapse else {}, documents=documents,
         )
         exhausted = fetch >= len(snapshot.vectors)
         if len(hits) >= k or exhausted:
@@ -239,7 +241,7 @@ def _candidate_chunks(store, scores: list[float], ids: list[int], k: int, where:
         window *= 2  # a filter or per-document cap that rejects many candidates reads wider next
 
 
-def _assemble(snapshot, scores, ids, *, k, max_per_document, where=None, recurring=None):
+def _assemble(snapshot, scores, ids, *, k, max_per_document, where=None, recurring=None, documents=True):
     """Choose up to `k` chunks in score order (filters, per-document cap, boilerplate
     folding), then read only the chosen documents: a query never loads the texts
     of the candidates it passes over."""
@@ -272,10 +274,13 @@ def _assemble(snapshot, scores, ids, *, k, max_per_document, where=None, recurri
         chosen.append((score, chunk, entry, {c.doc_id for c in chunks}))
         if len(chosen) == k:
             break
-    documents = store.documents(chunk.doc_id for _, chunk, _, _ in chosen)
-    results: list[tuple[Hit, StoredDocument]] = []
+    wanted = [chunk.doc_id for _, chunk, _, _ in chosen]
+    read: dict[str, StoredDocument] | dict[str, DocumentText] = (
+        store.documents(wanted) if documents else store.document_texts(wanted)
+    )
+    results: list[tuple[Hit, StoredDocument | None]] = []
     for score, chunk, entry, copies in chosen:
-        document = documents[chunk.doc_id]
+        document = read[chunk.doc_id]
         location = document.location
         others = tuple(sorted(copies - {document.doc_id}))
         hit = Hit(
@@ -296,5 +301,5 @@ def _assemble(snapshot, scores, ids, *, k, max_per_document, where=None, recurri
             boilerplate=round(entry[0], 3) if entry else 0.0,
             also_in_ids=others,
         )
-        results.append((hit, document))
+        results.append((hit, document if documents else None))
     return results

@@ -15,6 +15,8 @@ from ingest.chunking import Chunk
 from ingest.documents import Document, Page
 
 SCHEMA_VERSION = 1
+BOILERPLATE_IN_MEMORY = 200_000
+"""A committed generation with at most this many boilerplate passages keeps their table in memory."""
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -124,6 +126,19 @@ class DocumentHead:
 
 
 @dataclass(frozen=True)
+class DocumentText:
+    """What a hit quotes and names: a document's text, title and metadata at its first location,
+    read without its page table (a search that returns only hits needs no more)."""
+
+    doc_id: str
+    kind: str
+    title: str
+    text: str
+    metadata: dict
+    location: Location
+
+
+@dataclass(frozen=True)
 class StoredChunk:
     doc_id: str
     seq: int
@@ -151,6 +166,7 @@ class Store:
         # counts can be remembered for as long as it is open.
         self._readonly = readonly
         self._clause_counts: dict[tuple[str, int], int] = {}
+        self._boilerplate: dict[int, tuple[float, str]] | bool | None = None  # loaded on first use
         uri = f"file:{path}?mode=ro&immutable=1" if readonly else f"file:{path}"
         self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
         self._db.row_factory = sqlite3.Row
@@ -210,6 +226,16 @@ class Store:
         return {
             row["doc_id"]: self._stored_document(row, locations[row["doc_id"]])
             for row in self._rows_in("SELECT * FROM documents WHERE doc_id IN ({marks})", ids)
+        }
+
+    def document_texts(self, doc_ids: Iterable[str]) -> dict[str, DocumentText]:
+        ids = list(dict.fromkeys(doc_ids))
+        locations = self._locations_of(ids)
+        return {
+            doc_id: DocumentText(doc_id, kind, title, text, json.loads(metadata), (locations[doc_id] or [Location("", None)])[0])
+            for doc_id, kind, title, text, metadata in self._rows_in(
+                "SELECT doc_id, kind, title, text, metadata FROM documents WHERE doc_id IN ({marks})", ids
+            )
         }
 
     def _locations_of(self, doc_ids: list[str]) -> dict[str, list[Location]]:
@@ -333,9 +359,22 @@ class Store:
 
     def boilerplate_of(self, vector_ids: Iterable[int]) -> dict[int, tuple[float, str]]:
         """(ratio, signature) for the given vector ids that carry boilerplate."""
+        if self._readonly:
+            if self._boilerplate is None:
+                self._boilerplate = self._all_boilerplate()
+            if self._boilerplate is not False:
+                return {v: self._boilerplate[v] for v in vector_ids if v in self._boilerplate}
         rows = self._rows_in(
             "SELECT vector_id, ratio, signature FROM boilerplate WHERE vector_id IN ({marks})", (int(v) for v in vector_ids)
         )
+        return {row[0]: (float(row[1]), row[2] or "") for row in rows}
+
+    def _all_boilerplate(self) -> dict[int, tuple[float, str]] | bool:
+        """The whole boilerplate table, for a committed generation to keep in memory; False when it
+        is too large to be worth holding (then each search asks SQLite for its candidates)."""
+        if self._db.execute("SELECT COUNT(*) FROM boilerplate").fetchone()[0] > BOILERPLATE_IN_MEMORY:
+            return False
+        rows = self._db.execute("SELECT vector_id, ratio, signature FROM boilerplate")
         return {row[0]: (float(row[1]), row[2] or "") for row in rows}
 
     def next_vector_id(self) -> int:
