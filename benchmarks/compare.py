@@ -15,8 +15,11 @@ Both read the files with the project's own readers (`ingest.readers.read_file`, 
 document per email message), so the comparison measures chunking, embedding, indexing
 and querying on identical text, not two email parsers. Ingest is timed from reading the
 files to the index on disk; loading the model (and one warm-up embedding) is done before
-and reported apart, for both. Query latency is measured after one untimed warm-up query,
-on the index reopened from disk, and includes embedding the query.
+and reported apart, for both. Query latency is measured on each index reopened from
+disk, includes embedding the query, and is taken in alternating rounds (baseline's
+questions, then ours, --rounds times, each block after one untimed warm-up query), so that
+a shared machine's slow and fast spells fall on both pipelines alike; p50/p95 are over all
+rounds. Both indexes stay open while queries are timed.
 
 Quality uses the answerable questions of examples/eval/questions.jsonl whose relevant
 files all lie in the corpus folder (with --limit, those whose files were ingested).
@@ -31,7 +34,7 @@ Setup (a venv of its own: LangChain is never a dependency of the project), from 
 Run::
 
     /work/bench-venv/bin/python benchmarks/compare.py [--corpus DIR] [--limit N]
-                                                      [--questions FILE] [--json]
+                                                      [--questions FILE] [--rounds N] [--json]
 
 A plain-text report goes to stdout (one JSON object with --json); progress goes to stderr.
 """
@@ -54,6 +57,7 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
 from collections.abc import Callable, Sequence  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
 from importlib import metadata  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -97,10 +101,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help=f"corpus folder (default {DEFAULT_CORPUS})")
     parser.add_argument("--limit", type=int, help="use only the first N files (sorted) of the corpus")
     parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS, help="evaluation set (JSONL)")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of timed queries (default 3)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     args = parser.parse_args(argv)
     if args.limit is not None and args.limit < 1:
         parser.error("--limit must be at least 1")
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     return args
 
 
@@ -140,17 +147,29 @@ def timed(action: Callable[[], object]) -> tuple[object, float]:
     return value, time.perf_counter() - began
 
 
-def measure_queries(
-    search: SearchFn, questions: list[Question], root: Path
-) -> tuple[list[float], dict[str, list[str]]]:
-    """Per-query seconds, and each question's ranked distinct files, after one warm-up."""
-    search(questions[0].question)
-    seconds, ranked = [], {}
-    for question in questions:
-        paths, elapsed = timed(lambda: search(question.question))
-        seconds.append(elapsed)
-        ranked[question.id] = ranked_documents(paths, root)
-    return seconds, ranked
+@dataclass
+class Built:
+    """One pipeline with its index built and reopened from disk, ready to be queried."""
+
+    name: str
+    search: SearchFn
+    close: Callable[[], None]
+    facts: dict  # load/ingest/open times and counts, and how the pipeline chunks, embeds, searches
+    seconds: list[float] = field(default_factory=list)
+    ranked: dict[str, list[str]] = field(default_factory=dict)
+
+
+def measure_rounds(pipelines: list[Built], questions: list[Question], root: Path, rounds: int) -> None:
+    """Time every question on each pipeline in alternating blocks, `rounds` times; each block
+    starts with one untimed warm-up query. Rankings are kept from the first round."""
+    for round_ in range(rounds):
+        for pipeline in pipelines:
+            pipeline.search(questions[0].question)
+            for question in questions:
+                paths, elapsed = timed(lambda: pipeline.search(question.question))
+                pipeline.seconds.append(elapsed)
+                if round_ == 0:
+                    pipeline.ranked[question.id] = ranked_documents(paths, root)
 
 
 def quality(ranked: dict[str, list[str]], questions: list[Question]) -> dict:
@@ -168,31 +187,36 @@ def quality(ranked: dict[str, list[str]], questions: list[Question]) -> dict:
     }
 
 
-def summary(name: str, load_s: float, ingest_s: float, chunks: int, embedded: int, open_s: float,
-            seconds: list[float], ranked: dict[str, list[str]], scored: list[Question], **extra) -> dict:
-    ms = np.asarray(seconds) * 1000.0
+def summary(pipeline: Built, scored: list[Question]) -> dict:
+    ms = np.asarray(pipeline.seconds) * 1000.0
+    facts = pipeline.facts
     return {
-        "pipeline": name,
-        **extra,
+        "pipeline": pipeline.name,
+        **facts,
+        "chunks_per_s": round(facts["chunks"] / facts["ingest_s"], 2),
+        "queries": len(ms),
+        "query_p50_ms": round(float(np.percentile(ms, 50)), 2),
+        "query_p95_ms": round(float(np.percentile(ms, 95)), 2),
+        "query_ms": [round(float(v), 1) for v in ms],
+        **quality(pipeline.ranked, scored),
+    }
+
+
+def facts(load_s: float, ingest_s: float, chunks: int, embedded: int, open_s: float, **labels: str) -> dict:
+    return {
+        **labels,
         "model_load_s": round(load_s, 3),
         "ingest_s": round(ingest_s, 3),
         "chunks": chunks,
         "vectors_embedded": embedded,
-        "chunks_per_s": round(chunks / ingest_s, 2),
         "index_open_s": round(open_s, 3),
-        "queries": len(seconds),
-        "query_p50_ms": round(float(np.percentile(ms, 50)), 2),
-        "query_p95_ms": round(float(np.percentile(ms, 95)), 2),
-        "query_ms": [round(float(v), 1) for v in ms],
-        **quality(ranked, scored),
     }
 
 
 # The two pipelines ----------------------------------------------------------
 
 
-def run_baseline(files: list[Path], workdir: Path, questions: list[Question], scored: list[Question],
-                 root: Path, model_dir: str, max_bytes: int) -> dict:
+def build_baseline(files: list[Path], workdir: Path, model_dir: str, max_bytes: int) -> Built:
     with warnings.catch_warnings():
         # langchain-community announces its sunset on import; its FAISS store is still what users reach for.
         warnings.simplefilter("ignore", DeprecationWarning)
@@ -223,12 +247,14 @@ def run_baseline(files: list[Path], workdir: Path, questions: list[Question], sc
     chunks, ingest_s = timed(ingest)
     # load_local unpickles the docstore that save_local pickled: LangChain's format, not ours.
     store, open_s = timed(lambda: FAISS.load_local(str(folder), embeddings, allow_dangerous_deserialization=True))
-    seconds, ranked = measure_queries(
-        lambda q: [doc.metadata["source"] for doc in store.similarity_search(q, k=K)], questions, root
+    return Built(
+        "langchain",
+        lambda q: [doc.metadata["source"] for doc in store.similarity_search(q, k=K)],
+        lambda: None,
+        facts(load_s, ingest_s, chunks, chunks, open_s,
+              chunking=f"{BASELINE_CHUNK_SIZE} chars, {BASELINE_CHUNK_OVERLAP} overlap",
+              embedding="sentence-transformers (torch fp32)", search="dense (FAISS L2 on unit vectors)"),
     )
-    return summary("langchain", load_s, ingest_s, chunks, chunks, open_s, seconds, ranked, scored,
-                   chunking=f"{BASELINE_CHUNK_SIZE} chars, {BASELINE_CHUNK_OVERLAP} overlap",
-                   embedding="sentence-transformers (torch fp32)", search="dense (FAISS L2 on unit vectors)")
 
 
 def read_documents(files: list[Path], max_bytes: int):
@@ -240,7 +266,7 @@ def read_documents(files: list[Path], max_bytes: int):
             log(f"  baseline skips {path}: {exc}")
 
 
-def run_ours(files: list[Path], workdir: Path, questions: list[Question], scored: list[Question], root: Path) -> dict:
+def build_ours(files: list[Path], workdir: Path) -> Built:
     index_dir = workdir / "foi-index"
     settings = load_settings(index_dir=index_dir, show_progress=False)
 
@@ -262,16 +288,15 @@ def run_ours(files: list[Path], workdir: Path, questions: list[Question], scored
     if report.skipped:
         log(f"  ours skipped {len(report.skipped)} path(s), e.g. {report.skipped[0].path}: {report.skipped[0].reason}")
     assistant, open_s = timed(lambda: Assistant.open(index_dir, embedder=embedder, show_progress=False))
-    try:
-        seconds, ranked = measure_queries(
-            lambda q: [hit.path for hit in assistant.search(q, k=K).hits], questions, root
-        )
-        stats = assistant.stats()
-    finally:
-        assistant.close()
-    return summary("foi-assistant", load_s, ingest_s, report.chunks, report.embedded, open_s, seconds, ranked, scored,
-                   chunking=f"{stats.chunk_tokens} tokens, {stats.chunk_overlap} overlap",
-                   embedding=f"{stats.backend}", search=f"{settings.search_mode} (dense + BM25)")
+    stats = assistant.stats()
+    return Built(
+        "foi-assistant",
+        lambda q: [hit.path for hit in assistant.search(q, k=K).hits],
+        assistant.close,
+        facts(load_s, ingest_s, report.chunks, report.embedded, open_s,
+              chunking=f"{stats.chunk_tokens} tokens, {stats.chunk_overlap} overlap",
+              embedding=f"{stats.backend}", search=f"{settings.search_mode} (dense + BM25)"),
+    )
 
 
 # Reporting ------------------------------------------------------------------
@@ -377,7 +402,8 @@ def format_report(result: dict) -> str:
         "FOI Assistant vs LangChain baseline",
         f"command: {result['command']}",
         f"corpus: {result['corpus']} ({result['files']} files{limit}); reading: {result['reading']}",
-        f"questions: {result['questions_about_corpus']} answerable about this corpus (latency); "
+        f"questions: {result['questions_about_corpus']} answerable about this corpus (latency, "
+        f"{result['rounds']} alternating rounds); "
         f"{result['questions_scored']} with all relevant files ingested (quality); k={K} passages -> distinct files",
         f"baseline: {base['chunking']}; {base['embedding']}; {base['search']}",
         f"ours:     {ours['chunking']}; {ours['embedding']}; {ours['search']}",
@@ -414,10 +440,16 @@ def run(args: argparse.Namespace) -> dict:
     with tempfile.TemporaryDirectory(prefix="foi-compare-") as tmp:
         workdir = Path(tmp)
         log("baseline: LangChain splitter + HuggingFaceEmbeddings + FAISS")
-        base = run_baseline(files, workdir, about, scored, root, resolve_model_path(settings.effective_model),
-                            int(settings.max_file_mb * 1_000_000))
-        log("ours: Assistant.ingest + Assistant.search")
-        ours = run_ours(files, workdir, about, scored, root)
+        baseline = build_baseline(files, workdir, resolve_model_path(settings.effective_model),
+                                  int(settings.max_file_mb * 1_000_000))
+        log("ours: Assistant.ingest")
+        ours_built = build_ours(files, workdir)
+        log(f"queries: {args.rounds} alternating round(s) of {len(about)} per pipeline")
+        try:
+            measure_rounds([baseline, ours_built], about, root, args.rounds)
+        finally:
+            ours_built.close()
+        base, ours = summary(baseline, scored), summary(ours_built, scored)
     r = ratios(base, ours)
     return {
         "command": shlex.join([sys.executable, *sys.argv]),
@@ -430,7 +462,8 @@ def run(args: argparse.Namespace) -> dict:
         "questions_scored": len(scored),
         "k": K,
         "model": settings.effective_model,
-        "order": "baseline first, then ours, in one process",
+        "order": "in one process: baseline ingest, our ingest, then queries in alternating rounds",
+        "rounds": args.rounds,
         "baseline": base,
         "ours": ours,
         "ratios": r,
