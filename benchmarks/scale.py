@@ -229,6 +229,10 @@ def build_store(path: Path, size: int, model: WordModel, log) -> dict[str, float
             db.execute(statement, {"min_documents": DEFAULT_MIN_DOCUMENTS})
     db.execute("COMMIT")
     timings["boilerplate_s"] = time.perf_counter() - began
+    began = time.perf_counter()
+    db.execute("INSERT INTO passages(passages) VALUES ('optimize')")  # as Store.optimize_lexical
+    db.commit()
+    timings["fts_optimize_s"] = time.perf_counter() - began
     db.close()
     return timings
 
@@ -345,9 +349,9 @@ def main() -> None:
     log(f"# {note}\n# {machine}")
     if not args.json:
         print(f"{note}.\n\n{machine}.\n")
-        print("| chunks | index | build s | disk MB | open s | RSS MB | dense p50 ms | dense p95 ms "
-              "| hybrid p50 ms | hybrid p95 ms | recall@10 |")
-        print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+        print("| chunks | index | build s | of which FTS5 optimize s | disk MB | open s | RSS MB | dense p50 ms "
+              "| dense p95 ms | hybrid p50 ms | hybrid p95 ms | recall@10 |")
+        print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for size in [int(s) for s in args.sizes.split(",")]:
         log(f"# {size:,} chunks: building the store (load average {os.getloadavg()[0]:.1f})")
         work = workdir / f"n{size}"
@@ -358,6 +362,7 @@ def main() -> None:
         timings = build_store(store_path, size, model, log)
         documents = sqlite3.connect(store_path).execute("SELECT COUNT(*) FROM documents").fetchone()[0]
         log(f"  store {timings['store_s']:.0f} s, boilerplate {timings['boilerplate_s']:.0f} s, "
+            f"FTS5 optimize {timings['fts_optimize_s']:.1f} s, "
             f"{store_path.stat().st_size / 1e6:,.0f} MB, {documents:,} documents")
         vectors = synthetic(size, seed=1)
         queries = queries_for(vectors, args.queries)
@@ -377,7 +382,8 @@ def main() -> None:
             row = {
                 "chunks": size,
                 "kind": kind,
-                "build_s": round(timings["store_s"] + timings["boilerplate_s"] + vector_s, 1),
+                "build_s": round(sum(timings.values()) + vector_s, 1),
+                "fts_optimize_s": round(timings["fts_optimize_s"], 1),
                 "disk_mb": round(disk_mb(root), 1),
                 "open_s": round(result["open_s"], 3),
                 "rss_mb": round(result["rss_mb"]),

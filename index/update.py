@@ -105,11 +105,13 @@ def finish_write(
     snapshot: Snapshot, min_documents: int = DEFAULT_MIN_DOCUMENTS, ann_threshold: int | None = None
 ) -> dict[str, int]:
     """The last step of every write: prune orphans, fit the vector index to the new
-    size (flat or approximate; see `VectorIndex.fit`), recount boilerplate, record the counts."""
+    size (flat or approximate; see `VectorIndex.fit`), recount boilerplate, merge the lexical
+    index, record the counts."""
     prune_orphans(snapshot)
     if ann_threshold is not None and snapshot.vectors.fit(ann_threshold):
         logger.info("moved %d vectors into a new %s index", len(snapshot.vectors), snapshot.vectors.kind)
     snapshot.store.refresh_boilerplate(min_documents)
+    snapshot.store.optimize_lexical()
     counts = snapshot.store.counts()
     snapshot.manifest.documents = counts["documents"]
     snapshot.manifest.chunks = counts["chunks"]
