@@ -117,6 +117,21 @@ def _counting_tokenizer(tokenizer):
     return counter
 
 
+def _batch_tokenizer(tokenizer, max_length: int):
+    """A private copy of the Rust tokenizer that pads and truncates as the model wants, set once,
+    so that batches are tokenised without the Python wrapper (which re-applies those settings,
+    and so must be locked, at every call); None for a slow tokenizer."""
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is None or tokenizer.pad_token_id is None:
+        return None
+    from tokenizers import Tokenizer
+
+    batcher = Tokenizer.from_str(backend.to_str())
+    batcher.enable_truncation(max_length)
+    batcher.enable_padding(pad_id=tokenizer.pad_token_id, pad_token=tokenizer.pad_token)
+    return batcher
+
+
 def _count(counter, tokenizer, lock: threading.Lock, text: str) -> int:
     if counter is not None:
         return len(counter.encode(text, add_special_tokens=False).ids)
@@ -209,6 +224,7 @@ class OnnxEmbedder:
         )
         self._inputs = {i.name for i in self._session.get_inputs()}
         self._tokenize_lock = threading.Lock()
+        self._batcher = _batch_tokenizer(self._tokenizer, self._max_length)
         self.dimension = int(pooling.get("word_embedding_dimension") or self._encode(["dimension"]).shape[1])
         self._counter = _counting_tokenizer(self._tokenizer)
         self._count_lock = threading.Lock()
@@ -216,13 +232,23 @@ class OnnxEmbedder:
     def count_tokens(self, text: str) -> int:
         return _count(self._counter, self._tokenizer, self._count_lock, text)
 
-    def _encode(self, batch: list[str]) -> np.ndarray:
-        # The tokenizer flips padding/truncation state on every call: one caller at a time
+    def _tokenize(self, batch: list[str]) -> dict[str, np.ndarray]:
+        if self._batcher is not None:
+            encodings = self._batcher.encode_batch(batch)
+            return {
+                "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+                "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+                "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
+            }
+        # A slow tokenizer flips padding/truncation state on every call: one caller at a time
         # (a search from the UI may run while an update embeds on another thread).
         with self._tokenize_lock:
-            encoded = self._tokenizer(
+            return dict(self._tokenizer(
                 batch, padding=True, truncation=True, max_length=self._max_length, return_tensors="np"
-            )
+            ))
+
+    def _encode(self, batch: list[str]) -> np.ndarray:
+        encoded = self._tokenize(batch)
         feed = {name: encoded[name].astype(np.int64) for name in self._inputs if name in encoded}
         if "token_type_ids" in self._inputs and "token_type_ids" not in feed:
             feed["token_type_ids"] = np.zeros_like(feed["input_ids"])

@@ -150,3 +150,21 @@ def test_index_turns_approximate_as_it_grows_and_exact_again_after_removals(tmp_
     assert assistant.check().ok
     hit = assistant.search("council0x0 parking0x1", k=1, mode="lexical").hits[0]
     assert hit.path.endswith("d0.txt")
+
+
+@pytest.mark.integration
+def test_onnx_batches_are_tokenised_exactly_as_the_models_own_tokenizer_does(real_embedder):
+    """The ONNX backends tokenise with a private Rust tokenizer set up once (no per-call lock);
+    its ids, masks and padding must be the model tokenizer's, or vectors drift from torch's."""
+    texts = [
+        "Does the force use live facial recognition?",
+        "é ü ñ — “quotes” £1.2m 18201/18 s.31(3)",
+        "",
+        "Council tax summonses issued in 2023. " * 200,  # longer than the model takes: truncated
+    ]
+    tokenizer = real_embedder._tokenizer
+    for batch in (texts[:1], texts, texts[1:3]):
+        ours = real_embedder._tokenize(batch)
+        theirs = tokenizer(batch, padding=True, truncation=True, max_length=real_embedder._max_length, return_tensors="np")
+        for name in ("input_ids", "attention_mask", "token_type_ids"):
+            assert ours[name].tolist() == theirs[name].tolist(), name
