@@ -87,6 +87,11 @@ def _embed_by_length(
     """Embed in batches of similar length, so padding (wasted compute) stays small."""
     if not texts:
         return np.zeros((0, dimension), dtype=np.float32)
+    if len(texts) == 1:  # a query: nothing to sort
+        out = encode(list(texts))
+        if progress is not None:
+            progress(1, 1)
+        return out
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     out = np.zeros((len(texts), dimension), dtype=np.float32)
     done = 0

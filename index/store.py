@@ -17,6 +17,8 @@ from ingest.documents import Document, Page
 SCHEMA_VERSION = 1
 BOILERPLATE_IN_MEMORY = 200_000
 """A committed generation with at most this many boilerplate passages keeps their table in memory."""
+CHUNKS_IN_MEMORY = 100_000
+"""... and with at most this many chunks, its chunk table (about 25 MB and 0.3 s to read at the limit)."""
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -167,6 +169,7 @@ class Store:
         self._readonly = readonly
         self._clause_counts: dict[tuple[str, int], int] = {}
         self._boilerplate: dict[int, tuple[float, str]] | bool | None = None  # loaded on first use
+        self._chunks: dict[int, list[StoredChunk]] | bool | None = None  # likewise
         uri = f"file:{path}?mode=ro&immutable=1" if readonly else f"file:{path}"
         self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
         self._db.row_factory = sqlite3.Row
@@ -229,13 +232,16 @@ class Store:
         }
 
     def document_texts(self, doc_ids: Iterable[str]) -> dict[str, DocumentText]:
-        ids = list(dict.fromkeys(doc_ids))
-        locations = self._locations_of(ids)
+        # The first location in (path, part) order, as StoredDocument.location; (path, part) is unique.
+        rows = self._rows_in(
+            "SELECT d.doc_id, d.kind, d.title, d.text, d.metadata, l.path, l.part FROM documents d "
+            "LEFT JOIN locations l ON l.rowid = (SELECT rowid FROM locations WHERE doc_id = d.doc_id "
+            "ORDER BY path, part LIMIT 1) WHERE d.doc_id IN ({marks})",
+            doc_ids,
+        )
         return {
-            doc_id: DocumentText(doc_id, kind, title, text, json.loads(metadata), (locations[doc_id] or [Location("", None)])[0])
-            for doc_id, kind, title, text, metadata in self._rows_in(
-                "SELECT doc_id, kind, title, text, metadata FROM documents WHERE doc_id IN ({marks})", ids
-            )
+            doc_id: DocumentText(doc_id, kind, title, text, json.loads(metadata), Location(path or "", part or None))
+            for doc_id, kind, title, text, metadata, path, part in rows
         }
 
     def _locations_of(self, doc_ids: list[str]) -> dict[str, list[Location]]:
@@ -527,6 +533,11 @@ class Store:
 
     def chunks_for_vectors(self, vector_ids: Iterable[int]) -> dict[int, list[StoredChunk]]:
         """The chunks that carry each vector (one, or more when documents share a passage)."""
+        if self._readonly:
+            if self._chunks is None:
+                self._chunks = self._all_chunks()
+            if self._chunks is not False:
+                return {v: self._chunks[v] for v in vector_ids if v in self._chunks}
         found: dict[int, list[StoredChunk]] = {}
         rows = self._rows_in(
             "SELECT doc_id, seq, start, end, page_start, page_end, vector_id FROM chunks "
@@ -534,6 +545,18 @@ class Store:
             (int(v) for v in vector_ids),
         )
         for row in rows:
+            found.setdefault(row[6], []).append(StoredChunk(*row))
+        return found
+
+    def _all_chunks(self) -> dict[int, list[StoredChunk]] | bool:
+        """Every chunk by vector id, for a committed generation small enough to hold them in
+        memory (see CHUNKS_IN_MEMORY); False otherwise."""
+        if self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0] > CHUNKS_IN_MEMORY:
+            return False
+        found: dict[int, list[StoredChunk]] = {}
+        for row in self._db.execute(
+            "SELECT doc_id, seq, start, end, page_start, page_end, vector_id FROM chunks ORDER BY doc_id, seq"
+        ):
             found.setdefault(row[6], []).append(StoredChunk(*row))
         return found
 

@@ -68,14 +68,15 @@ def test_collapsing_and_demotion_can_be_turned_off(tmp_path, assistant, fake_emb
     assert sum("internal review" in h.text for h in hits) + sum("Commissioner" in h.text for h in hits) >= 5
 
 
-def test_a_collection_with_too_much_boilerplate_to_hold_in_memory_searches_the_same(
-    tmp_path, assistant, fake_embedder, monkeypatch
+@pytest.mark.parametrize("limit, table", [("BOILERPLATE_IN_MEMORY", "_boilerplate"), ("CHUNKS_IN_MEMORY", "_chunks")])
+def test_a_collection_too_large_to_hold_a_table_in_memory_searches_the_same(
+    tmp_path, assistant, fake_embedder, monkeypatch, limit, table
 ):
     from index import store
 
     queries = ["internal review Information Commissioner complaint", "council request parking", "CCTV cameras"]
     held = [assistant.search(query, k=5).hits for query in queries]
-    monkeypatch.setattr(store, "BOILERPLATE_IN_MEMORY", 0)
+    monkeypatch.setattr(store, limit, 0)
     asked = Assistant.open(tmp_path / "idx", embedder=fake_embedder, max_hits_per_document=1)
     assert [asked.search(query, k=5).hits for query in queries] == held
-    assert asked._refresh().store._boilerplate is False  # really asked SQLite each time
+    assert getattr(asked._refresh().store, table) is False  # really asked SQLite each time

@@ -98,6 +98,9 @@ def test_same_content_at_two_paths_is_stored_once_with_both_locations(tmp_path, 
     assert sorted(loc.path for loc in document.locations) == sorted(
         [str(tmp_path / "a" / "cctv.txt"), str(tmp_path / "b" / "copy-of-cctv.txt")]
     )
+    # A hit names the document's first location, as `ask` and `foi show` do.
+    hit = assistant.search("CCTV cameras", k=1).hits[0]
+    assert (hit.path, hit.part) == (document.location.path, document.location.part) == (str(tmp_path / "a" / "cctv.txt"), None)
 
 
 def test_sync_removes_deleted_files_and_their_vectors(tmp_path, assistant):
