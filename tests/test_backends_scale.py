@@ -168,3 +168,24 @@ def test_onnx_batches_are_tokenised_exactly_as_the_models_own_tokenizer_does(rea
         theirs = tokenizer(batch, padding=True, truncation=True, max_length=real_embedder._max_length, return_tensors="np")
         for name in ("input_ids", "attention_mask", "token_type_ids"):
             assert ours[name].tolist() == theirs[name].tolist(), name
+
+
+@pytest.mark.integration
+def test_a_graph_the_optimizer_cannot_fuse_is_exported_unfused(tmp_path, monkeypatch, caplog):
+    """Fusion is an optimisation: a model ONNX Runtime's optimizer fails on still gets a correct export."""
+    from onnxruntime.transformers import optimizer
+
+    from index.embedder import load_embedder
+
+    def fail(*args, **kwargs):
+        raise ValueError("unknown architecture")
+
+    monkeypatch.setattr(optimizer, "optimize_model", fail)
+    monkeypatch.setenv("FOI_CACHE", str(tmp_path / "cache"))
+    texts = ["Request refused under section 31(3): law enforcement.", "The council spent £1.2m on agency staff."]
+    with caplog.at_level("WARNING"):
+        unfused = load_embedder("all-MiniLM-L6-v2", backend="onnx")
+    assert "fusion skipped (unknown architecture)" in caplog.text
+    torch = load_embedder("all-MiniLM-L6-v2", backend="torch")
+    assert (unfused.embed(texts) * torch.embed(texts)).sum(axis=1).min() >= 0.999
+    assert sorted(p.name for p in (tmp_path / "cache" / "onnx").glob("*/*")) == ["export.lock", "model.onnx", "source.json"]
