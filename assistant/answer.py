@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ingest.sentences import sentence_spans
 from index.embedder import Embedder
+from index.records import StoredDocument
 from index.search import Hit
-from index.store import StoredDocument
+from ingest.sentences import sentence_spans
 
 ABSTAIN_MESSAGE = (
     "I could not find an answer to this in the indexed documents. "

@@ -11,18 +11,18 @@ from pathlib import Path
 
 from assistant.answer import Answer, compose_answer, evidence_coverage, question_terms
 from assistant.citations import citation_line
-from assistant.settings import Settings, load_settings
-from index.directory import IndexDirectory, Snapshot
-from index.embedder import Embedder, load_embedder
 from assistant.followup import contextual_question
 from assistant.listing import compose_listing
 from assistant.question_filters import filters_from_question
+from assistant.settings import Settings, load_settings
+from index.directory import IndexDirectory, Snapshot
+from index.embedder import Embedder, load_embedder
 from index.errors import IndexMismatch
+from index.maintenance import CheckReport, RemoveReport, check_index, rebuild_index, remove_documents
+from index.migrations import pending, upgrade
+from index.records import StoredDocument
 from index.reranker import CrossEncoderReranker, Reranker, rerank
 from index.search import Boilerplate, Hit, SearchFilter, search_vectors
-from index.store import StoredDocument
-from index.migrations import pending, upgrade
-from index.maintenance import CheckReport, RemoveReport, check_index, rebuild_index, remove_documents
 from index.update import IngestReport, Progress, UpdateOptions, update_index
 from ingest.foi.filters import foi_matches
 

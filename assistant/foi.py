@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from index.store import StoredDocument
+from index.records import StoredDocument
 
 
 def foi_meta(metadata: dict) -> dict:

@@ -12,8 +12,8 @@ from collections.abc import Callable
 
 from assistant.answer import MAX_SENTENCE_CHARS, Answer, Citation, verify_quote
 from assistant.question_filters import topic_words
+from index.records import StoredDocument
 from index.search import Hit
-from index.store import StoredDocument
 from ingest.sentences import sentence_spans
 
 _WINDOW = 600  # characters around an evidence span searched for its sentence

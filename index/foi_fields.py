@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-from index.store import Store, StoredDocument
+from index.records import StoredDocument
+from index.store import Store
 from index.update import Progress, _noop
 from ingest.foi.annotate import annotate
 

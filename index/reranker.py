@@ -19,8 +19,8 @@ import numpy as np
 
 from index.embedder import _offline
 from index.errors import ModelNotAvailable
+from index.records import StoredDocument
 from index.search import Hit
-from index.store import StoredDocument
 
 logger = logging.getLogger(__name__)
 

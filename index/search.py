@@ -10,7 +10,7 @@ import numpy as np
 
 from index.directory import Snapshot
 from index.lexical import match_expression
-from index.store import DocumentHead, DocumentText, StoredDocument
+from index.records import DocumentHead, DocumentText, StoredDocument
 from ingest.foi.filters import foi_matches
 
 

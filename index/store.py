@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-from index import lexical
 from index.boilerplate import REFRESH_SQL, sentence_keys
-from index.lexical import LexicalPlan
+from index.passages import LexicalIndex
+from index.records import DocumentHead, DocumentText, Location, StoredChunk, StoredDocument
 from ingest.chunking import Chunk
 from ingest.documents import Document, Page
 
@@ -77,85 +76,11 @@ CREATE VIRTUAL TABLE IF NOT EXISTS passages USING fts5(
 """
 
 
-@dataclass(frozen=True)
-class Location:
-    """Where a stored document was found: a file, and a part inside it."""
-
-    path: str
-    part: str | None
-
-
-@dataclass(frozen=True)
-class StoredDocument:
-    """A document as stored, with every location it was found at."""
-
-    doc_id: str
-    kind: str
-    title: str
-    text: str
-    pages: list[Page]
-    metadata: dict[str, str]
-    locations: list[Location]
-    added_at: str
-    updated_at: str
-
-    @property
-    def location(self) -> Location:
-        return self.locations[0] if self.locations else Location("", None)
-
-    def page_at(self, offset: int) -> int | None:
-        for page in self.pages:
-            if page.start <= offset < page.end:
-                return page.number
-        return None
-
-    def as_document(self, metadata: dict | None = None) -> Document:
-        """The document as a reader would give it, at its first location (for re-chunking)."""
-        return Document(
-            path=self.location.path, part=self.location.part, kind=self.kind, title=self.title, text=self.text,
-            pages=self.pages, metadata=self.metadata if metadata is None else metadata,
-        )
-
-
-@dataclass(frozen=True)
-class DocumentHead:
-    """What a search filter looks at: a document without its text."""
-
-    doc_id: str
-    kind: str
-    metadata: dict
-    locations: list[Location]
-
-
-@dataclass(frozen=True)
-class DocumentText:
-    """What a hit quotes and names: a document's text, title and metadata at its first location,
-    read without its page table (a search that returns only hits needs no more)."""
-
-    doc_id: str
-    kind: str
-    title: str
-    text: str
-    metadata: dict
-    location: Location
-
-
-@dataclass(frozen=True)
-class StoredChunk:
-    doc_id: str
-    seq: int
-    start: int
-    end: int
-    page_start: int | None
-    page_end: int | None
-    vector_id: int
-
-
 def _part_key(part: str | None) -> str:
     return part or ""
 
 
-class Store:
+class Store(LexicalIndex):
     """Documents, locations, chunks and vector ids in one SQLite file.
 
     Writes happen inside `transaction()`; the index directory copies the file
@@ -406,111 +331,6 @@ class Store:
         self._db.executemany("DELETE FROM vectors WHERE vector_id = ?", [(v,) for v in vector_ids])
         self._db.executemany("DELETE FROM passages WHERE rowid = ?", [(v,) for v in vector_ids])
         self._db.executemany("DELETE FROM vector_sentences WHERE vector_id = ?", [(v,) for v in vector_ids])
-
-    def lexical_search(self, match: str, limit: int, *, budget: int | None = None) -> list[tuple[int, float]]:
-        """(vector_id, BM25 score) pairs for an FTS5 MATCH expression, best first.
-
-        SQLite's bm25() is negative, lower is better; it is negated here. On a
-        collection of more than `budget` (default `lexical.scoring_budget`: 2% of the passages, 100 to 20,000)
-        passages, an expression made by `lexical.match_expression` is first
-        narrowed so that it scores about `budget` of them at most
-        (`lexical.plan`: the most frequent clauses are left out; a query of only
-        common words lists the newest passages holding them all, with score 0).
-        """
-        if not match:
-            return []
-        chosen = self.lexical_plan(match, budget)
-        if chosen.ranked:
-            rows = self._db.execute(
-                "SELECT rowid, bm25(passages) FROM passages WHERE passages MATCH ? ORDER BY bm25(passages) LIMIT ?",
-                (chosen.match, limit),
-            )
-            return [(int(row[0]), -float(row[1])) for row in rows]
-        # Only common words: the newest passages holding all of them (vector ids only grow), score 0.
-        for expression in (chosen.match, chosen.fallback):
-            rows = self._db.execute(
-                "SELECT rowid FROM passages WHERE passages MATCH ? ORDER BY rowid DESC LIMIT ?", (expression, limit)
-            ).fetchall()
-            if rows:
-                break
-        return [(int(row[0]), 0.0) for row in rows]
-
-    def lexical_plan(self, match: str, budget: int | None = None) -> LexicalPlan:
-        """How `lexical_search` will run `match`: unchanged when the collection is small or
-        the expression is not one `match_expression` made."""
-        parts = lexical.clauses(match)
-        total = self.passage_count()
-        budget = lexical.scoring_budget(total) if budget is None else budget
-        if parts is None or total <= budget:
-            return LexicalPlan(match)
-        parts = lexical.possessives_as_words(parts)
-        # Counting stops just past the budget: a common word costs no more to rule out than a rare one.
-        return lexical.plan(parts, self._count_clauses(parts, budget + 1), budget)
-
-    def _count_clauses(self, parts: list[str], cap: int) -> dict[str, int]:
-        """How many passages each clause matches, up to `cap`: one statement for the clauses
-        not yet counted (a committed generation remembers its counts)."""
-        counts = {part: self._clause_counts[(part, cap)] for part in parts if (part, cap) in self._clause_counts}
-        missing = [part for part in parts if part not in counts]
-        one = "(SELECT COUNT(*) FROM (SELECT 1 FROM passages WHERE passages MATCH ? LIMIT ?))"
-        for begin in range(0, len(missing), 200):  # within SQLite's limit on parameters
-            batch = missing[begin : begin + 200]
-            row = self._db.execute(
-                "SELECT " + ", ".join([one] * len(batch)), [value for part in batch for value in (part, cap)]
-            ).fetchone()
-            counts.update(zip(batch, (int(value) for value in row)))
-        if missing and self._readonly:
-            if len(self._clause_counts) > 100_000:  # a bound on memory for a long-running server
-                self._clause_counts.clear()
-            self._clause_counts.update(((part, cap), counts[part]) for part in missing)
-        return counts
-
-    def optimize_lexical(self) -> None:
-        """Merge the FTS5 index into one segment. A committed generation is written once and read
-        by every query after: with one segment, a term's postings are found with one b-tree
-        look-up instead of one per segment (on the Sheffield corpus, lexical search went from
-        0.8 to 0.3 ms)."""
-        self._db.execute("INSERT INTO passages(passages) VALUES ('optimize')")
-
-    def passage_count(self) -> int:
-        """How many passages the lexical index holds, read from FTS5's own statistics.
-
-        FTS5 keeps the row count that bm25() uses as the first varint of its
-        "averages" record (rowid 1 of the `passages_data` shadow table), so this
-        costs one look-up where `COUNT(*)` reads every row.
-        """
-        row = self._db.execute("SELECT block FROM passages_data WHERE id = 1").fetchone()
-        if row is None or not row[0]:
-            return 0
-        # An SQLite varint: big-endian groups of 7 bits while the high bit is set; a ninth byte counts 8.
-        value = 0
-        for i, byte in enumerate(bytes(row[0])[:9]):
-            if i == 8:
-                return (value << 8) | byte
-            value = (value << 7) | (byte & 0x7F)
-            if byte < 0x80:
-                break
-        return value
-
-    def vectors_without_passages(self) -> list[int]:
-        rows = self._db.execute("SELECT vector_id FROM vectors WHERE vector_id NOT IN (SELECT rowid FROM passages)")
-        return [row[0] for row in rows]
-
-    def term_document_counts(self, prefixes: Iterable[str]) -> tuple[int, dict[str, int]]:
-        """How many passages hold a word starting with each prefix, and how many passages there are.
-
-        Prefixes stand in for stems ("seiz" counts "seized" and "seizures").
-        """
-        self._db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.passage_terms USING fts5vocab(main, 'passages', 'row')")
-        total = self.passage_count()
-        counts = {}
-        for prefix in prefixes:
-            row = self._db.execute(
-                "SELECT COALESCE(SUM(doc), 0) FROM temp.passage_terms WHERE term >= ? AND term < ?",
-                (prefix, prefix + "\uffff"),
-            ).fetchone()
-            counts[prefix] = int(row[0])
-        return total, counts
 
     def index_missing_sentences(self) -> int:
         """Record the sentence keys of passages that have none yet (indexes from before m003)."""

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from assistant.answer import Answer, Citation
+from assistant.settings import load_settings
+from index.records import Location, StoredDocument
 from index.search import Hit
-from index.store import Location, StoredDocument
 from ingest.documents import Page
 from ui import chat, render, results
-from assistant.settings import load_settings
 from ui.uploads import UploadPolicy, discard_upload, safe_name, safe_relative, save_uploads
 
 HOSTILE = "Intro <script>alert(1)</script> and <img src=x onerror=alert(1)> & more"

@@ -14,8 +14,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from assistant.answer import Answer, Citation
+from index.records import StoredDocument
 from index.search import Hit
-from index.store import StoredDocument
 
 _WORD = re.compile(r"\w+")
 _STOPWORDS = frozenset(

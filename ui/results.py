@@ -16,8 +16,8 @@ from dataclasses import asdict
 from pathlib import Path
 
 from assistant.answer import Answer
+from index.records import StoredDocument
 from index.search import Hit
-from index.store import StoredDocument
 
 EXPORT_FIELDS = ["rank", "score", "title", "citation", "path", "part", "kind", "page", "page_end", "doc_id", "start", "end", "text"]
 

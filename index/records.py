@@ -1,0 +1,81 @@
+"""What the store hands out: documents, their locations, heads and texts, and chunks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ingest.documents import Document, Page
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a stored document was found: a file, and a part inside it."""
+
+    path: str
+    part: str | None
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    """A document as stored, with every location it was found at."""
+
+    doc_id: str
+    kind: str
+    title: str
+    text: str
+    pages: list[Page]
+    metadata: dict[str, str]
+    locations: list[Location]
+    added_at: str
+    updated_at: str
+
+    @property
+    def location(self) -> Location:
+        return self.locations[0] if self.locations else Location("", None)
+
+    def page_at(self, offset: int) -> int | None:
+        for page in self.pages:
+            if page.start <= offset < page.end:
+                return page.number
+        return None
+
+    def as_document(self, metadata: dict | None = None) -> Document:
+        """The document as a reader would give it, at its first location (for re-chunking)."""
+        return Document(
+            path=self.location.path, part=self.location.part, kind=self.kind, title=self.title, text=self.text,
+            pages=self.pages, metadata=self.metadata if metadata is None else metadata,
+        )
+
+
+@dataclass(frozen=True)
+class DocumentHead:
+    """What a search filter looks at: a document without its text."""
+
+    doc_id: str
+    kind: str
+    metadata: dict
+    locations: list[Location]
+
+
+@dataclass(frozen=True)
+class DocumentText:
+    """What a hit quotes and names: a document's text, title and metadata at its first location,
+    read without its page table (a search that returns only hits needs no more)."""
+
+    doc_id: str
+    kind: str
+    title: str
+    text: str
+    metadata: dict
+    location: Location
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    doc_id: str
+    seq: int
+    start: int
+    end: int
+    page_start: int | None
+    page_end: int | None
+    vector_id: int
