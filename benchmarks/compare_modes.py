@@ -64,7 +64,7 @@ def main() -> None:
         cells = [f"{values[key]:.3f}" if isinstance(values[key], float) and "ms" not in key
                  else f"{values[key]:.0f}" if values[key] is not None else "-" for _, key in COLUMNS]
         print(f"| {name} | " + " | ".join(cells) + " |")
-    print(f"\ncommand: python benchmarks/compare_modes.py --index {args.index}")
+    print("\ncommand: python benchmarks/compare_modes.py " + " ".join(sys.argv[1:]))
 
 
 if __name__ == "__main__":
