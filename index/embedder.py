@@ -75,6 +75,11 @@ def _offline() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    # Loading takes well under a second; transformers' "Loading weights" bar would only
+    # clutter stderr, which carries our own progress and warnings (and --quiet silences).
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()
 
 
 def _embed_by_length(

@@ -84,7 +84,7 @@ def test_unknown_backend_is_refused():
 
 
 @pytest.mark.integration
-def test_onnx_int8_is_exported_once_offline_and_close_to_torch(tmp_path, monkeypatch):
+def test_onnx_int8_is_exported_once_offline_and_close_to_torch(tmp_path, monkeypatch, capfd):
     from index.embedder import load_embedder
 
     torch = load_embedder("all-MiniLM-L6-v2", backend="torch")
@@ -104,6 +104,8 @@ def test_onnx_int8_is_exported_once_offline_and_close_to_torch(tmp_path, monkeyp
     assert int8.count_tokens(texts[1]) == torch.count_tokens(texts[1])
     fp32 = load_embedder("all-MiniLM-L6-v2", backend="onnx")  # reuses the cached export
     assert (fp32.embed(texts) * torch.embed(texts)).sum(axis=1).min() >= 0.999
+    # stderr carries our progress and warnings (and `--quiet` silences it): no library's bars.
+    assert "Loading weights" not in capfd.readouterr().err
 
 
 @pytest.mark.integration
