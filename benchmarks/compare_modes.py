@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -64,7 +65,7 @@ def main() -> None:
         cells = [f"{values[key]:.3f}" if isinstance(values[key], float) and "ms" not in key
                  else f"{values[key]:.0f}" if values[key] is not None else "-" for _, key in COLUMNS]
         print(f"| {name} | " + " | ".join(cells) + " |")
-    print("\ncommand: python benchmarks/compare_modes.py " + " ".join(sys.argv[1:]))
+    print("\ncommand: python benchmarks/compare_modes.py " + shlex.join(sys.argv[1:]))
 
 
 if __name__ == "__main__":

@@ -70,7 +70,7 @@ def resolve_model_path(model: str) -> str:
     return model
 
 
-def _offline() -> None:
+def _offline_and_quiet() -> None:
     # Never reach for the Hugging Face Hub: users work air-gapped.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -155,7 +155,7 @@ class SentenceTransformerEmbedder:
     backend = "torch"
 
     def __init__(self, model: str, *, device: str = "cpu"):
-        _offline()
+        _offline_and_quiet()
         from sentence_transformers import SentenceTransformer
 
         path = resolve_model_path(model)
@@ -200,7 +200,7 @@ class OnnxEmbedder:
     """
 
     def __init__(self, model: str, *, quantized: bool):
-        _offline()
+        _offline_and_quiet()
         import onnxruntime
         from transformers import AutoTokenizer
 

@@ -17,7 +17,7 @@ from typing import Protocol
 
 import numpy as np
 
-from index.embedder import _offline
+from index.embedder import _offline_and_quiet
 from index.errors import ModelNotAvailable
 from index.records import StoredDocument
 from index.search import Hit
@@ -39,7 +39,7 @@ class CrossEncoderReranker:
     """A sentence-transformers CrossEncoder loaded from local files only."""
 
     def __init__(self, model: str, *, max_length: int = 512):
-        _offline()
+        _offline_and_quiet()
         from sentence_transformers import CrossEncoder
 
         try:
