@@ -22,6 +22,7 @@ from index.maintenance import CheckReport, RemoveReport, check_index, rebuild_in
 from index.migrations import pending, upgrade
 from index.records import StoredDocument
 from index.reranker import CrossEncoderReranker, Reranker, rerank
+from index.snapshots import Snapshots
 from index.search import Boilerplate, Hit, SearchFilter, search_vectors
 from index.update import IngestReport, Progress, UpdateOptions, update_index
 from ingest.foi.filters import foi_matches
@@ -82,8 +83,7 @@ class Assistant:
         self.directory = IndexDirectory(settings.index_dir)
         self._embedder = embedder
         self._reranker = reranker
-        self._snapshot: Snapshot | None = None
-        self._stamp: tuple[int, int, int] | None = None  # the manifest's, when the snapshot was checked
+        self.snapshots = Snapshots(self.directory)
         self._lock = threading.RLock()
         self._allow_rebuild = allow_rebuild
         self._embedder_checked = False
@@ -189,7 +189,7 @@ class Assistant:
             ann_threshold=self.settings.ann_threshold,
         )
         report = update_index(self.directory, [Path(p) for p in paths], self.embedder, options, progress)
-        self._refresh(force=True)
+        self.snapshots.invalidate()
         return report
 
     @property
@@ -205,7 +205,7 @@ class Assistant:
             boilerplate_min_documents=self.settings.boilerplate_min_documents,
             ann_threshold=self.settings.ann_threshold,
         )
-        self._refresh(force=True)
+        self.snapshots.invalidate()
         return report
 
     def rebuild(self, *, progress: Progress | None = None) -> dict[str, int]:
@@ -229,7 +229,7 @@ class Assistant:
             boilerplate_min_documents=self.settings.boilerplate_min_documents,
             ann_threshold=self.settings.ann_threshold,
         )
-        self._refresh(force=True)
+        self.snapshots.invalidate()
         return counts
 
     def check(self, *, repair: bool = False) -> CheckReport:
@@ -242,24 +242,10 @@ class Assistant:
             boilerplate_min_documents=self.settings.boilerplate_min_documents,
         )
         if repair:
-            self._refresh(force=True)
+            self.snapshots.invalidate()
         return report
 
     # Reading ---------------------------------------------------------------
-    def _refresh(self, force: bool = False) -> Snapshot:
-        """The current snapshot, reopened when a writer has committed a new generation."""
-        with self._lock:
-            stamp = self.directory.manifest_stamp()
-            if not force and self._snapshot is not None and stamp is not None and stamp == self._stamp:
-                return self._snapshot
-            generation = self.directory.read_manifest().generation
-            if force or self._snapshot is None or self._snapshot.manifest.generation != generation:
-                if self._snapshot is not None:
-                    self._snapshot.close()
-                self._snapshot = self.directory.open()
-            self._stamp = stamp
-            return self._snapshot
-
     def search(
         self,
         query: str,
@@ -284,19 +270,19 @@ class Assistant:
             **foi: FOI filters: authority, reference, exemption, outcome, after,
                 before (YYYY-MM-DD) and law; see `ingest.foi.filters.foi_matches`.
         """
-        snapshot = self._refresh()
         vector = self.embedder.embed([query])[0]
         where = SearchFilter.build(kinds, path_contains, **foi)
-        pairs = self._ranked(
-            snapshot,
-            query,
-            vector,
-            k=k or self.settings.k,
-            max_per_document=per_document or self.settings.max_hits_per_document,
-            where=where or None,
-            mode=mode or self.settings.search_mode,
-            documents=False,
-        )
+        with self.snapshots.reading() as snapshot:
+            pairs = self._ranked(
+                snapshot,
+                query,
+                vector,
+                k=k or self.settings.k,
+                max_per_document=per_document or self.settings.max_hits_per_document,
+                where=where or None,
+                mode=mode or self.settings.search_mode,
+                documents=False,
+            )
         return SearchResult(query=query, hits=[hit for hit, _ in pairs])
 
     def search_batch(
@@ -308,7 +294,8 @@ class Assistant:
         `filters` are those of `search`.
         """
         self.embedder
-        self._refresh()
+        with self.snapshots.reading():
+            pass  # opens the index before the first timed query
         for query in queries:
             started = time.perf_counter()
             result = self.search(query, k=k, mode=mode, **filters)
@@ -329,9 +316,12 @@ class Assistant:
                 ("and in 2021?") is retrieved together with it.
             **foi: FOI filters, as for `search`.
         """
-        snapshot = self._refresh()
         query = contextual_question(previous, question)
         vector = self.embedder.embed([query])[0]
+        with self.snapshots.reading() as snapshot:
+            return self._ask(snapshot, question, query, vector, foi)
+
+    def _ask(self, snapshot: Snapshot, question: str, query: str, vector, foi: dict[str, str]) -> Answer:
         explicit = {name: value for name, value in foi.items() if value}
         read = {} if explicit else filters_from_question(question)
         if read:
@@ -389,32 +379,39 @@ class Assistant:
         """
         from assistant.foi import foi_view
 
-        store = self._refresh().store
-        document = store.document(target)
-        if document is None:
-            path, _, part = target.partition("::")
-            for candidate in store.iter_documents():
-                if any(loc.path == path or loc.path.endswith("/" + path.lstrip("./")) for loc in candidate.locations
-                       if not part or loc.part == part.strip()):
-                    if document is None or (candidate.location.part or "") < (document.location.part or ""):
-                        document = candidate
+        with self.snapshots.reading() as snapshot:
+            store = snapshot.store
+            document = store.document(target)
+            if document is None:
+                path, _, part = target.partition("::")
+                for candidate in store.iter_documents():
+                    if any(loc.path == path or loc.path.endswith("/" + path.lstrip("./")) for loc in candidate.locations
+                           if not part or loc.part == part.strip()):
+                        if document is None or (candidate.location.part or "") < (document.location.part or ""):
+                            document = candidate
         return foi_view(document) if document else None
 
     def document(self, doc_id: str) -> StoredDocument | None:
         """One stored document with its full extracted text, or None."""
-        return self._refresh().store.document(doc_id)
+        with self.snapshots.reading() as snapshot:
+            return snapshot.store.document(doc_id)
 
     def documents(self) -> list[StoredDocument]:
         """Every stored document."""
-        return list(self._refresh().store.iter_documents())
+        with self.snapshots.reading() as snapshot:
+            return list(snapshot.store.iter_documents())
 
     def chunk_counts(self) -> dict[str, int]:
         """Number of chunks per doc_id."""
-        return self._refresh().store.chunk_counts()
+        with self.snapshots.reading() as snapshot:
+            return snapshot.store.chunk_counts()
 
     def stats(self) -> IndexStats:
         """Counts, model, chunking and format of the index."""
-        snapshot = self._refresh()
+        with self.snapshots.reading() as snapshot:
+            return self._stats(snapshot)
+
+    def _stats(self, snapshot: Snapshot) -> IndexStats:
         manifest = snapshot.manifest
         counts = snapshot.store.counts()
         return IndexStats(
@@ -472,7 +469,5 @@ class Assistant:
         )
 
     def close(self) -> None:
-        with self._lock:
-            if self._snapshot is not None:
-                self._snapshot.close()
-                self._snapshot = None
+        """Let go of the open index; a thread still reading finishes first."""
+        self.snapshots.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -96,18 +97,43 @@ class Store(LexicalIndex):
         self._clause_counts: dict[tuple[str, int], int] = {}
         self._boilerplate: dict[int, tuple[float, str]] | bool | None = None  # loaded on first use
         self._chunks: dict[int, list[tuple]] | bool | None = None  # likewise
-        uri = f"file:{path}?mode=ro&immutable=1" if readonly else f"file:{path}"
-        self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
-        self._db.row_factory = sqlite3.Row
+        self._uri = f"file:{path}?mode=ro&immutable=1" if readonly else f"file:{path}"
+        # Threads that share one sqlite3 connection interleave its statements and reset each
+        # other's ("abort due to ROLLBACK", rows missing), so a committed generation gives each
+        # reading thread a connection of its own; a writer has one thread and one connection.
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._connections_lock = threading.Lock()
+        self._writer_db = None if readonly else self._connect()
         if not readonly:
-            self._db.executescript(SCHEMA)
-            self._db.commit()
+            self._writer_db.executescript(SCHEMA)
+            self._writer_db.commit()
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self._uri, uri=True, check_same_thread=False)
+        db.row_factory = sqlite3.Row
+        with self._connections_lock:
+            self._connections.append(db)
+        return db
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        if self._writer_db is not None:
+            return self._writer_db
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = self._connect()
+        return db
 
     def commit(self) -> None:
         self._db.commit()
 
     def close(self) -> None:
-        self._db.close()
+        """Close every connection; the caller makes sure that no thread is still reading."""
+        with self._connections_lock:
+            connections, self._connections = self._connections, []
+        for db in connections:
+            db.close()
 
     def transaction(self) -> sqlite3.Connection:
         """A context manager that commits on success and rolls back on error."""

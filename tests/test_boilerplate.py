@@ -79,4 +79,5 @@ def test_a_collection_too_large_to_hold_a_table_in_memory_searches_the_same(
     monkeypatch.setattr(store, limit, 0)
     asked = Assistant.open(tmp_path / "idx", embedder=fake_embedder, max_hits_per_document=1)
     assert [asked.search(query, k=5).hits for query in queries] == held
-    assert getattr(asked._refresh().store, table) is False  # really asked SQLite each time
+    with asked.snapshots.reading() as snapshot:
+        assert getattr(snapshot.store, table) is False  # really asked SQLite each time
