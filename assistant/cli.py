@@ -21,13 +21,12 @@ from assistant.cli_options import (
     common_options,
     default_index,
     foi_filter_options,
-    hit_dict,
     indented,
     open_assistant,
     print_json,
 )
-from assistant.foi import foi_meta
 from assistant.listing import listing_note
+from assistant.shapes import answer_json, hit_json
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -107,7 +106,7 @@ def search(query, k, mode, batch_file, with_facets, backend, index_dir, config_f
     result = assistant.search(query, k=k, mode=mode, **foi_filters)
     facets = assistant.facets(query, k=FACET_PASSAGES, mode=mode, **foi_filters) if with_facets else None
     if as_json:
-        data = {"query": result.query, "hits": [hit_dict(assistant, hit) for hit in result.hits]}
+        data = {"query": result.query, "hits": [hit_json(hit, assistant.citation(hit)) for hit in result.hits]}
         print_json(data if facets is None else {**data, "facets": facets})
         return
     if not result.hits:
@@ -142,7 +141,7 @@ def _search_batch(assistant, lines, *, k, mode, as_json, filters) -> None:
         writer.writeheader()
     for result, seconds in assistant.search_batch(queries, k=k, mode=mode, **filters):
         ms = round(seconds * 1000, 2)
-        hits = [hit_dict(assistant, hit) for hit in result.hits]
+        hits = [hit_json(hit, assistant.citation(hit)) for hit in result.hits]
         if writer is None:
             click.echo(json.dumps({"query": result.query, "hits": hits, "ms": ms}, ensure_ascii=False))
             continue
@@ -165,32 +164,7 @@ def ask(question, backend, authority, reference, exemption, outcome, after, befo
         after=after, before=before, law=law,
     )
     if as_json:
-        print_json(
-            {
-                "question": answer.question,
-                "answer": answer.answer,
-                "citations": [
-                    {
-                        "n": c.n,
-                        "doc_id": c.doc_id,
-                        "path": c.path,
-                        "part": c.part,
-                        "title": c.title,
-                        "page": c.page,
-                        "start": c.start,
-                        "end": c.end,
-                        "quote": c.quote,
-                        "citation": c.citation,
-                        "meta": foi_meta(c.metadata),
-                    }
-                    for c in answer.citations
-                ],
-                "abstained": answer.abstained,
-                "filters_from_question": answer.filters,
-                "matching": answer.matching,
-                "passages": [hit_dict(assistant, hit) for hit in answer.passages] if answer.abstained else [],
-            }
-        )
+        print_json(answer_json(answer, assistant.citation))
         return
     if answer.filters:
         click.echo(f"{listing_note(answer)}\n")

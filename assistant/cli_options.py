@@ -14,7 +14,6 @@ from pathlib import Path
 import click
 
 from assistant.errors import AssistantError
-from assistant.foi import foi_meta
 from index.errors import IndexProblem
 from ingest.errors import SkippedFile
 
@@ -92,26 +91,6 @@ def backend_option(func: Callable) -> Callable:
 
 def print_json(data) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
-
-
-def hit_dict(assistant, hit) -> dict:
-    return {
-        "rank": hit.rank,
-        "score": hit.score,
-        "doc_id": hit.doc_id,
-        "path": hit.path,
-        "part": hit.part,
-        "title": hit.title,
-        "page": hit.page,
-        "start": hit.start,
-        "end": hit.end,
-        "text": hit.text,
-        "citation": assistant.citation(hit),
-        "also_in": hit.also_in,
-        "also_in_ids": list(hit.also_in_ids),
-        "rerank_score": hit.rerank_score,
-        "meta": foi_meta(hit.metadata),
-    }
 
 
 def foi_filter_options(func: Callable) -> Callable:

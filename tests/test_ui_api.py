@@ -168,3 +168,25 @@ def test_compare_returns_one_row_per_response(client):
     assert names["north.txt"]["reference"] == "101/24"
     refused = client.predict("facial recognition force", 5, outcome="neither confirm nor deny", api_name="/compare")["rows"]
     assert [row["authority"] for row in refused] == ["South Constabulary"]
+
+
+def test_ask_and_search_have_the_same_json_shape_as_the_cli(server, client, monkeypatch):
+    import json
+
+    from click.testing import CliRunner
+
+    from assistant.cli import main
+
+    _, assistant, root = server
+    monkeypatch.setattr("assistant.api.load_embedder", lambda model, **kwargs: assistant.embedder)
+    index = ["--index", str(root / "idx"), "--json", "-q"]
+    question = "Does the force use body worn video cameras?"
+    cli_answer = json.loads(CliRunner().invoke(main, ["ask", question, *index]).output)
+    ui_answer = client.predict(question, "", api_name="/ask")
+    assert set(ui_answer) == set(cli_answer) >= {"filters_from_question", "matching", "passages"}
+    assert set(ui_answer["citations"][0]) == {"file_path" if k == "path" else k for k in cli_answer["citations"][0]}
+    assert "meta" in ui_answer["citations"][0] and "metadata" not in ui_answer["citations"][0]
+    cli_hits = json.loads(CliRunner().invoke(main, ["search", "body worn video", *index]).output)["hits"]
+    ui_hits = client.predict("body worn video", 5, api_name="/search")["hits"]
+    assert [hit["doc_id"] for hit in ui_hits] == [hit["doc_id"] for hit in cli_hits]
+    assert set(ui_hits[0]) == {"file_path" if k == "path" else k for k in cli_hits[0]}

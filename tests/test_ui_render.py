@@ -14,6 +14,7 @@ import pytest
 
 from assistant.answer import Answer, Citation
 from assistant.settings import load_settings
+from assistant.shapes import hit_json
 from index.records import Location, StoredDocument
 from index.search import Hit
 from ingest.documents import Page
@@ -158,7 +159,7 @@ def test_ingest_report_lists_every_file_problems_first(tmp_path):
 
 # Exports ---------------------------------------------------------------------------
 def test_exports_write_csv_and_json(tmp_path):
-    record = results.hit_record(make_hit(title="=HYPERLINK(1)"), "cite")
+    record = hit_json(make_hit(title="=HYPERLINK(1)"), "cite")
     csv_path, json_path = results.write_exports([record], "body worn?", tmp_path)
     row = next(csv.DictReader(io.StringIO(csv_path.read_text(encoding="utf-8"))))
     assert row["title"] == "'=HYPERLINK(1)" and row["citation"] == "cite"

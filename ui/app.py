@@ -18,6 +18,7 @@ from assistant.api import Assistant
 from assistant.compare import comparison_rows, write_csv
 from assistant.errors import AssistantError
 from assistant.facets import facet_filter
+from assistant.shapes import hit_json
 from index.errors import IndexProblem
 from ingest.foi.outcomes import OUTCOMES
 from ui import render, results
@@ -226,7 +227,7 @@ def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, po
                     hits = [h for h, _ in pairs]
                     others, extra = others_of(hits, len(hits))
                     html = render.search_results(hits, [c for _, c in pairs], text, others)
-                    csv_path, json_path = results.write_exports([results.hit_record(h, c) for h, c in pairs], text)
+                    csv_path, json_path = results.write_exports([hit_json(h, c) for h, c in pairs], text)
                     targets = [{"doc_id": h.doc_id, "start": h.start, "end": h.end} for h in hits] + extra
                     counts = assistant.facets(
                         text, k=FACET_PASSAGES, kinds=chosen_kinds or (), path_contains=folder_text or "", **foi

@@ -12,6 +12,7 @@ import gradio as gr
 
 from assistant.api import Assistant
 from assistant.compare import comparison_rows
+from assistant.shapes import answer_json, hit_json
 from ui import results
 
 FACET_PASSAGES = 100  # facets (endpoint and Search tab) count the documents among this many passages
@@ -41,7 +42,7 @@ def register_endpoints(
     def ask(question: str, previous_question: str = "") -> dict:
         """Answer a question with citations; a short follow-up is read with `previous_question`."""
         answer = assistant.ask(question, previous=previous_question or None)
-        return results.for_client(results.answer_record(answer, assistant.citation))
+        return results.for_client(answer_json(answer, assistant.citation))
 
     def search(
         query: str,
@@ -61,7 +62,7 @@ def register_endpoints(
         authority, year, outcome and applied exemption: {facet: [[value, documents], ...]}."""
         foi = results.foi_filters(authority, outcome, exemption, after, before)
         pairs = searched(query, k, kinds or [], folder or "", foi)
-        found = {"query": query, "hits": [results.hit_record(h, c) for h, c in pairs]}
+        found = {"query": query, "hits": [hit_json(h, c) for h, c in pairs]}
         if facets:
             counts = assistant.facets(query, k=FACET_PASSAGES, kinds=kinds or (), path_contains=folder or "", **foi)
             found["facets"] = {name: [list(pair) for pair in values] for name, values in counts.items()}

@@ -11,13 +11,10 @@ import re
 import shutil
 import tempfile
 import uuid
-from collections.abc import Callable, Sequence
-from dataclasses import asdict
+from collections.abc import Sequence
 from pathlib import Path
 
-from assistant.answer import Answer
 from index.records import StoredDocument
-from index.search import Hit
 
 EXPORT_FIELDS = ["rank", "score", "title", "citation", "path", "part", "kind", "page", "page_end", "doc_id", "start", "end", "text"]
 
@@ -27,24 +24,6 @@ def foi_filters(authority: str | None, outcome: str | None, exemption: str | Non
     """The FOI filters the page and the endpoints offer, as `Assistant.search` takes them."""
     values = {"authority": authority, "outcome": outcome, "exemption": exemption, "after": after, "before": before}
     return {name: value or "" for name, value in values.items()}
-
-
-def hit_record(hit: Hit, citation: str) -> dict:
-    """A hit as a flat JSON-able dict, with its citation line."""
-    record = asdict(hit)
-    record["citation"] = citation
-    return record
-
-
-def answer_record(answer: Answer, cite: Callable[[Hit], str]) -> dict:
-    """An answer as JSON-able data; passages carry their citation lines."""
-    return {
-        "question": answer.question,
-        "answer": answer.answer,
-        "abstained": answer.abstained,
-        "citations": [asdict(c) for c in answer.citations],
-        "passages": [hit_record(h, cite(h)) for h in answer.passages],
-    }
 
 
 EXPORT_FOLDER = Path(tempfile.gettempdir()) / "foi-assistant-exports"
