@@ -16,6 +16,7 @@ from index.embedder import Embedder
 from index.records import StoredDocument
 from index.search import Hit
 from ingest.sentences import sentence_spans
+from ingest.textutil import one_line
 
 ABSTAIN_MESSAGE = (
     "I could not find an answer to this in the indexed documents. "
@@ -166,7 +167,7 @@ def compose_answer(
                 metadata=candidate.document.metadata,
             )
         )
-        sentences.append(f"{_one_line(quote)} [{n}]")
+        sentences.append(f"{one_line(quote)} [{n}]")
     if not citations:
         return Answer(question, ABSTAIN_MESSAGE, [], True, hits)
     return Answer(question, " ".join(sentences), citations, False, hits)
@@ -260,10 +261,6 @@ def _answerness(sentence: str) -> float:
     elif _NUMBER.search(stripped):
         score += 0.03
     return score
-
-
-def _one_line(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
 
 
 def _sentences(retrieved: list[tuple[Hit, StoredDocument]]) -> list[_Candidate]:

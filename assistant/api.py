@@ -22,8 +22,8 @@ from index.maintenance import CheckReport, RemoveReport, check_index, rebuild_in
 from index.migrations import pending, upgrade
 from index.records import StoredDocument
 from index.reranker import CrossEncoderReranker, Reranker, rerank
-from index.snapshots import Snapshots
 from index.search import Boilerplate, Hit, SearchFilter, search_vectors
+from index.snapshots import Snapshots
 from index.update import IngestReport, Progress, UpdateOptions, update_index
 from ingest.foi.filters import foi_matches
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from assistant.answer import best_sentences
 from assistant.foi import foi_meta
 from index.search import Hit
+from ingest.textutil import csv_safe
 
 COMPARE_FIELDS = [
     "authority", "reference", "date", "outcome", "exemptions", "sentence",
@@ -102,14 +103,7 @@ def write_csv(rows: Iterable[ComparisonRow], path: Path) -> None:
         for row in rows:
             record = row.to_dict()
             record["exemptions"] = "; ".join(record["exemptions"])
-            writer.writerow({key: _csv_safe(record[key]) for key in COMPARE_FIELDS})
-
-
-def _csv_safe(value):
-    # A cell starting with = + - @ is run as a formula by spreadsheets (CSV injection).
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+            writer.writerow({key: csv_safe(record[key]) for key in COMPARE_FIELDS})
 
 
 __all__ = ["ComparisonRow", "comparison_rows", "similar_requests", "write_csv", "Hit"]

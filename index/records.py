@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ingest.documents import Document, Page
+from ingest.textutil import page_at
 
 
 @dataclass(frozen=True)
@@ -34,10 +35,8 @@ class StoredDocument:
         return self.locations[0] if self.locations else Location("", None)
 
     def page_at(self, offset: int) -> int | None:
-        for page in self.pages:
-            if page.start <= offset < page.end:
-                return page.number
-        return None
+        """The 1-based page holding character `offset`, or None for unpaged text."""
+        return page_at(self.pages, offset)
 
     def as_document(self, metadata: dict | None = None) -> Document:
         """The document as a reader would give it, at its first location (for re-chunking)."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
+from ingest.textutil import page_at
+
 
 @dataclass(frozen=True)
 class Page:
@@ -45,10 +47,7 @@ class Document:
 
     def page_at(self, offset: int) -> int | None:
         """The 1-based page holding character `offset`, or None for unpaged text."""
-        for page in self.pages:
-            if page.start <= offset < page.end:
-                return page.number
-        return self.pages[-1].number if self.pages and offset >= self.pages[-1].end else None
+        return page_at(self.pages, offset)
 
 
 @dataclass(frozen=True)

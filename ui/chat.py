@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 from assistant.answer import Answer, Citation
 from assistant.listing import listing_note
+from ingest.textutil import one_line
 from ui.render import esc
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]#|~$])")
@@ -105,7 +106,7 @@ def _markers(answer: Answer) -> list[tuple[int, int, Citation]]:
     found, position = [], 0
     for citation in answer.citations:
         marker = f"[{citation.n}]"
-        quoted = _one_line(citation.quote) + " " + marker
+        quoted = one_line(citation.quote) + " " + marker
         at = answer.answer.find(quoted, position)
         start = at + len(quoted) - len(marker) if at >= 0 else answer.answer.find(marker, position)
         if start < 0:
@@ -119,7 +120,7 @@ def plain_text_answer(answer: Answer) -> str:
     """The answer and its numbered references as plain text, ready to paste."""
     if answer.abstained:
         return f"Q: {answer.question}\n\n{answer.answer}"
-    references = "\n".join(f"[{c.n}] {c.citation} — “{_one_line(c.quote)}”" for c in answer.citations)
+    references = "\n".join(f"[{c.n}] {c.citation} — “{one_line(c.quote)}”" for c in answer.citations)
     note = f"{listing_note(answer)}\n\n" if answer.filters else ""
     return f"Q: {answer.question}\n\n{note}{answer.answer}\n\nReferences\n{references}"
 
@@ -128,10 +129,6 @@ def _page(page: int | None) -> str:
     return f"p. {page}" if page is not None else "no page"
 
 
-def _one_line(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
-
-
 def _preview(text: str, limit: int = _PREVIEW_CHARS) -> str:
-    text = _one_line(text)
+    text = one_line(text)
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -16,6 +16,7 @@ from pathlib import Path
 from assistant.answer import Answer, Citation
 from index.records import StoredDocument
 from index.search import Hit
+from ingest.textutil import one_line
 
 _WORD = re.compile(r"\w+")
 _STOPWORDS = frozenset(
@@ -239,7 +240,7 @@ def compare_rows(rows: Iterable) -> list[list[str]]:
     """Table rows for `ComparisonRow`s: FOI fields, the cited sentence on one line, and the file."""
     return [
         [row.authority or "—", row.reference or "—", row.date or "—", row.outcome or "—",
-         ", ".join(row.exemptions) or "—", _one_line(row.sentence),
+         ", ".join(row.exemptions) or "—", one_line(row.sentence),
          Path(row.path).name + (f" › {row.part}" if row.part else "")]
         for row in rows
     ]
@@ -389,5 +390,3 @@ def stats_line(stats) -> str:
     )
 
 
-def _one_line(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from index.records import StoredDocument
+from ingest.textutil import csv_safe
 
 EXPORT_FIELDS = ["rank", "score", "title", "citation", "path", "part", "kind", "page", "page_end", "doc_id", "start", "end", "text"]
 
@@ -50,7 +51,7 @@ def write_exports(records: Sequence[dict], query: str, folder: str | Path | None
         writer = csv.DictWriter(handle, fieldnames=EXPORT_FIELDS, extrasaction="ignore")
         writer.writeheader()
         for record in records:
-            writer.writerow({key: _csv_safe(record.get(key)) for key in EXPORT_FIELDS})
+            writer.writerow({key: csv_safe(record.get(key)) for key in EXPORT_FIELDS})
     json_path.write_text(json.dumps({"query": query, "results": list(records)}, ensure_ascii=False, indent=2), encoding="utf-8")
     return csv_path, json_path
 
@@ -105,15 +106,6 @@ def _prune(folder: Path, pattern: str = "foi-*", keep: int = 2 * KEEP_EXPORTS) -
             shutil.rmtree(old, ignore_errors=True)
         else:
             old.unlink(missing_ok=True)
-
-
-
-
-def _csv_safe(value):
-    # A cell starting with = + - @ is run as a formula by spreadsheets (CSV injection).
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def for_client(data):

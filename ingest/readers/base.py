@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ingest import textutil
 from ingest.documents import Document, Skipped
 
 TITLE_MAX_CHARS = 120
@@ -55,5 +56,4 @@ def make_title(candidate: str | None, fallback: str) -> str:
 
 def one_line(message: object, limit: int = 200) -> str:
     """An exception message squeezed onto one short line for a skip reason."""
-    text = re.sub(r"\s+", " ", str(message)).strip()
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return textutil.one_line(message, limit)
