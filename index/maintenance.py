@@ -192,7 +192,11 @@ def check_index(
         directory.read_manifest()
     except (IndexNotFound, IndexFormatError) as exc:
         report.problems.append(f"manifest: {exc}")
-        if not repair or not _restore_manifest(directory, report):
+        if not repair:
+            return report
+        with directory.lock(lock_timeout):
+            restored = _restore_manifest(directory, report)
+        if not restored:
             return report
         report.remaining = []
 
