@@ -26,6 +26,7 @@ from assistant.cli_options import (
     open_assistant,
     print_json,
 )
+from assistant.compare import csv_safe
 from assistant.foi import foi_meta
 from assistant.listing import listing_note
 
@@ -147,7 +148,8 @@ def _search_batch(assistant, lines, *, k, mode, as_json, filters) -> None:
             click.echo(json.dumps({"query": result.query, "hits": hits, "ms": ms}, ensure_ascii=False))
             continue
         for hit in hits or [{}]:
-            writer.writerow({"query": result.query, "ms": ms, **{c: hit.get(c) for c in BATCH_COLUMNS[2:]}})
+            row = {"query": result.query, "ms": ms, **{c: hit.get(c) for c in BATCH_COLUMNS[2:]}}
+            writer.writerow({column: csv_safe(value) for column, value in row.items()})
         sys.stdout.flush()
 
 

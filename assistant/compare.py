@@ -102,10 +102,11 @@ def write_csv(rows: Iterable[ComparisonRow], path: Path) -> None:
         for row in rows:
             record = row.to_dict()
             record["exemptions"] = "; ".join(record["exemptions"])
-            writer.writerow({key: _csv_safe(record[key]) for key in COMPARE_FIELDS})
+            writer.writerow({key: csv_safe(record[key]) for key in COMPARE_FIELDS})
 
 
-def _csv_safe(value):
+def csv_safe(value):
+    """`value`, with a leading quote if a spreadsheet would run it as a formula."""
     # A cell starting with = + - @ is run as a formula by spreadsheets (CSV injection).
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
