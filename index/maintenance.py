@@ -14,6 +14,7 @@ from index.directory import GENERATION_MANIFEST, STORE_NAME, VECTORS_NAME, Index
 from index.embedder import Embedder
 from index.errors import IndexFormatError, IndexNotFound
 from index.foi_fields import reannotate
+from index.locations import absolute_path, location_notes
 from index.manifest import MANIFEST_NAME, Manifest, library_versions, now_iso
 from index.update import Progress, _noop, finish_write, prune_orphans, text_hash
 from ingest.chunking import Chunker
@@ -52,7 +53,7 @@ def remove_documents(
             store = snapshot.store
             with store.transaction():
                 for target in targets:
-                    locations = store.locations_matching(target)
+                    locations = store.locations_matching(target) or store.locations_matching(absolute_path(target))
                     if not locations:
                         report.not_found.append(target)
                         continue
@@ -210,6 +211,7 @@ def check_index(
     snapshot = directory.open()
     try:
         problems = _inspect(snapshot)
+        report.notes.extend(location_notes(snapshot.store))
     finally:
         snapshot.close()
     report.problems.extend(problems)
