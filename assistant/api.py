@@ -19,6 +19,7 @@ from index.directory import IndexDirectory, Snapshot
 from index.embedder import Embedder, load_embedder
 from index.errors import IndexMismatch
 from index.maintenance import CheckReport, RemoveReport, check_index, rebuild_index, remove_documents
+from index.locations import relocate_index
 from index.migrations import pending, upgrade
 from index.records import StoredDocument
 from index.reranker import CrossEncoderReranker, Reranker, rerank
@@ -207,6 +208,12 @@ class Assistant:
         )
         self._refresh(force=True)
         return report
+
+    def relocate(self, old_prefix: str, new_prefix: str) -> list[tuple[str, str]]:
+        """Rewrite the stored paths under `old_prefix` to lie under `new_prefix`; returns (old, new) pairs."""
+        moved = relocate_index(self.directory, old_prefix, new_prefix, lock_timeout=self.settings.lock_timeout)
+        self._refresh(force=True)
+        return moved
 
     def rebuild(self, *, progress: Progress | None = None) -> dict[str, int]:
         """Re-chunk and re-embed all stored documents with the current model and chunking.

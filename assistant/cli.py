@@ -278,7 +278,7 @@ def demo(corpus, host, port, no_serve, index_dir, config_file, as_json, quiet):
 
 
 for _command in (
-    cli_maintenance.remove, cli_maintenance.rebuild, cli_maintenance.check, cli_maintenance.watch,
+    cli_maintenance.remove, cli_maintenance.rebuild, cli_maintenance.check, cli_maintenance.watch, cli_maintenance.relocate,
     cli_foi.eval_command, cli_foi.show, cli_foi.compare, cli_foi.similar,
 ):
     main.add_command(_command)
