@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from index.boilerplate import DEFAULT_MIN_DOCUMENTS
-from index.directory import GENERATION_MANIFEST, STORE_NAME, VECTORS_NAME, IndexDirectory, Snapshot
+from index.damage import generation_damage
+from index.directory import GENERATION_MANIFEST, STORE_NAME, IndexDirectory, Snapshot
 from index.embedder import Embedder
 from index.errors import IndexFormatError, IndexNotFound
 from index.foi_fields import reannotate
@@ -201,6 +202,19 @@ def check_index(
             return report
         report.remaining = []
 
+    current = directory.root / directory.read_manifest().generation_name
+    damage = generation_damage(current)
+    if damage:
+        report.problems.append(f"generation {current.name} (the current one): {damage}")
+        if not repair:
+            return report
+        with directory.lock(lock_timeout):
+            restored = _restore_manifest(directory, report, exclude=current.name)
+        if not restored:
+            return report
+        report.notes.append(f"the changes committed in {current.name} are lost; ingest their files again")
+        report.remaining = []
+
     for stale in directory.root.glob("g*.staging"):
         # Harmless (readers never open it) and removed by the next write.
         report.notes.append(f"unfinished generation {stale.name} left by an interrupted writer")
@@ -294,13 +308,13 @@ def _inspect(snapshot: Snapshot) -> list[str]:
     return problems
 
 
-def _restore_manifest(directory: IndexDirectory, report: CheckReport) -> bool:
-    """Point the manifest at the newest complete generation."""
+def _restore_manifest(directory: IndexDirectory, report: CheckReport, exclude: str | None = None) -> bool:
+    """Point the manifest at the newest complete, undamaged generation (other than `exclude`)."""
     for generation in reversed(directory.generations()):
-        if generation.name.endswith(".staging"):
+        if generation.name.endswith(".staging") or generation.name == exclude:
             continue
         copy = generation / GENERATION_MANIFEST
-        if not (copy.is_file() and (generation / STORE_NAME).is_file() and (generation / VECTORS_NAME).is_file()):
+        if not copy.is_file() or generation_damage(generation):
             continue
         try:
             sqlite3.connect(f"file:{generation / STORE_NAME}?mode=ro", uri=True).execute(
