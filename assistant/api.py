@@ -17,8 +17,9 @@ from assistant.question_filters import filters_from_question
 from assistant.settings import Settings, load_settings
 from index.directory import IndexDirectory, Snapshot
 from index.embedder import Embedder, load_embedder
-from index.errors import IndexMismatch
+from index.errors import IndexFormatError, IndexMismatch
 from index.maintenance import CheckReport, RemoveReport, check_index, rebuild_index, remove_documents
+from index.locations import relocate_index
 from index.migrations import pending, upgrade
 from index.records import StoredDocument
 from index.reranker import CrossEncoderReranker, Reranker, rerank
@@ -87,10 +88,16 @@ class Assistant:
         self._lock = threading.RLock()
         self._allow_rebuild = allow_rebuild
         self._embedder_checked = False
-        if self.directory.exists() and pending(self.directory.read_manifest().migrations):
+        try:
+            manifest = self.directory.read_manifest() if self.directory.exists() else None
+        except IndexFormatError:
+            if not allow_rebuild:
+                raise
+            manifest = None  # unreadable: `foi check` names it and `--repair` restores it
+        if manifest is not None and pending(manifest.migrations):
             applied = upgrade(self.directory, lock_timeout=settings.lock_timeout)
             logger.warning("upgraded the index at %s to the current format (%s)", self.directory.root, ", ".join(applied))
-        if self.directory.exists() and not allow_rebuild:
+        if manifest is not None and not allow_rebuild:
             self.directory.read_manifest().check_compatible(
                 model=settings.model,
                 chunk_tokens=settings.chunk_tokens,
@@ -207,6 +214,12 @@ class Assistant:
         )
         self.snapshots.invalidate()
         return report
+
+    def relocate(self, old_prefix: str, new_prefix: str) -> list[tuple[str, str]]:
+        """Rewrite the stored paths under `old_prefix` to lie under `new_prefix`; returns (old, new) pairs."""
+        moved = relocate_index(self.directory, old_prefix, new_prefix, lock_timeout=self.settings.lock_timeout)
+        self._refresh(force=True)
+        return moved
 
     def rebuild(self, *, progress: Progress | None = None) -> dict[str, int]:
         """Re-chunk and re-embed all stored documents with the current model and chunking.

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from assistant import cli_foi, cli_maintenance
+from assistant import cli_foi, cli_maintenance, cli_users
 from assistant.cli_options import (
     backend_option,
     common_options,
@@ -27,6 +27,7 @@ from assistant.cli_options import (
 )
 from assistant.listing import listing_note
 from assistant.shapes import answer_json, hit_json
+from ingest.textutil import csv_safe
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -146,7 +147,8 @@ def _search_batch(assistant, lines, *, k, mode, as_json, filters) -> None:
             click.echo(json.dumps({"query": result.query, "hits": hits, "ms": ms}, ensure_ascii=False))
             continue
         for hit in hits or [{}]:
-            writer.writerow({"query": result.query, "ms": ms, **{c: hit.get(c) for c in BATCH_COLUMNS[2:]}})
+            row = {"query": result.query, "ms": ms, **{c: hit.get(c) for c in BATCH_COLUMNS[2:]}}
+            writer.writerow({column: csv_safe(value) for column, value in row.items()})
         sys.stdout.flush()
 
 
@@ -201,15 +203,16 @@ DEMO_CORPUS = Path(__file__).resolve().parents[1] / "examples" / "demo-corpus"
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind (loopback by default).")
 @click.option("--port", default=7860, show_default=True, type=click.IntRange(1, 65535), help="TCP port.")
 @click.option("--open-browser", is_flag=True, help="Open the UI in the default browser.")
+@click.option("--no-auth", is_flag=True, help="Serve a non-loopback address without accounts (anyone who can reach it may edit).")
 @backend_option
 @common_options
-def serve(host, port, open_browser, backend, index_dir, config_file, as_json, quiet):
-    """Serve the browser UI for an existing index."""
+def serve(host, port, open_browser, no_auth, backend, index_dir, config_file, as_json, quiet):
+    """Serve the browser UI for an existing index (sign-in once `foi users add` made an account)."""
     assistant = open_assistant(index_dir, config_file, quiet, embedding_backend=backend)
     assistant.stats()  # fail now, with a clear message, if there is no index
     from ui.serve import serve as serve_ui
 
-    serve_ui(assistant, host=host, port=port, open_browser=open_browser, quiet=quiet)
+    serve_ui(assistant, host=host, port=port, open_browser=open_browser, quiet=quiet, no_auth=no_auth)
 
 
 @main.command()
@@ -250,8 +253,8 @@ def demo(corpus, host, port, no_serve, index_dir, config_file, as_json, quiet):
 
 
 for _command in (
-    cli_maintenance.remove, cli_maintenance.rebuild, cli_maintenance.check, cli_maintenance.watch,
-    cli_foi.eval_command, cli_foi.show, cli_foi.compare, cli_foi.similar,
+    cli_maintenance.remove, cli_maintenance.rebuild, cli_maintenance.check, cli_maintenance.watch, cli_maintenance.relocate,
+    cli_foi.eval_command, cli_foi.show, cli_foi.compare, cli_foi.similar, cli_users.users,
 ):
     main.add_command(_command)
 

@@ -88,10 +88,32 @@ def check(repair, index_dir, config_file, as_json, quiet):
             click.echo(f"problem: {problem}")
         for fixed in report.repaired:
             click.echo(f"repaired: {fixed}")
+        for note in report.notes:
+            click.echo(f"note: {note}")
         state = "ok" if report.ok else "PROBLEMS FOUND" + ("" if repair else " (run with --repair)")
         click.echo(f"{state}: {report.documents} documents, {report.chunks} chunks, {report.vectors} vectors")
     if not report.ok:
         sys.exit(1)
+
+
+@click.command()
+@click.argument("old_prefix")
+@click.argument("new_prefix", type=click.Path(exists=True, file_okay=False))
+@common_options
+def relocate(old_prefix, new_prefix, index_dir, config_file, as_json, quiet):
+    """Rewrite stored paths under OLD_PREFIX to lie under NEW_PREFIX (files moved, drive mounted elsewhere)."""
+    assistant = open_assistant(index_dir, config_file, quiet)
+    moved = assistant.relocate(old_prefix, new_prefix)
+    if as_json:
+        print_json({"relocated": [{"old": old, "new": new} for old, new in moved]})
+        return
+    if not moved:
+        click.echo(f"error: no indexed file lies under {old_prefix} (`foi check` lists missing originals)", err=True)
+        sys.exit(1)
+    missing = sum(not Path(new).exists() for _, new in moved)
+    click.echo(f"{len(moved)} files relocated to {moved[0][1] if len(moved) == 1 else new_prefix}")
+    if missing:
+        click.echo(f"warning: {missing} of them are not at their new path either", err=True)
 
 
 @click.command()

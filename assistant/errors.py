@@ -11,3 +11,7 @@ class SettingsError(AssistantError):
 
 class NothingToIngest(AssistantError):
     """No ingestible file was found under the given paths."""
+
+
+class UserError(AssistantError):
+    """A user-management or sign-in mistake: unknown name, bad role, weak password, no accounts."""

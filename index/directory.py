@@ -27,7 +27,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from index.errors import IndexFormatError, IndexLocked, IndexNotFound
+from index.errors import IndexFormatError, IndexLocked, IndexNotFound, IndexWriteFailed
 from index.manifest import MANIFEST_NAME, Manifest
 from index.store import Store
 from index.vectors import VectorIndex
@@ -155,35 +155,46 @@ class IndexDirectory:
             shutil.rmtree(staging)
         staging.mkdir(parents=True)
         try:
-            if previous is not None:
-                source = sqlite3.connect(f"file:{previous / STORE_NAME}?mode=ro", uri=True)
-                target = sqlite3.connect(staging / STORE_NAME)
-                source.backup(target)
-                source.close()
-                target.close()
-                vectors = VectorIndex.load(previous / VECTORS_NAME)
-            else:
-                vectors = VectorIndex.create(next_manifest.dimension)
-            store = Store(staging / STORE_NAME)
+            try:
+                if previous is not None:
+                    source = sqlite3.connect(f"file:{previous / STORE_NAME}?mode=ro", uri=True)
+                    target = sqlite3.connect(staging / STORE_NAME)
+                    source.backup(target)
+                    source.close()
+                    target.close()
+                    vectors = VectorIndex.load(previous / VECTORS_NAME)
+                else:
+                    vectors = VectorIndex.create(next_manifest.dimension)
+                store = Store(staging / STORE_NAME)
+            except (OSError, sqlite3.OperationalError) as exc:
+                raise _write_failed("copying the current generation", exc, last) from exc
             snapshot = Snapshot(manifest=next_manifest, store=store, vectors=vectors, path=staging)
             yield snapshot
-            # Whatever the writer changed belongs to this generation, inside a
-            # transaction block or not: closing SQLite would silently roll it back.
-            store.commit()
-            store.close()
-            vectors.save(staging / VECTORS_NAME)
-            next_manifest.vector_index = vectors.kind
-            with open(staging / STORE_NAME, "rb") as handle:
-                os.fsync(handle.fileno())
-            # A copy of the manifest inside the generation lets `foi check --repair`
-            # restore a lost or damaged top-level manifest.
-            (staging / GENERATION_MANIFEST).write_text(next_manifest.to_json(), encoding="utf-8")
-            final = self.root / next_manifest.generation_name
-            if final.exists():
-                shutil.rmtree(final)
-            staging.rename(final)
-            snapshot.path = final
-            next_manifest.write(self.root)
+            step = "committing the SQLite store"
+            try:
+                # Whatever the writer changed belongs to this generation, inside a
+                # transaction block or not: closing SQLite would silently roll it back.
+                store.commit()
+                store.close()
+                step = "saving the FAISS index"
+                vectors.save(staging / VECTORS_NAME)
+                next_manifest.vector_index = vectors.kind
+                step = "syncing the new generation"
+                with open(staging / STORE_NAME, "rb") as handle:
+                    os.fsync(handle.fileno())
+                # A copy of the manifest inside the generation lets `foi check --repair`
+                # restore a lost or damaged top-level manifest.
+                (staging / GENERATION_MANIFEST).write_text(next_manifest.to_json(), encoding="utf-8")
+                final = self.root / next_manifest.generation_name
+                if final.exists():
+                    shutil.rmtree(final)
+                staging.rename(final)
+                snapshot.path = final
+                step = "replacing the manifest"
+                next_manifest.write(self.root)
+            except (OSError, sqlite3.OperationalError, RuntimeError) as exc:
+                # FAISS reports a failed fwrite (a full disk) as RuntimeError.
+                raise _write_failed(step, exc, last) from exc
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
@@ -216,3 +227,10 @@ class IndexDirectory:
             generation = self.root / self.read_manifest().generation_name
             total += sum(p.stat().st_size for p in generation.iterdir() if p.is_file())
         return total
+
+
+def _write_failed(step: str, exc: BaseException, last: int) -> IndexWriteFailed:
+    text = str(exc).strip()
+    reason = getattr(exc, "strerror", None) or (text.splitlines()[0] if text else type(exc).__name__)
+    where = f"generation g{last:06d}" if last else "no generation yet"
+    return IndexWriteFailed(f"could not write the index ({step}: {reason}); nothing was changed, the index is still {where}")

@@ -23,3 +23,7 @@ class IndexLocked(IndexProblem):
 
 class ModelNotAvailable(IndexProblem):
     """The embedding model cannot be loaded offline."""
+
+
+class IndexWriteFailed(IndexProblem):
+    """A new generation could not be written (disk full, I/O error); the index is unchanged."""

@@ -10,10 +10,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from index.boilerplate import DEFAULT_MIN_DOCUMENTS
-from index.directory import GENERATION_MANIFEST, STORE_NAME, VECTORS_NAME, IndexDirectory, Snapshot
+from index.damage import generation_damage
+from index.directory import GENERATION_MANIFEST, STORE_NAME, IndexDirectory, Snapshot
 from index.embedder import Embedder
 from index.errors import IndexFormatError, IndexNotFound
 from index.foi_fields import reannotate
+from index.locations import absolute_path, location_notes
 from index.manifest import MANIFEST_NAME, Manifest, library_versions, now_iso
 from index.update import Progress, _noop, finish_write, prune_orphans, text_hash
 from ingest.chunking import Chunker
@@ -52,7 +54,7 @@ def remove_documents(
             store = snapshot.store
             with store.transaction():
                 for target in targets:
-                    locations = store.locations_matching(target)
+                    locations = store.locations_matching(target) or store.locations_matching(absolute_path(target))
                     if not locations:
                         report.not_found.append(target)
                         continue
@@ -192,8 +194,25 @@ def check_index(
         directory.read_manifest()
     except (IndexNotFound, IndexFormatError) as exc:
         report.problems.append(f"manifest: {exc}")
-        if not repair or not _restore_manifest(directory, report):
+        if not repair:
             return report
+        with directory.lock(lock_timeout):
+            restored = _restore_manifest(directory, report)
+        if not restored:
+            return report
+        report.remaining = []
+
+    current = directory.root / directory.read_manifest().generation_name
+    damage = generation_damage(current)
+    if damage:
+        report.problems.append(f"generation {current.name} (the current one): {damage}")
+        if not repair:
+            return report
+        with directory.lock(lock_timeout):
+            restored = _restore_manifest(directory, report, exclude=current.name)
+        if not restored:
+            return report
+        report.notes.append(f"the changes committed in {current.name} are lost; ingest their files again")
         report.remaining = []
 
     for stale in directory.root.glob("g*.staging"):
@@ -206,6 +225,7 @@ def check_index(
     snapshot = directory.open()
     try:
         problems = _inspect(snapshot)
+        report.notes.extend(location_notes(snapshot.store))
     finally:
         snapshot.close()
     report.problems.extend(problems)
@@ -288,13 +308,13 @@ def _inspect(snapshot: Snapshot) -> list[str]:
     return problems
 
 
-def _restore_manifest(directory: IndexDirectory, report: CheckReport) -> bool:
-    """Point the manifest at the newest complete generation."""
+def _restore_manifest(directory: IndexDirectory, report: CheckReport, exclude: str | None = None) -> bool:
+    """Point the manifest at the newest complete, undamaged generation (other than `exclude`)."""
     for generation in reversed(directory.generations()):
-        if generation.name.endswith(".staging"):
+        if generation.name.endswith(".staging") or generation.name == exclude:
             continue
         copy = generation / GENERATION_MANIFEST
-        if not (copy.is_file() and (generation / STORE_NAME).is_file() and (generation / VECTORS_NAME).is_file()):
+        if not copy.is_file() or generation_damage(generation):
             continue
         try:
             sqlite3.connect(f"file:{generation / STORE_NAME}?mode=ro", uri=True).execute(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
 
 from index.boilerplate import DEFAULT_MIN_DOCUMENTS
 from index.directory import IndexDirectory, Snapshot
@@ -37,10 +38,31 @@ def m003_boilerplate(snapshot: Snapshot) -> None:
     store.refresh_boilerplate(DEFAULT_MIN_DOCUMENTS)
 
 
+def m004_absolute_locations(snapshot: Snapshot) -> None:
+    """Locations become absolute, resolved paths; relative ones are rewritten where verified.
+
+    No index recorded the directory it was ingested from, so a relative path is
+    tried against the current directory and the index directory's parent, and
+    taken where the file there has the recorded SHA-256. The rest stay as they
+    were, and `foi check` says so.
+    """
+    from index.locations import absolutize  # locations -> update -> migrations
+
+    index_root = snapshot.path.parent.resolve()
+    rewritten, left = absolutize(snapshot.store, [Path.cwd(), index_root.parent])
+    logger.info("made %d relative locations absolute", rewritten)
+    if left:
+        logger.warning(
+            "%d relative locations could not be verified from here and were left as they are "
+            "(`foi check` lists them; `foi relocate OLD NEW` rewrites them)", len(left)
+        )
+
+
 MIGRATIONS: list[tuple[str, Callable[[Snapshot], None]]] = [
     ("m001_initial", m001_initial),
     ("m002_passage_fts", m002_passage_fts),
     ("m003_boilerplate", m003_boilerplate),
+    ("m004_absolute_locations", m004_absolute_locations),
 ]
 ALL_MIGRATIONS = [name for name, _ in MIGRATIONS]
 

@@ -157,7 +157,8 @@ def update_index(
     """
     progress = progress or _noop
     started = time.perf_counter()
-    roots = [Path(p) for p in paths]
+    # Stored locations are resolved absolute paths (ingest/discover.py); so are the roots --sync compares.
+    roots = [Path(p).resolve() for p in paths]
     report = IngestReport()
     discovery = discover(roots)
     report.skipped.extend(discovery.skipped)

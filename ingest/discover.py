@@ -33,7 +33,9 @@ def discover(paths: Iterable[Path]) -> Discovery:
     Folders are walked recursively; symlinked folders are followed once each,
     so a link loop ends. Hidden files and folders (name starting with ".")
     found in a folder are skipped, but a path named explicitly is always
-    considered. Paths are kept as given (relative stays relative).
+    considered. Files are returned as absolute paths with symlinks resolved,
+    so one file has one location whatever directory the user typed it from;
+    skipped paths are reported as typed.
 
     Args:
         paths: Files and folders, as the user typed them.
@@ -55,7 +57,7 @@ def discover(paths: Iterable[Path]) -> Discovery:
 
 class _Walker:
     def __init__(self) -> None:
-        # Keyed by the resolved path so one file reached two ways is listed once.
+        # Keyed (and stored) by the resolved path so one file reached two ways is listed once.
         self.files: dict[Path, Path] = {}
         self.skipped: list[Skipped] = []
         self._seen_folders: set[tuple[int, int]] = set()
@@ -72,7 +74,8 @@ class _Walker:
         elif path.name.startswith("~$"):
             self.skip(path, "Office lock file")
         else:
-            self.files.setdefault(path.resolve(), path)
+            resolved = path.resolve()
+            self.files.setdefault(resolved, resolved)
 
     def walk(self, folder: Path) -> None:
         try:

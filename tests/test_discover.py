@@ -42,14 +42,15 @@ def tree(tmp_path, monkeypatch):
 def test_walks_folders_and_reports_what_it_leaves_out(tree):
     found = discover([Path("foi")])
 
+    # Files come back absolute and resolved (one location per file, from any directory).
     assert found.files == [
-        Path("foi/2023/deep/page.htm"),
-        Path("foi/2023/deep/reply.eml"),
-        Path("foi/2023/letter.docx"),
-        Path("foi/2023/thread.mbox"),
-        Path("foi/Response.PDF"),
-        Path("foi/notes.md"),
-        Path("foi/request.txt"),
+        tree.resolve() / "foi/2023/deep/page.htm",
+        tree.resolve() / "foi/2023/deep/reply.eml",
+        tree.resolve() / "foi/2023/letter.docx",
+        tree.resolve() / "foi/2023/thread.mbox",
+        tree.resolve() / "foi/Response.PDF",
+        tree.resolve() / "foi/notes.md",
+        tree.resolve() / "foi/request.txt",
     ]
     assert sorted(found.skipped, key=lambda s: s.path) == [
         Skipped(path="foi/.DS_Store", reason="hidden file"),
@@ -63,7 +64,7 @@ def test_walks_folders_and_reports_what_it_leaves_out(tree):
 def test_missing_paths_and_explicit_files(tree):
     found = discover([Path("nowhere"), Path("foi/budget.xlsx"), Path("foi/.DS_Store"), Path("foi/notes.md")])
 
-    assert found.files == [Path("foi/notes.md")]
+    assert found.files == [tree.resolve() / "foi/notes.md"]
     assert found.skipped == [
         Skipped(path="nowhere", reason="no such file or folder"),
         Skipped(path="foi/budget.xlsx", reason="unsupported file type (.xlsx)"),
@@ -74,13 +75,13 @@ def test_missing_paths_and_explicit_files(tree):
 def test_explicit_hidden_file_is_read(tree):
     touch(tree / "foi/.private.txt")
 
-    assert discover([Path("foi/.private.txt")]).files == [Path("foi/.private.txt")]
+    assert discover([Path("foi/.private.txt")]).files == [tree.resolve() / "foi/.private.txt"]
 
 
 def test_duplicates_are_listed_once(tree):
     found = discover([Path("foi/2023"), Path("foi/2023/letter.docx"), Path("foi/2023/")])
 
-    assert found.files.count(Path("foi/2023/letter.docx")) == 1
+    assert found.files.count(tree.resolve() / "foi/2023/letter.docx") == 1
     assert len(found.files) == 4
 
 

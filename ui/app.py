@@ -23,7 +23,9 @@ from index.errors import IndexProblem
 from ingest.foi.outcomes import OUTCOMES
 from ui import render, results
 from ui.chat import answer_stream, marker_target, md_escape, plain_text_answer
-from ui.endpoints import FACET_PASSAGES, register_endpoints
+from ui.access import Access
+from ui.access_view import audit_view, role_view
+from ui.endpoints import FACET_PASSAGES, changed_files, register_endpoints
 from ui.scripts import FACET_ON_CLICK, OPEN_MARKER, OPEN_ON_CLICK, SCROLL_TO_CITED
 from ui.uploads import UploadPolicy, discard_upload, save_uploads
 
@@ -34,7 +36,10 @@ EMPTY_INDEX = '<div class="foi-empty">The index is empty: upload documents in th
 PRIVATE = {"api_visibility": "private"}
 
 
-def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, policy: UploadPolicy | None = None) -> gr.Blocks:
+def build_app(
+    assistant: Assistant, *, uploads_dir: str | Path | None = None, policy: UploadPolicy | None = None,
+    access: Access | None = None,
+) -> gr.Blocks:
     """Build the Blocks app for `assistant`.
 
     Args:
@@ -42,12 +47,14 @@ def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, po
         uploads_dir: Where uploads are saved; default `settings.effective_uploads_dir`.
         policy: Allowed upload extensions and sizes; default from the settings'
             `upload_extensions` and `max_upload_mb`.
+        access: Sign-in and roles; default: accounts in the index directory, if any.
 
     Returns:
         The unlaunched Blocks; launch it with `ui.serve.serve` for the offline theme.
     """
     uploads = Path(uploads_dir or assistant.settings.effective_uploads_dir)
     policy = policy or UploadPolicy.from_settings(assistant.settings)
+    access = access or Access(assistant.settings.index_dir)
 
     def has_index() -> bool:
         return assistant.directory.exists()
@@ -310,7 +317,7 @@ def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, po
                 table = gr.Dataframe(
                     headers=render.DOCUMENT_COLUMNS, interactive=False, wrap=True, elem_id="foi-docs", max_height=420,
                 )
-                with gr.Row(equal_height=False, elem_classes="foi-stack"):
+                with gr.Row(equal_height=False, elem_classes="foi-stack") as edit_row:
                     with gr.Column(min_width=280):
                         upload = gr.File(
                             label=f"Upload files (≤ {policy.max_bytes / 1e6:.0f} MB each)",
@@ -323,14 +330,18 @@ def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, po
                         update_button = gr.Button("Update index", variant="primary", elem_id="foi-update")
                         update_report = gr.HTML(elem_id="foi-report")
 
-                def on_upload(files):
+                def on_upload(files, request: gr.Request):
+                    access.require(request, "write")
                     result = save_uploads([f if isinstance(f, str) else f.name for f in files or []], uploads, policy)
                     saved = "".join(f"<li>saved <code>{render.esc(p.relative_to(uploads.resolve()))}</code></li>" for p in result.saved)
                     rejected = "".join(f"<li>rejected <code>{render.esc(r.name)}</code>: {render.esc(r.reason)}</li>" for r in result.rejected)
                     hint = "<p>Press “Update index” to add them.</p>" if result.saved else ""
+                    access.record(request, "upload", [str(p) for p in result.saved], rejected=[r.name for r in result.rejected])
                     return f'<ul class="foi-upload-list">{saved}{rejected}</ul>{hint}'
 
-                def on_update(needle, progress=gr.Progress()):
+                def on_update(needle, request: gr.Request, progress=gr.Progress()):
+                    access.require(request, "write")
+
                     def report(stage: str, done: int, total: int) -> None:
                         progress((done, max(total, 1)), desc=stage)
 
@@ -339,6 +350,8 @@ def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, po
                         outcome = assistant.ingest([uploads], progress=report).to_dict()
                     except (AssistantError, IndexProblem) as exc:
                         return f'<div class="foi-error">{render.esc(exc)}</div>', gr.skip(), gr.skip()
+                    access.record(request, "update", changed_files(outcome), added=outcome["added"],
+                                  updated=outcome["updated"], removed=outcome["removed"])
                     return render.ingest_report(outcome, uploads), rows(needle), footer()
 
                 doc_filter.input(rows, doc_filter, table, trigger_mode="always_last", show_progress="hidden", **PRIVATE)
@@ -356,7 +369,7 @@ def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, po
                         download = gr.DownloadButton(
                             "Download original", visible=False, size="sm", variant="secondary", elem_id="foi-download",
                         )
-                        with gr.Group(elem_id="foi-remove-box"):
+                        with gr.Group(elem_id="foi-remove-box") as remove_box:
                             confirm_remove = gr.Checkbox(
                                 label="I understand: this removes the document from the index and deletes its uploaded copy",
                                 value=False, elem_id="foi-remove-confirm",
@@ -366,10 +379,12 @@ def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, po
                             )
                         remove_status = gr.HTML(elem_id="foi-remove-status")
 
-                def on_remove(doc_id, confirmed, needle):
+                def on_remove(doc_id, confirmed, needle, request: gr.Request):
+                    access.require(request, "write")
                     if not (doc_id and confirmed):
                         return gr.skip()
                     title, report, discarded = remove_document(doc_id)
+                    access.record(request, "remove", [doc_id], title=title, deleted_upload=discarded)
                     return (
                         render.remove_report(title, report, discarded), '<div class="foi-empty">Choose a document.</div>', "",
                         gr.DownloadButton(value=None, visible=False), gr.Dropdown(choices=document_choices(), value=None), False, rows(needle), footer(),
@@ -377,6 +392,17 @@ def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, po
 
                 confirm_remove.change(lambda ok: gr.Button(interactive=bool(ok)), confirm_remove, remove_button, **PRIVATE)
 
+            # Audit (admins only) ---------------------------------------------------
+            with gr.Tab("Audit", id="audit", visible=False) as audit_tab:
+                audit_html = gr.HTML(elem_id="foi-audit")
+                audit_refresh = gr.Button("Refresh", size="sm")
+
+                def on_audit(request: gr.Request):
+                    return audit_view(access, request)
+
+                audit_refresh.click(on_audit, None, audit_html, **PRIVATE)
+
+        signed_in = gr.HTML(elem_id="foi-user")
         footer_html = gr.HTML(elem_id="foi-footer")
 
         # Wiring that crosses tabs ---------------------------------------------------
@@ -410,5 +436,10 @@ def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, po
             lambda: (footer(), rows(), gr.Dropdown(choices=document_choices())), None, [footer_html, table, doc_pick], **PRIVATE
         )
 
-        register_endpoints(assistant, uploads, searched=searched, rows=rows, remove_document=remove_document)
+        def on_load_role(request: gr.Request):
+            return role_view(access, request)
+
+        demo.load(on_load_role, None, [signed_in, edit_row, remove_box, audit_tab, audit_html], **PRIVATE)
+
+        register_endpoints(assistant, uploads, searched=searched, rows=rows, remove_document=remove_document, access=access)
     return demo

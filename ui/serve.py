@@ -7,10 +7,17 @@ import os
 # Before gradio is imported anywhere (ui/__init__ sets it too).
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 
+import logging  # noqa: E402
+
 import gradio as gr  # noqa: E402
+from starlette.middleware import Middleware  # noqa: E402
 
 from assistant.api import Assistant  # noqa: E402
+from assistant.errors import UserError  # noqa: E402
+from ui.access import Access, ClientAddressMiddleware, is_loopback  # noqa: E402
 from ui.app import build_app  # noqa: E402
+
+logger = logging.getLogger(__name__)
 
 # System fonts only: a gr.themes.GoogleFont would make the browser call fonts.googleapis.com.
 THEME = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
@@ -103,6 +110,7 @@ def serve(
     *,
     block: bool = True,
     quiet: bool = False,
+    no_auth: bool = False,
 ) -> gr.Blocks:
     """Launch the UI for `assistant` on `host:port`.
 
@@ -113,11 +121,24 @@ def serve(
         open_browser: Open the default browser at the app's URL.
         block: Serve until interrupted; with False, return at once (tests, notebooks).
         quiet: Do not print the URL.
+        no_auth: Serve a non-loopback `host` although no account exists (a warning is logged).
 
     Returns:
         The launched Blocks (`.local_url` holds its address); call `.close()` to stop it.
+
+    Raises:
+        UserError: `host` is not loopback, no account exists and `no_auth` is not set.
     """
-    demo = build_app(assistant)
+    access = Access(assistant.settings.index_dir)
+    if not access.required and not is_loopback(host):
+        if not no_auth:
+            raise UserError(
+                f"refusing to serve the index on {host} without sign-in: add an account first "
+                f"(`foi users add NAME --role admin --index {assistant.settings.index_dir}`), "
+                "or pass --no-auth to let anyone who can reach the port read and change it"
+            )
+        logger.warning("serving %s without sign-in (--no-auth): anyone who can reach the port may read and change the index", host)
+    demo = build_app(assistant, access=access)
     demo.queue(default_concurrency_limit=4)
     demo.launch(
         server_name=host,
@@ -136,5 +157,8 @@ def serve(
         mcp_server=False,
         enable_monitoring=False,
         allowed_paths=[],
+        auth=access.sign_in if access.required else None,
+        auth_message="FOI Assistant: sign in with the account an admin made for you (`foi users add`).",
+        app_kwargs={"middleware": [Middleware(ClientAddressMiddleware)]},
     )
     return demo

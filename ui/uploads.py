@@ -8,12 +8,14 @@ limits on member count and total size (zip bombs), never following links.
 
 from __future__ import annotations
 
+import filecmp
 import re
 import shutil
 import unicodedata
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from glob import escape as glob_escape
 from pathlib import Path, PurePosixPath
 
 from ingest.readers import SUPPORTED_EXTENSIONS
@@ -116,7 +118,10 @@ def save_uploads(paths: Iterable[str | Path], dest: str | Path, policy: UploadPo
             _extract(source, dest / Path(name).stem, policy, result)
         else:
             target = _inside(dest, Path(name))
-            shutil.copyfile(source, target)
+            existing = _same_content(source, target)
+            if existing is None:
+                target = _free_name(target)
+                shutil.copyfile(source, target)
             result.saved.append(target)
     return result
 
@@ -178,7 +183,7 @@ def _extract(archive: Path, folder: Path, policy: UploadPolicy, result: UploadRe
                 continue
             target = None
             try:
-                target = _inside(folder, relative)
+                target = _free_name(_inside(folder, relative))
                 # The declared size can lie: count the bytes actually written.
                 written = _copy_limited(zf, member, target, min(policy.max_bytes, budget))
             except (zipfile.BadZipFile, OSError, RuntimeError, ValueError) as exc:
@@ -187,6 +192,10 @@ def _extract(archive: Path, folder: Path, policy: UploadPolicy, result: UploadRe
                 result.rejected.append(Rejected(label, f"cannot extract ({exc})"))
                 continue
             budget -= written
+            earlier = _same_content(target, target.with_name(relative.name)) if target.name != relative.name else None
+            if earlier is not None:
+                target.unlink()
+                target = earlier
             result.saved.append(target)
 
 
@@ -199,6 +208,23 @@ def _copy_limited(zf: zipfile.ZipFile, member: zipfile.ZipInfo, target: Path, li
                 raise ValueError("expands beyond the size limit")
             sink.write(block)
     return written
+
+
+def _same_content(source: Path, target: Path) -> Path | None:
+    """`target` or a numbered sibling already holding exactly the bytes of `source`, else None."""
+    for candidate in [target, *sorted(target.parent.glob(f"{glob_escape(target.stem)} (*){glob_escape(target.suffix)}"))]:
+        if candidate != source and candidate.is_file() and filecmp.cmp(source, candidate, shallow=False):
+            return candidate
+    return None
+
+
+def _free_name(target: Path) -> Path:
+    """`target`, or `name (2).ext`, `name (3).ext`, ... if taken: an upload never replaces an earlier one."""
+    candidate, n = target, 1
+    while candidate.exists():
+        n += 1
+        candidate = target.with_name(f"{target.stem} ({n}){target.suffix}")
+    return candidate
 
 
 def _inside(root: Path, relative: Path) -> Path:
