@@ -187,6 +187,7 @@ class Assistant:
             sync=sync,
             boilerplate_min_documents=self.settings.boilerplate_min_documents,
             ann_threshold=self.settings.ann_threshold,
+            zip_limits=self.settings.zip_limits,
         )
         report = update_index(self.directory, [Path(p) for p in paths], self.embedder, options, progress)
         self._refresh(force=True)
