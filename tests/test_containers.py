@@ -255,7 +255,7 @@ def test_odt_headings_paragraphs_and_tables_in_order(tmp_path):
 
 def test_rtf_text_with_its_code_page(tmp_path):
     [document] = read(tmp_path, "reply.rtf", RTF).documents
-    assert document.kind == "rtf"
+    assert document.kind == "rtf" and document.title == "FOI reply"
     assert "The café contract was not held by the council." in document.text
     assert "Section 12 does not apply." in document.text and "Arial" not in document.text
 
@@ -326,3 +326,17 @@ def test_real_model_finds_a_msg_attachment_and_a_zip_member(tmp_path, real_embed
     assert hit.part == "attachment response.txt" and "14 drones" in hit.text
     hit = assistant.search("mobile CCTV units held by the council", k=1, mode="dense").hits[0]
     assert (hit.path, hit.part) == (str(tmp_path / "bundle.zip"), "2019/cctv.odt")
+
+
+def test_changed_zip_updates_only_its_changed_members(tmp_path, fake_embedder):
+    bundle = tmp_path / "bundle.zip"
+    bundle.write_bytes(zip_bytes({"a.txt": "Gritting routes cover 480 miles.", "b.txt": "Potholes repaired: 2,310."}))
+    assistant = Assistant.open(tmp_path / "idx", embedder=fake_embedder)
+    assert assistant.ingest([bundle]).added == 2
+
+    bundle.write_bytes(zip_bytes({"a.txt": "Gritting routes cover 480 miles.", "c.txt": "Bus lane fines: 9,870."}))
+    report = assistant.ingest([bundle])
+
+    assert (report.added, report.unchanged, report.removed) == (1, 1, 1)
+    parts = {hit.part for hit in assistant.search("potholes gritting bus lane fines", k=5).hits}
+    assert parts == {"a.txt", "c.txt"}

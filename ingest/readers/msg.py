@@ -40,6 +40,8 @@ def read(data: bytes, name: str) -> ReadResult:
     import extract_msg  # a second or so of imports, paid only when a .msg is met
     from extract_msg.exceptions import ExMsgBaseException
 
+    _quiet_extract_msg()
+
     try:
         message = extract_msg.openMsg(data, delayAttachments=False)
     except ExMsgBaseException as exc:
@@ -52,6 +54,14 @@ def read(data: bytes, name: str) -> ReadResult:
     finally:
         message.close()
     return result
+
+
+def _quiet_extract_msg() -> None:
+    # extract-msg logs an INFO line for every optional property a message lacks; what matters
+    # to a user reaches the report as a skip reason. A level set by the user is kept.
+    library = logging.getLogger("extract_msg")
+    if library.level == logging.NOTSET:
+        library.setLevel(logging.ERROR)
 
 
 def _read_message(message, label: str | None, result: ReadResult, depth: int) -> None:

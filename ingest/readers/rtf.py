@@ -11,10 +11,12 @@ from ingest.errors import SkippedFile
 from ingest.readers.base import ReadResult, make_title, normalise_newlines, one_line
 
 _CODE_PAGE = re.compile(rb"\\ansicpg(\d+)")
+_TITLE = re.compile(rb"{\\title\s+([^{}]*)}")
 
 
 def read(data: bytes, name: str) -> ReadResult:
-    """Read an .rtf file: its text, paragraphs on their own lines.
+    """Read an .rtf file: its text, paragraphs on their own lines; the title is the
+    document's own (`{\\info{\\title ...}}`), else its first line.
 
     Raises:
         SkippedFile: The file is not RTF, or cannot be parsed.
@@ -26,8 +28,10 @@ def read(data: bytes, name: str) -> ReadResult:
         text = rtf_to_plain(data)
     except Exception as exc:  # striprtf raises whatever its regular expressions meet
         raise SkippedFile(f"corrupt .rtf: {type(exc).__name__}: {one_line(exc)}") from exc
+    title = _TITLE.search(data[:8192])
+    title_text = rtf_to_plain(b"{\\rtf1 " + title.group(1) + b"}") if title else ""
     return ReadResult(
-        documents=[Document(path="", part=None, kind="rtf", title=make_title(text, name), text=text)]
+        documents=[Document(path="", part=None, kind="rtf", title=make_title(title_text or text, name), text=text)]
     )
 
 
