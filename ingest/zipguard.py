@@ -71,8 +71,13 @@ def open_zip(source: bytes | str, label: str = ".zip") -> zipfile.ZipFile:
         raise SkippedFile(f"corrupt {label}: {exc}") from exc
 
 
-def plan(archive: zipfile.ZipFile, limits: ZipLimits) -> ZipPlan:
+def plan(archive: zipfile.ZipFile, limits: ZipLimits, remaining: int | None = None) -> ZipPlan:
     """Check an archive's directory, before decompressing anything.
+
+    Args:
+        archive: The open archive.
+        limits: The limits in force.
+        remaining: For an archive inside another, the bytes its outer archive has left.
 
     Returns:
         The members to read as (path inside the archive, info), and the refused ones
@@ -89,6 +94,11 @@ def plan(archive: zipfile.ZipFile, limits: ZipLimits) -> ZipPlan:
     if total > limits.max_total_bytes:
         raise SkippedFile(
             f"zip bomb: members expand to {size_text(total)} (limit {size_text(limits.max_total_bytes)})"
+        )
+    if remaining is not None and total > remaining:
+        raise SkippedFile(
+            f"zip bomb: a nested archive expands to {size_text(total)}, beyond what is left of the "
+            f"{size_text(limits.max_total_bytes)} limit"
         )
     for info in files:
         ratio = info.file_size / max(info.compress_size, 1)

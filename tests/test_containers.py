@@ -243,6 +243,16 @@ def test_zip_whose_expanded_total_is_over_the_limit_is_refused(tmp_path):
     assert caught.value.reason == "zip bomb: members expand to 0.5 MB (limit 0.3 MB)"
 
 
+def test_zips_inside_a_zip_share_its_size_budget(tmp_path):
+    inner = zip_bytes({"b.txt": "text " * 40_000})
+    data = zip_bytes({"a.txt": "word " * 40_000, "inner.zip": inner}, zipfile.ZIP_STORED)
+    limits = ZipLimits(max_total_bytes=300_000)
+    assert len(read(tmp_path, "inner.zip", inner, zip_limits=limits).documents) == 1  # fine on its own
+    with pytest.raises(SkippedFile) as caught:
+        read(tmp_path, "outer.zip", data, zip_limits=limits)
+    assert caught.value.reason == "zip bomb: a nested archive expands to 0.2 MB, beyond what is left of the 0.3 MB limit"
+
+
 # --- .odt and .rtf ------------------------------------------------------------------------
 
 def test_odt_headings_paragraphs_and_tables_in_order(tmp_path):

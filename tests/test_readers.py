@@ -161,6 +161,7 @@ BAD_INPUTS = [
         "archive has 10,000 members (limit 2,000)", id="zip-10000-members",
     ),
     pytest.param("broken.zip", lambda: b"PK\x03\x04" + b"\x00" * 64, LIMIT, "corrupt .zip: ", id="corrupt-zip"),
+    pytest.param("empty.zip", lambda: zip_of({}), LIMIT, "empty archive (no files)", id="empty-zip"),
     pytest.param(
         "letter.rtf", lambda: b"Dear Sir,\n", LIMIT,
         "not an RTF document (it does not start with {\\rtf)", id="text-renamed-rtf",

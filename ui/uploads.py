@@ -152,6 +152,7 @@ def _check(name: str, size: int | None, policy: UploadPolicy) -> str | None:
 def _extract(archive: Path, folder: Path, policy: UploadPolicy, result: UploadResult) -> None:
     # The same guard as `foi ingest` (ingest/zipguard.py); a member may be as large as an upload.
     limits = replace(policy.zip_limits, max_member_bytes=policy.max_bytes)
+    saved_before, rejected_before = len(result.saved), len(result.rejected)
     try:
         with zipguard.open_zip(str(archive), "zip archive") as zf:
             checked = zipguard.plan(zf, limits)
@@ -161,6 +162,10 @@ def _extract(archive: Path, folder: Path, policy: UploadPolicy, result: UploadRe
             for path, member in checked.members:
                 _extract_member(zf, archive.name, path, member, folder, policy, budget, result)
     except SkippedFile as exc:
+        # Refused as a whole (a bomb found while extracting): take back what it had written.
+        for path in result.saved[saved_before:]:
+            path.unlink(missing_ok=True)
+        del result.saved[saved_before:], result.rejected[rejected_before:]
         result.rejected.append(Rejected(archive.name, exc.reason))
 
 

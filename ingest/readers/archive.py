@@ -70,7 +70,10 @@ def read(data: bytes, name: str) -> ReadResult:
     limits = _LIMITS.get()
     budget = _BUDGET.get() or Budget(limits)
     with zipguard.open_zip(data, ".zip") as archive:
-        checked = zipguard.plan(archive, limits)
+        # A nested archive may only expand into what its outer one has left.
+        checked = zipguard.plan(archive, limits, remaining=budget.remaining if depth else None)
+        if not checked.members and not checked.refused:
+            raise SkippedFile("empty archive (no files)")
         result = ReadResult(skipped=list(checked.refused))
         budget_token, depth_token = _BUDGET.set(budget), _DEPTH.set(depth + 1)
         try:
@@ -103,7 +106,6 @@ def _read_member(archive, path: str, info, budget: Budget, result: ReadResult) -
         return
     for document in inner.documents:
         document.part = path if document.part is None else f"{path} / {document.part}"
-        document.metadata = {**document.metadata, "archive_member": path}
         result.documents.append(document)
     for skipped in inner.skipped:
         result.skipped.append(Skipped(path=f"{path} / {skipped.path}", reason=skipped.reason))

@@ -37,7 +37,7 @@ def read(data: bytes, name: str) -> ReadResult:
         raise SkippedFile("not an Outlook .msg file (not an OLE compound file)")
     if len(data) < _MIN_OLE_SIZE:
         raise SkippedFile("corrupt .msg: too short for an OLE compound file")
-    import extract_msg  # a second or so of imports, paid only when a .msg is met
+    import extract_msg  # 0.3 s of imports (measured under load), paid only when a .msg is met
     from extract_msg.exceptions import ExMsgBaseException
 
     _quiet_extract_msg()
