@@ -9,6 +9,7 @@ import re
 from ingest.documents import Document, Skipped
 from ingest.errors import SkippedFile
 from ingest.readers.base import ReadResult, make_title, normalise_newlines, one_line
+from ingest.readers.encoding import decode_bytes
 from ingest.readers.html import html_to_text
 
 logger = logging.getLogger(__name__)
@@ -147,7 +148,7 @@ def _body(message) -> str:
         return normalise_newlines(plain).strip()
     html = _safe(lambda: message.htmlBody)
     if html:
-        text = html.decode("utf-8", errors="replace") if isinstance(html, bytes) else str(html)
+        text = decode_bytes(html) if isinstance(html, bytes) else str(html)
         return html_to_text(text)[1].strip()
     rtf = _safe(lambda: message.rtfBody)
     if rtf:
