@@ -194,6 +194,7 @@ class Assistant:
             sync=sync,
             boilerplate_min_documents=self.settings.boilerplate_min_documents,
             ann_threshold=self.settings.ann_threshold,
+            zip_limits=self.settings.zip_limits,
         )
         report = update_index(self.directory, [Path(p) for p in paths], self.embedder, options, progress)
         self.snapshots.invalidate()
@@ -218,7 +219,7 @@ class Assistant:
     def relocate(self, old_prefix: str, new_prefix: str) -> list[tuple[str, str]]:
         """Rewrite the stored paths under `old_prefix` to lie under `new_prefix`; returns (old, new) pairs."""
         moved = relocate_index(self.directory, old_prefix, new_prefix, lock_timeout=self.settings.lock_timeout)
-        self._refresh(force=True)
+        self.snapshots.invalidate()
         return moved
 
     def rebuild(self, *, progress: Progress | None = None) -> dict[str, int]:

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from assistant.errors import SettingsError
+from ingest.zipguard import ZipLimits
 
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 # int8 ONNX: 2x the chunks/s and 4x faster queries than PyTorch fp32 on a 2-core CPU, with
@@ -60,7 +61,7 @@ class Settings(BaseModel):
     )
     max_upload_mb: float = Field(default=50.0, gt=0, description="Largest file the UI accepts for upload.")
     upload_extensions: list[str] = Field(
-        default=[".txt", ".md", ".pdf", ".html", ".htm", ".eml", ".mbox", ".docx", ".zip"],
+        default=[".txt", ".md", ".pdf", ".html", ".htm", ".eml", ".mbox", ".docx", ".zip", ".msg", ".odt", ".rtf"],
         description="File types the UI accepts for upload (.zip archives are unpacked).",
     )
     batch_size: int = Field(default=32, ge=1, le=1024, description="Embedding batch size.")
@@ -141,6 +142,16 @@ class Settings(BaseModel):
         default=10.0, ge=0, description="Seconds a writer waits for another writer's lock."
     )
     show_progress: bool = Field(default=True, description="Show progress bars on stderr.")
+    # Zip archives (ingest/zipguard.py), for `foi ingest` and the UI's uploads alike.
+    zip_max_total_mb: float = Field(
+        default=1000.0, gt=0, description="Most megabytes one zip archive may expand to, nested zips included."
+    )
+    zip_max_ratio: float = Field(
+        default=100.0,
+        ge=1.0,
+        description="Largest compression ratio of a zip member of 1 MB or more; above it the archive is refused.",
+    )
+    zip_max_members: int = Field(default=2000, ge=1, description="Most files in one zip archive.")
 
     @model_validator(mode="after")
     def _overlap_below_size(self) -> "Settings":
@@ -148,6 +159,16 @@ class Settings(BaseModel):
         if self.chunk_overlap is not None and self.chunk_overlap >= size:
             raise ValueError(f"chunk_overlap ({self.chunk_overlap}) must be below chunk_tokens ({size})")
         return self
+
+    @property
+    def zip_limits(self) -> ZipLimits:
+        """The zip limits for ingest/zipguard.py; a member may be as large as a file (`max_file_mb`)."""
+        return ZipLimits(
+            max_total_bytes=int(self.zip_max_total_mb * 1_000_000),
+            max_ratio=self.zip_max_ratio,
+            max_members=self.zip_max_members,
+            max_member_bytes=int(self.max_file_mb * 1_000_000),
+        )
 
     @property
     def effective_uploads_dir(self) -> Path:

@@ -28,7 +28,7 @@ from ingest.discover import discover
 from ingest.documents import Document, Skipped
 from ingest.errors import SkippedFile
 from ingest.foi.annotate import annotate as annotate_foi
-from ingest.readers import read_file
+from ingest.readers import ZipLimits, read_file
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +86,7 @@ class UpdateOptions:
     sync: bool = False
     boilerplate_min_documents: int = DEFAULT_MIN_DOCUMENTS
     ann_threshold: int = 200_000
+    zip_limits: ZipLimits | None = None
 
 
 def prune_orphans(snapshot: Snapshot) -> tuple[int, int]:
@@ -311,7 +312,7 @@ def _read_changed(snapshot, changed, vanished, chunker, pipeline, options, repor
                 store.set_file_signature(item.key, item.size, item.mtime_ns, item.sha256)
                 continue
             try:
-                result = read_file(item.path, max_bytes=options.max_file_bytes)
+                result = read_file(item.path, max_bytes=options.max_file_bytes, zip_limits=options.zip_limits)
             except SkippedFile as exc:
                 # Keep whatever an earlier, readable version of the file contributed.
                 report.skipped.append(Skipped(item.key, exc.reason))

@@ -24,8 +24,10 @@ class Document:
     Attributes:
         path: The source file as found on disk.
         part: Where the document sits inside a container file ("message 3",
-            "message 3 / report.pdf"), or None for a plain file.
-        kind: The reader that produced it: txt, md, pdf, html, email, docx.
+            "message 3 / report.pdf", "attachment report.pdf" in a .msg,
+            "2019/reply.pdf" in a .zip), or None for a plain file.
+        kind: The reader that produced it: txt, md, pdf, html, email (.eml, .mbox,
+            .msg), docx, odt, rtf.
         title: A human title (subject line, PDF title, first heading, file name).
         text: The extracted text; every citation offset refers to this string.
         pages: Page spans for paged formats (PDF), empty otherwise.

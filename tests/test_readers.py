@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import importlib.util
+import io
 import logging
+import shutil
+import subprocess
+import tempfile
+import zipfile
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from pathlib import Path
@@ -14,6 +19,7 @@ from ingest.documents import Skipped
 from ingest.errors import SkippedFile
 from ingest.readers import SUPPORTED_EXTENSIONS, ReadResult, read_file
 from ingest.readers import dispatch
+from tests.msgfile import Attachment, MsgSpec, build_msg, compound_file
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -38,6 +44,37 @@ def write(tmp_path: Path, name: str, data: bytes) -> Path:
     path = tmp_path / name
     path.write_bytes(data)
     return path
+
+
+def zip_of(members: dict[str, bytes | str], compression: int = zipfile.ZIP_DEFLATED) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=compression) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return buffer.getvalue()
+
+
+def zip_with_link() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        link = zipfile.ZipInfo("passwd.txt")
+        link.external_attr = 0o120777 << 16
+        zf.writestr(link, "/etc/passwd")
+        zf.writestr("reply.txt", "The request was refused.")
+    return buffer.getvalue()
+
+
+def zip_with_encrypted_member() -> bytes:
+    """A real ZipCrypto member, written by Info-ZIP, beside a plain one."""
+    with tempfile.TemporaryDirectory() as folder:
+        Path(folder, "names.txt").write_text("Withheld names.")
+        Path(folder, "reply.txt").write_text("The request was refused.")
+        subprocess.run(["zip", "-q", "-P", "secret", "a.zip", "names.txt"], cwd=folder, check=True)
+        subprocess.run(["zip", "-q", "a.zip", "reply.txt"], cwd=folder, check=True)
+        return Path(folder, "a.zip").read_bytes()
+
+
+NEEDS_ZIP = pytest.mark.skipif(shutil.which("zip") is None, reason="needs Info-ZIP `zip` (apt-get install zip)")
 
 
 def read_one(path: Path) -> ReadResult:
@@ -107,6 +144,36 @@ BAD_INPUTS = [
     pytest.param(
         "sheet.xlsx", lambda: b"PK\x03\x04", LIMIT, "unsupported file type (.xlsx)", id="unsupported",
     ),
+    pytest.param(
+        "reply.msg", lambda: b"From: foi@example.org\nSubject: hi\n\nbody\n", LIMIT,
+        "not an Outlook .msg file (not an OLE compound file)", id="msg-not-ole",
+    ),
+    pytest.param(
+        "letter.msg", lambda: compound_file({"WordDocument": b"\x00" * 100}), LIMIT,
+        "not an Outlook message: File does not contain a property stream.", id="ole-but-not-msg",
+    ),
+    pytest.param(
+        "bomb.zip", lambda: zip_of({"readme.txt": "hello", "zeros.txt": b"0" * 20_000_000}), LIMIT,
+        "zip bomb: ", id="zip-bomb",
+    ),
+    pytest.param(
+        "many.zip", lambda: zip_of({f"{n}.txt": "x" for n in range(10_000)}, zipfile.ZIP_STORED), LIMIT,
+        "archive has 10,000 members (limit 2,000)", id="zip-10000-members",
+    ),
+    pytest.param("broken.zip", lambda: b"PK\x03\x04" + b"\x00" * 64, LIMIT, "corrupt .zip: ", id="corrupt-zip"),
+    pytest.param("empty.zip", lambda: zip_of({}), LIMIT, "empty archive (no files)", id="empty-zip"),
+    pytest.param(
+        "letter.rtf", lambda: b"Dear Sir,\n", LIMIT,
+        "not an RTF document (it does not start with {\\rtf)", id="text-renamed-rtf",
+    ),
+    pytest.param("letter.odt", lambda: b"Dear Sir,\n", LIMIT, "corrupt .odt: not a ZIP archive", id="text-renamed-odt"),
+    pytest.param(
+        "locked.odt",
+        lambda: zip_of({"mimetype": "application/vnd.oasis.opendocument.text", "content.xml": b"\x8f\x12",
+                        "META-INF/manifest.xml": '<manifest:file-entry manifest:full-path="content.xml">'
+                        "<manifest:encryption-data/></manifest:file-entry>"}),
+        LIMIT, "encrypted .odt (password required)", id="encrypted-odt",
+    ),
 ]
 
 
@@ -121,6 +188,50 @@ def test_bad_input_is_skipped_with_reason(tmp_path, name, make_data, max_bytes, 
         assert caught.value.reason.startswith(reason)
     else:
         assert caught.value.reason == reason
+
+
+# --- parts of a container that are refused while the rest of it is read --------------------
+
+BAD_PARTS = [
+    pytest.param(
+        "slip.zip", lambda: zip_of({"../../evil.txt": "x", "reply.txt": "The request was refused."}),
+        "../../evil.txt", "unsafe path in archive (escapes the archive folder)", id="zip-slip",
+    ),
+    pytest.param(
+        "abs.zip", lambda: zip_of({"/etc/cron.d/evil.txt": "x", "reply.txt": "The request was refused."}),
+        "/etc/cron.d/evil.txt", "unsafe path in archive (absolute path)", id="zip-absolute-path",
+    ),
+    pytest.param(
+        "link.zip", zip_with_link, "passwd.txt", "symbolic link in archive", id="zip-symlink-member",
+    ),
+    pytest.param(
+        "locked.zip", zip_with_encrypted_member, "names.txt", "encrypted archive member (password required)",
+        id="zip-encrypted-member", marks=NEEDS_ZIP,
+    ),
+    pytest.param(
+        "nested.zip",
+        lambda: zip_of({"inner.zip": zip_of({"third.zip": zip_of({"a.txt": "x"})}), "reply.txt": "The request was refused."}),
+        "inner.zip / third.zip", "nested archive not read (only one level of zips inside a zip is read)",
+        id="zip-nested-too-deep",
+    ),
+    pytest.param(
+        "reply.msg",
+        lambda: build_msg(MsgSpec("FOI reply", ("Council", "foi@council.gov.uk"), body="The request was refused.",
+                                  attachments=[Attachment("scan.pdf", b"not a pdf")])),
+        "attachment scan.pdf", "not a PDF (file does not start with %PDF)", id="msg-corrupt-attachment",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "make_data", "part", "reason"), BAD_PARTS)
+def test_bad_part_is_skipped_and_the_rest_of_the_file_read(tmp_path, name, make_data, part, reason):
+    path = write(tmp_path, name, make_data())
+
+    result = read_file(path, max_bytes=LIMIT)
+
+    assert result.skipped == [Skipped(f"{path} [{part}]", reason)]
+    assert [d.text for d in result.documents] == ["The request was refused."]
+    assert sorted(p.name for p in tmp_path.rglob("*")) == [name]  # nothing extracted anywhere
 
 
 def test_unexpected_parser_error_becomes_a_skip(tmp_path, monkeypatch):
@@ -142,7 +253,9 @@ def test_missing_file_is_a_skip(tmp_path):
 
 
 def test_supported_extensions():
-    assert SUPPORTED_EXTENSIONS == {".txt", ".md", ".pdf", ".html", ".htm", ".eml", ".mbox", ".docx"}
+    assert SUPPORTED_EXTENSIONS == {
+        ".txt", ".md", ".pdf", ".html", ".htm", ".eml", ".mbox", ".docx", ".msg", ".zip", ".odt", ".rtf",
+    }
 
 
 # --- text ------------------------------------------------------------------------------

@@ -230,22 +230,45 @@ def test_zip_slip_and_rules_inside_archives(tmp_path):
     dest = tmp_path / "uploads"
     result = save_uploads([archive], dest, UploadPolicy(max_bytes=2000))
     root = (dest / "bundle").resolve()
-    assert sorted(str(p.relative_to(root)) for p in result.saved) == ["abs/also.txt", "escape.txt", "sub/good.md"]
+    # A zip inside is saved as it is: `foi ingest` reads it through the same guard.
+    assert sorted(str(p.relative_to(root)) for p in result.saved) == ["inner.zip", "sub/good.md"]
     assert all(root in p.parents for p in result.saved)
-    assert not (tmp_path / "escape.txt").exists()
-    reasons = " ".join(r.reason for r in result.rejected)
-    assert "file type not allowed" in reasons and "nested archives" in reasons
-    assert "too large" in reasons and "symbolic links" in reasons
+    assert not (tmp_path / "escape.txt").exists() and not any(tmp_path.rglob("escape.txt"))
+    reasons = {r.name: r.reason for r in result.rejected}
+    assert reasons["bundle.zip: ../../escape.txt"] == "unsafe path in archive (escapes the archive folder)"
+    assert reasons["bundle.zip: /abs/also.txt"] == "unsafe path in archive (absolute path)"
+    assert reasons["bundle.zip: tool.exe"].startswith("file type not allowed")
+    assert reasons["bundle.zip: huge.txt"] == "larger than the 2,000 bytes limit (5,000 bytes)"
+    assert reasons["bundle.zip: link.txt"] == "symbolic link in archive"
+
+
+def test_zip_bomb_upload_is_refused_whole_and_nothing_is_written(tmp_path):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("readme.txt", "A real file beside the bomb.")
+        zf.writestr("zeros.txt", b"0" * 20_000_000)
+    archive = _upload(tmp_path, "bomb.zip", buffer.getvalue())
+    assert archive.stat().st_size < 100_000
+
+    result = save_uploads([archive], tmp_path / "uploads")
+
+    assert result.saved == []
+    [rejected] = result.rejected
+    assert rejected.name == "bomb.zip"
+    assert re.fullmatch(r"zip bomb: zeros\.txt expands 1,0\d\d times \(limit 100\)", rejected.reason)
+    assert not any(p.is_file() for p in (tmp_path / "uploads").rglob("*"))
 
 
 def test_corrupt_zip_is_rejected(tmp_path):
     result = save_uploads([_upload(tmp_path, "broken.zip", b"not a zip")], tmp_path / "uploads")
-    assert result.saved == [] and "not a readable zip" in result.rejected[0].reason
+    assert result.saved == [] and result.rejected[0].reason.startswith("corrupt zip archive: ")
 
 
 def test_upload_policy_from_settings():
-    policy = UploadPolicy.from_settings(load_settings(max_upload_mb=2, upload_extensions=[".TXT", "pdf", ".zip"]))
+    settings = load_settings(max_upload_mb=2, upload_extensions=[".TXT", "pdf", ".zip"], zip_max_members=7, zip_max_ratio=50)
+    policy = UploadPolicy.from_settings(settings)
     assert policy.allowed_extensions == frozenset({".txt", ".pdf", ".zip"}) and policy.max_bytes == 2_000_000
+    assert policy.zip_limits.max_members == 7 and policy.zip_limits.max_ratio == 50
 
 
 def test_discard_upload_only_inside_the_uploads_folder(tmp_path):

@@ -2,8 +2,10 @@
 
 A file name from the browser is untrusted: only its last component is kept and
 unusual characters are replaced, so `../` or an absolute path cannot escape the
-folder. Zip archives are extracted member by member under the same rules, with
-limits on member count and total size (zip bombs), never following links.
+folder. Zip archives are extracted member by member through ingest/zipguard.py,
+the guard `foi ingest` uses: members whose names escape the folder, encrypted
+members and links are refused, and so are archives over the member count,
+total size or compression ratio limits (zip bombs).
 """
 
 from __future__ import annotations
@@ -12,13 +14,15 @@ import filecmp
 import re
 import shutil
 import unicodedata
-import zipfile
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from glob import escape as glob_escape
 from pathlib import Path, PurePosixPath
 
+from ingest import zipguard
+from ingest.errors import SkippedFile
 from ingest.readers import SUPPORTED_EXTENSIONS
+from ingest.zipguard import ZipLimits
 
 _UNSAFE = re.compile(r"[^\w.\- ()+,@=]")
 _MAX_NAME = 180
@@ -31,22 +35,21 @@ class UploadPolicy:
     Attributes:
         allowed_extensions: Lower-case suffixes accepted (".zip" enables archives).
         max_bytes: Largest accepted file, and largest member of an archive.
-        max_zip_members: Most files extracted from one archive.
-        max_zip_bytes: Most bytes extracted from one archive in total.
+        zip_limits: Member count, total size and compression ratio an archive may have.
     """
 
-    allowed_extensions: frozenset[str] = frozenset(SUPPORTED_EXTENSIONS | {".zip"})
+    allowed_extensions: frozenset[str] = frozenset(SUPPORTED_EXTENSIONS)
     max_bytes: int = 100_000_000
-    max_zip_members: int = 2_000
-    max_zip_bytes: int = 500_000_000
+    zip_limits: ZipLimits = ZipLimits()
 
     @classmethod
     def from_settings(cls, settings) -> "UploadPolicy":
-        """The policy set by `settings.upload_extensions` and `settings.max_upload_mb`."""
+        """The policy set by `settings.upload_extensions`, `settings.max_upload_mb` and the `zip_*` settings."""
         extensions = {e.strip().lower() for e in settings.upload_extensions if e.strip()}
         return cls(
             allowed_extensions=frozenset(e if e.startswith(".") else "." + e for e in extensions),
             max_bytes=int(settings.max_upload_mb * 1_000_000),
+            zip_limits=settings.zip_limits,
         )
 
 
@@ -152,62 +155,52 @@ def _check(name: str, size: int | None, policy: UploadPolicy) -> str | None:
 
 
 def _extract(archive: Path, folder: Path, policy: UploadPolicy, result: UploadResult) -> None:
+    # The same guard as `foi ingest` (ingest/zipguard.py); a member may be as large as an upload.
+    limits = replace(policy.zip_limits, max_member_bytes=policy.max_bytes)
+    saved_before, rejected_before = len(result.saved), len(result.rejected)
     try:
-        zf = zipfile.ZipFile(archive)
-    except (zipfile.BadZipFile, OSError) as exc:
-        result.rejected.append(Rejected(archive.name, f"not a readable zip archive ({exc})"))
+        with zipguard.open_zip(str(archive), "zip archive") as zf:
+            checked = zipguard.plan(zf, limits)
+            for refused in checked.refused:
+                result.rejected.append(Rejected(f"{archive.name}: {refused.path}", refused.reason))
+            budget = zipguard.Budget(limits)
+            for path, member in checked.members:
+                _extract_member(zf, archive.name, path, member, folder, policy, budget, result)
+    except SkippedFile as exc:
+        # Refused as a whole (a bomb found while extracting): take back what it had written.
+        for path in result.saved[saved_before:]:
+            path.unlink(missing_ok=True)
+        del result.saved[saved_before:], result.rejected[rejected_before:]
+        result.rejected.append(Rejected(archive.name, exc.reason))
+
+
+def _extract_member(zf, archive_name, path, member, folder, policy, budget, result) -> None:
+    label = f"{archive_name}: {member.filename}"
+    relative = safe_relative(path)
+    reason = "no usable file name" if relative is None else _check(relative.name, member.file_size, policy)
+    if reason:
+        result.rejected.append(Rejected(label, reason))
         return
-    with zf:
-        members = [m for m in zf.infolist() if not m.is_dir()]
-        if len(members) > policy.max_zip_members:
-            result.rejected.append(Rejected(archive.name, f"archive has {len(members)} files (limit {policy.max_zip_members})"))
-            return
-        budget = policy.max_zip_bytes
-        for member in members:
-            label = f"{archive.name}: {member.filename}"
-            relative = safe_relative(member.filename)
-            if relative is None:
-                result.rejected.append(Rejected(label, "no usable file name"))
-                continue
-            if relative.suffix.lower() == ".zip":
-                result.rejected.append(Rejected(label, "nested archives are not extracted"))
-                continue
-            if _is_symlink(member):
-                result.rejected.append(Rejected(label, "symbolic links are not extracted"))
-                continue
-            reason = _check(relative.name, member.file_size, policy)
-            if reason is None and member.file_size > budget:
-                reason = f"archive expands beyond {_human(policy.max_zip_bytes)}"
-            if reason:
-                result.rejected.append(Rejected(label, reason))
-                continue
-            target = None
-            try:
-                target = _free_name(_inside(folder, relative))
-                # The declared size can lie: count the bytes actually written.
-                written = _copy_limited(zf, member, target, min(policy.max_bytes, budget))
-            except (zipfile.BadZipFile, OSError, RuntimeError, ValueError) as exc:
-                if target is not None:
-                    target.unlink(missing_ok=True)
-                result.rejected.append(Rejected(label, f"cannot extract ({exc})"))
-                continue
-            budget -= written
-            earlier = _same_content(target, target.with_name(relative.name)) if target.name != relative.name else None
-            if earlier is not None:
-                target.unlink()
-                target = earlier
-            result.saved.append(target)
-
-
-def _copy_limited(zf: zipfile.ZipFile, member: zipfile.ZipInfo, target: Path, limit: int) -> int:
-    written = 0
-    with zf.open(member) as source, open(target, "wb") as sink:
-        while block := source.read(1 << 20):
-            written += len(block)
-            if written > limit:
-                raise ValueError("expands beyond the size limit")
-            sink.write(block)
-    return written
+    target = None
+    try:
+        data = zipguard.read_member(zf, member, budget)
+        target = _free_name(_inside(folder, relative))
+        target.write_bytes(data)
+    except SkippedFile as exc:
+        if exc.reason.startswith("zip bomb"):
+            raise
+        result.rejected.append(Rejected(label, exc.reason))
+        return
+    except (OSError, ValueError) as exc:
+        if target is not None:
+            target.unlink(missing_ok=True)
+        result.rejected.append(Rejected(label, f"cannot extract ({exc})"))
+        return
+    earlier = _same_content(target, target.with_name(relative.name)) if target.name != relative.name else None
+    if earlier is not None:
+        target.unlink()
+        target = earlier
+    result.saved.append(target)
 
 
 def _same_content(source: Path, target: Path) -> Path | None:
@@ -235,10 +228,6 @@ def _inside(root: Path, relative: Path) -> Path:
         raise ValueError(f"refusing to write outside the uploads folder: {relative}")
     target.parent.mkdir(parents=True, exist_ok=True)
     return target
-
-
-def _is_symlink(member: zipfile.ZipInfo) -> bool:
-    return (member.external_attr >> 16) & 0o170000 == 0o120000
 
 
 def _size(path: Path) -> int | None:

@@ -15,20 +15,23 @@ from ingest.documents import Skipped
 from ingest.errors import SkippedFile
 from ingest.readers.base import ReadResult
 from ingest.readers.dispatch import SUPPORTED_EXTENSIONS, read_bytes, unsupported_reason
+from ingest.zipguard import ZipLimits
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["SUPPORTED_EXTENSIONS", "ReadResult", "read_bytes", "read_file", "unsupported_reason"]
+__all__ = ["SUPPORTED_EXTENSIONS", "ReadResult", "ZipLimits", "read_bytes", "read_file", "unsupported_reason"]
 
 _MB = 1_000_000
 
 
-def read_file(path: Path, *, max_bytes: int) -> ReadResult:
+def read_file(path: Path, *, max_bytes: int, zip_limits: ZipLimits | None = None) -> ReadResult:
     """Read one file from disk into documents.
 
     Args:
         path: The file; its lower-cased extension selects the reader.
         max_bytes: Larger files are skipped without being read.
+        zip_limits: Limits for zip archives (the file itself, or one attached
+            or nested in it); None for the defaults.
 
     Returns:
         The documents, with `Document.path` set to `str(path)`, and the parts
@@ -49,7 +52,7 @@ def read_file(path: Path, *, max_bytes: int) -> ReadResult:
         data = path.read_bytes()
     except OSError as exc:
         raise SkippedFile(f"could not be opened: {exc.strerror or exc}") from exc
-    result = read_bytes(data, path.name)
+    result = read_bytes(data, path.name, zip_limits=zip_limits)
     for document in result.documents:
         document.path = str(path)
     skipped = [Skipped(path=f"{path} [{part.path}]", reason=part.reason) for part in result.skipped]

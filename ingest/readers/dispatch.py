@@ -8,8 +8,9 @@ from pathlib import PurePath
 
 from ingest.documents import Skipped
 from ingest.errors import SkippedFile
-from ingest.readers import docx, email, html, pdf, text
+from ingest.readers import archive, docx, email, html, msg, odt, pdf, rtf, text
 from ingest.readers.base import ReadResult, one_line
+from ingest.zipguard import ZipLimits
 
 logger = logging.getLogger(__name__)
 
@@ -22,6 +23,10 @@ READERS: dict[str, Callable[[bytes, str], ReadResult]] = {
     ".eml": email.read,
     ".mbox": email.read,
     ".docx": docx.read,
+    ".msg": msg.read,
+    ".zip": archive.read,
+    ".odt": odt.read,
+    ".rtf": rtf.read,
 }
 SUPPORTED_EXTENSIONS = frozenset(READERS)
 
@@ -35,7 +40,7 @@ def unsupported_reason(name: str) -> str:
     return f"unsupported file type ({suffix or 'no extension'})"
 
 
-def read_bytes(data: bytes, name: str) -> ReadResult:
+def read_bytes(data: bytes, name: str, *, zip_limits: ZipLimits | None = None) -> ReadResult:
     """Read a file's bytes with the reader its extension selects.
 
     Used for files on disk and for email attachments alike. Documents whose
@@ -45,6 +50,8 @@ def read_bytes(data: bytes, name: str) -> ReadResult:
     Args:
         data: The file's bytes.
         name: The file name (only its extension and base name are used).
+        zip_limits: Limits for zip archives read here and inside attachments;
+            None keeps the ones already in force (the defaults at top level).
 
     Returns:
         The documents (path left "") and the skipped parts.
@@ -61,7 +68,8 @@ def read_bytes(data: bytes, name: str) -> ReadResult:
     if not data or data.isspace():
         raise SkippedFile(_EMPTY_REASONS.get(suffix, "empty file"))
     try:
-        result = reader(data, name)
+        with archive.limits_in_force(zip_limits):
+            result = reader(data, name)
     except SkippedFile:
         raise
     except Exception as exc:
