@@ -181,6 +181,7 @@ def ask(question, backend, authority, reference, exemption, outcome, after, befo
                         "end": c.end,
                         "quote": c.quote,
                         "citation": c.citation,
+                        "ocr": c.ocr,
                         "meta": foi_meta(c.metadata),
                     }
                     for c in answer.citations

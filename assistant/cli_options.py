@@ -110,6 +110,7 @@ def hit_dict(assistant, hit) -> dict:
         "also_in": hit.also_in,
         "also_in_ids": list(hit.also_in_ids),
         "rerank_score": hit.rerank_score,
+        "ocr": hit.ocr,
         "meta": foi_meta(hit.metadata),
     }
 

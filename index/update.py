@@ -12,7 +12,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -28,12 +28,14 @@ from ingest.discover import discover
 from ingest.documents import Document, Skipped
 from ingest.errors import SkippedFile
 from ingest.foi.annotate import annotate as annotate_foi
+from ingest.ocr.options import OcrOptions
+from ingest.ocr.recognise import PageTally
 from ingest.readers import read_file
 
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]
-"""Called as progress(stage, done, total); stages: scanning, reading, embedding, writing."""
+"""Called as progress(stage, done, total); stages: scanning, reading, ocr (pages), embedding, writing."""
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,7 @@ class UpdateOptions:
     sync: bool = False
     boilerplate_min_documents: int = DEFAULT_MIN_DOCUMENTS
     ann_threshold: int = 200_000
+    ocr: OcrOptions | None = None  # None: the readers' defaults (OCR on, no cache)
 
 
 def prune_orphans(snapshot: Snapshot) -> tuple[int, int]:
@@ -157,6 +160,9 @@ def update_index(
     """
     progress = progress or _noop
     started = time.perf_counter()
+    if options.ocr is not None and options.ocr.progress is None:
+        # OCR reports pages, not files: its own bar, counted across the whole ingest.
+        options = replace(options, ocr=replace(options.ocr, progress=PageTally(lambda d, t: progress("ocr", d, t))))
     roots = [Path(p) for p in paths]
     report = IngestReport()
     discovery = discover(roots)
@@ -310,7 +316,7 @@ def _read_changed(snapshot, changed, vanished, chunker, pipeline, options, repor
                 store.set_file_signature(item.key, item.size, item.mtime_ns, item.sha256)
                 continue
             try:
-                result = read_file(item.path, max_bytes=options.max_file_bytes)
+                result = read_file(item.path, max_bytes=options.max_file_bytes, ocr=options.ocr)
             except SkippedFile as exc:
                 # Keep whatever an earlier, readable version of the file contributed.
                 report.skipped.append(Skipped(item.key, exc.reason))

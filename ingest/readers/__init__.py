@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ingest.documents import Skipped
 from ingest.errors import SkippedFile
+from ingest.ocr.options import OcrOptions
 from ingest.readers.base import ReadResult
 from ingest.readers.dispatch import SUPPORTED_EXTENSIONS, read_bytes, unsupported_reason
 
@@ -23,12 +24,13 @@ __all__ = ["SUPPORTED_EXTENSIONS", "ReadResult", "read_bytes", "read_file", "uns
 _MB = 1_000_000
 
 
-def read_file(path: Path, *, max_bytes: int) -> ReadResult:
+def read_file(path: Path, *, max_bytes: int, ocr: OcrOptions | None = None) -> ReadResult:
     """Read one file from disk into documents.
 
     Args:
         path: The file; its lower-cased extension selects the reader.
         max_bytes: Larger files are skipped without being read.
+        ocr: How scanned PDF pages and images are OCRed; None uses the defaults.
 
     Returns:
         The documents, with `Document.path` set to `str(path)`, and the parts
@@ -49,7 +51,7 @@ def read_file(path: Path, *, max_bytes: int) -> ReadResult:
         data = path.read_bytes()
     except OSError as exc:
         raise SkippedFile(f"could not be opened: {exc.strerror or exc}") from exc
-    result = read_bytes(data, path.name)
+    result = read_bytes(data, path.name, ocr=ocr)
     for document in result.documents:
         document.path = str(path)
     skipped = [Skipped(path=f"{path} [{part.path}]", reason=part.reason) for part in result.skipped]

@@ -8,7 +8,9 @@ from pathlib import PurePath
 
 from ingest.documents import Skipped
 from ingest.errors import SkippedFile
-from ingest.readers import docx, email, html, pdf, text
+from ingest.readers import docx, email, html, image, pdf, text
+from ingest.ocr.options import OcrOptions
+from ingest.ocr.options import using as using_ocr
 from ingest.readers.base import ReadResult, one_line
 
 logger = logging.getLogger(__name__)
@@ -22,6 +24,7 @@ READERS: dict[str, Callable[[bytes, str], ReadResult]] = {
     ".eml": email.read,
     ".mbox": email.read,
     ".docx": docx.read,
+    **{extension: image.read for extension in image.EXTENSIONS},
 }
 SUPPORTED_EXTENSIONS = frozenset(READERS)
 
@@ -35,7 +38,7 @@ def unsupported_reason(name: str) -> str:
     return f"unsupported file type ({suffix or 'no extension'})"
 
 
-def read_bytes(data: bytes, name: str) -> ReadResult:
+def read_bytes(data: bytes, name: str, *, ocr: OcrOptions | None = None) -> ReadResult:
     """Read a file's bytes with the reader its extension selects.
 
     Used for files on disk and for email attachments alike. Documents whose
@@ -45,6 +48,9 @@ def read_bytes(data: bytes, name: str) -> ReadResult:
     Args:
         data: The file's bytes.
         name: The file name (only its extension and base name are used).
+        ocr: How scanned pages and images are OCRed, for this file and the parts
+            inside it; None keeps the current options (the defaults, or those of
+            the container being read).
 
     Returns:
         The documents (path left "") and the skipped parts.
@@ -61,7 +67,8 @@ def read_bytes(data: bytes, name: str) -> ReadResult:
     if not data or data.isspace():
         raise SkippedFile(_EMPTY_REASONS.get(suffix, "empty file"))
     try:
-        result = reader(data, name)
+        with using_ocr(ocr):
+            result = reader(data, name)
     except SkippedFile:
         raise
     except Exception as exc:
