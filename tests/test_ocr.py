@@ -224,3 +224,20 @@ def test_cli_search_finds_the_scanned_reference_on_its_page_marked_ocr(tmp_path,
     write(folder, "reply-copy.pdf", (folder / "reply.pdf").read_bytes())
     assert runner.invoke(main, ["ingest", str(folder), "-q"]).exit_code == 0
     assert len(engine_calls) == calls  # neither the rebuild nor the re-ingest OCRed the page again
+
+
+@needs_tesseract
+@pytest.mark.corpus
+def test_rasterised_police_reply_reads_back_its_reference(tmp_path, corpus):
+    import pypdfium2
+
+    original = corpus / "police-pdf" / "durham-hospital-crime.pdf"
+    truth = PdfReader(original).pages[0].extract_text()
+    reference = "1406745"
+    assert reference in truth  # the text layer names it, so OCR has something to match
+    scan = pypdfium2.PdfDocument(original.read_bytes())[0].render(scale=200 / 72, grayscale=True).to_pil()
+    path = write(tmp_path, "durham-scan.pdf", image_only_pdf(scan.convert("L")))
+
+    document, = read_file(path, max_bytes=LIMIT).documents
+
+    assert document.pages[0].ocr and document.page_at(document.text.index(reference)) == 1

@@ -6,6 +6,7 @@ from pathlib import PurePath
 
 from ingest.documents import Document, Page, Skipped
 from ingest.errors import SkippedFile
+from ingest.ocr.engines import EngineMissing
 from ingest.ocr.options import current_options
 from ingest.ocr.recognise import Recogniser
 from ingest.ocr.render import frame_count, frames, open_image
@@ -38,7 +39,7 @@ def read(data: bytes, name: str) -> ReadResult:
     count = min(total, options.max_pages)
     try:
         texts = Recogniser(options).recognise(frames(image, count), count)
-    except SkippedFile as exc:
+    except EngineMissing as exc:
         raise SkippedFile(f"scanned image: {exc.reason}") from exc
     if not any(text.strip() for text in texts):
         raise SkippedFile("no text (OCR found none on the image)")
