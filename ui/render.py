@@ -16,6 +16,7 @@ from pathlib import Path
 from assistant.answer import Answer, Citation
 from index.records import StoredDocument
 from index.search import Hit
+from ui.ocr_view import ocr_note
 
 _WORD = re.compile(r"\w+")
 _STOPWORDS = frozenset(
@@ -86,6 +87,7 @@ def citation_card(citation: Citation, open_index: int | None = None) -> str:
         f'<strong class="foi-title">{esc(citation.title)}</strong></div>'
         f'<div class="foi-meta">{details}</div>'
         f'<blockquote class="foi-quote"><mark>{esc(citation.quote)}</mark></blockquote>'
+        f"{ocr_note(citation.ocr)}"
         f'<div class="foi-cite">{esc(citation.citation)}</div>'
         f"{open_button(open_index)}"
         "</div>"
@@ -117,6 +119,7 @@ def passage_card(
         f'<div class="foi-meta">{details} · {esc(hit.kind)}</div>'
         f"{also_in_details(others)}"
         f'<div class="foi-text">{highlight(hit.text, terms)}</div>'
+        f"{ocr_note(hit.ocr)}"
         f'<input class="foi-cite-copy" type="text" readonly value="{esc(citation)}" '
         f'aria-label="Citation (select to copy)">'
         f"{open_button(open_index)}"
