@@ -241,3 +241,26 @@ def test_rasterised_police_reply_reads_back_its_reference(tmp_path, corpus):
     document, = read_file(path, max_bytes=LIMIT).documents
 
     assert document.pages[0].ocr and document.page_at(document.text.index(reference)) == 1
+
+
+@needs_tesseract
+@pytest.mark.integration
+def test_real_model_answers_from_a_scanned_page_and_says_it_is_ocr(tmp_path, monkeypatch, real_embedder):
+    from assistant import Assistant
+    from tests.conftest import REPO
+
+    monkeypatch.setenv("FOI_OCR_CACHE_DIR", str(tmp_path / "ocr-cache"))
+    scans = tmp_path / "scans"
+    write(scans, "reply.pdf", mixed_pdf(page_image()))
+    assistant = Assistant.open(tmp_path / "idx", embedder=real_embedder)
+    stages = []
+
+    report = assistant.ingest([REPO / "examples" / "demo-corpus", scans], progress=lambda *s: stages.append(s))
+
+    assert report.skipped == [] and ("ocr", 1, 1) in stages  # the OCR bar counted the one scanned page
+    answer = assistant.ask("Why was the information about speed cameras on the A38 withheld?")
+    assert not answer.abstained
+    scanned = [c for c in answer.citations if c.path.endswith("reply.pdf")]
+    assert scanned and all(c.ocr and c.page == 3 for c in scanned)
+    assert "A38 is withheld" in " ".join(" ".join(c.quote.split()) for c in scanned)
+    assert all(not c.ocr for c in answer.citations if not c.path.endswith("reply.pdf"))
