@@ -57,7 +57,7 @@ def _render(data: bytes, kind: str, page: int, dpi: int):
         finally:
             pages.close()
     image = open_image(data, MAX_PIXELS)
-    for number, frame in enumerate(frames(image, page), 1):
+    for number, frame in enumerate(frames(image, page, MAX_PIXELS), 1):
         if number == page:
             frame.thumbnail((1400, 1800))
             return frame

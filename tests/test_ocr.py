@@ -264,3 +264,13 @@ def test_real_model_answers_from_a_scanned_page_and_says_it_is_ocr(tmp_path, mon
     assert scanned and all(c.ocr and c.page == 3 for c in scanned)
     assert "A38 is withheld" in " ".join(" ".join(c.quote.split()) for c in scanned)
     assert all(not c.ocr for c in answer.citations if not c.path.endswith("reply.pdf"))
+
+
+def test_a_tiff_page_over_the_pixel_limit_skips_the_file_naming_the_page(tmp_path):
+    small, large = page_image(dpi=60), page_image(dpi=150)  # 496 x 701, then 1240 x 1753 pixels
+    path = write(tmp_path, "bundle.tif", image_bytes(small, "TIFF", save_all=True, append_images=[large]))
+
+    with pytest.raises(SkippedFile) as caught:
+        read_file(path, max_bytes=LIMIT, ocr=OcrOptions(max_image_pixels=1_000_000))
+
+    assert caught.value.reason == "page 2: image too large: 2,173,720 pixels (limit 1,000,000; a decompression bomb?)"

@@ -45,16 +45,20 @@ def frame_count(image: Image.Image) -> int:
     return max(1, getattr(image, "n_frames", 1))
 
 
-def frames(image: Image.Image, limit: int) -> Iterator[Image.Image]:
+def frames(image: Image.Image, limit: int, max_pixels: int) -> Iterator[Image.Image]:
     """The first `limit` pages of an image file, each decoded to greyscale.
 
     Raises:
-        SkippedFile: The pixel data is corrupt (truncated file, bad compression).
+        SkippedFile: The pixel data is corrupt (truncated file, bad compression), or a
+            page is larger than `max_pixels` (each page of a TIFF has its own size).
     """
     try:
         for number, frame in enumerate(ImageSequence.Iterator(image)):
             if number >= limit:
                 return
+            width, height = frame.size
+            if width * height > max_pixels:
+                raise SkippedFile(f"page {number + 1}: {image_too_large(width * height, max_pixels)}")
             yield _greyscale(frame)
     except (OSError, ValueError, SyntaxError) as exc:
         raise SkippedFile(f"corrupt image: {' '.join(str(exc).split())[:160]}") from exc

@@ -38,7 +38,7 @@ def read(data: bytes, name: str) -> ReadResult:
     total = frame_count(image)
     count = min(total, options.max_pages)
     try:
-        texts = Recogniser(options).recognise(frames(image, count), count)
+        texts = Recogniser(options).recognise(frames(image, count, options.max_image_pixels), count)
     except EngineMissing as exc:
         raise SkippedFile(f"scanned image: {exc.reason}") from exc
     if not any(text.strip() for text in texts):
