@@ -6,7 +6,12 @@ page's own text layer (pypdf). Character error rate = edit distance / truth leng
 collapsing whitespace on both sides (layout spacing is not what a search reads).
 
     .venv/bin/python benchmarks/ocr_accuracy.py [--corpus ../shared/corpus/police-pdf]
-        [--pages-per-file 1] [--engines tesseract,rapidocr]
+        [--pages-per-file 1] [--engines tesseract,rapidocr] [--dpis 150,300]
+    .venv/bin/python benchmarks/ocr_accuracy.py --throughput [--dpis 200] [--pages-per-file 3]
+
+--throughput instead times the ingest's own page OCR (ingest.ocr.recognise.Recogniser, cache
+off) over the clean pages with 1 worker and with one per core: the wall-clock pages/s a scanned
+PDF gets from `foi ingest`.
 """
 
 from __future__ import annotations
@@ -80,7 +85,11 @@ def main() -> None:
     parser.add_argument("--pages-per-file", type=int, default=1)
     parser.add_argument("--engines", default="tesseract,rapidocr")
     parser.add_argument("--dpis", default="150,300")
+    parser.add_argument("--throughput", action="store_true")
     args = parser.parse_args()
+    if args.throughput:
+        throughput(args)
+        return
     engines = {name: make_engine(name, "eng") for name in args.engines.split(",")}
     for engine in engines.values():  # load models before timing
         engine.recognise(Image.new("L", (200, 60), 255))
@@ -109,6 +118,25 @@ def main() -> None:
         chars = sum(r[1] for r in rows)
         seconds = sum(r[2] for r in rows)
         print(f"| {engine_name} | {dpi} | {variant} | {errors / chars:.3f} | {len(rows) / seconds:.2f} |")
+
+
+def throughput(args) -> None:
+    from ingest.ocr.options import OcrOptions
+    from ingest.ocr.recognise import Recogniser
+
+    dpi = int(args.dpis.split(",")[0])
+    images = [document[index].render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
+              for _, _, document, index, _ in pages(args.corpus, args.pages_per_file)]
+    print(f"{len(images)} clean pages at {dpi} dpi; load average "
+          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}; {os.cpu_count()} cores")
+    print("\n| engine | workers | pages/s |\n| --- | --- | --- |")
+    for engine in args.engines.split(","):
+        for workers in sorted({1, os.cpu_count() or 1}):
+            recogniser = Recogniser(OcrOptions(engine=engine, workers=workers))
+            recogniser.engine()
+            started = time.perf_counter()
+            recogniser.recognise(iter(images), len(images))
+            print(f"| {engine} | {workers} | {len(images) / (time.perf_counter() - started):.2f} |")
 
 
 if __name__ == "__main__":

@@ -81,3 +81,10 @@ def test_no_page_image_when_it_cannot_be_shown(tmp_path):
     assert page_image_png(scanned_document(path, part="message 2 / scan.pdf"), 1) is None
     (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.4 broken")
     assert page_image_png(scanned_document(tmp_path / "broken.pdf"), 1) is None
+
+
+def test_viewer_marks_ocr_pages():
+    document = scanned_document("/nowhere.pdf")
+
+    assert "— page 1 (OCR text) —" in render.document_view(document)
+    assert "(OCR text)" not in render.document_view(scanned_document("/nowhere.pdf", ocr=False))

@@ -254,9 +254,8 @@ def document_view(document: StoredDocument, start: int | None = None, end: int |
     text = document.text
     cuts: dict[int, list[str]] = {}
     for page in document.pages:
-        cuts.setdefault(page.start, []).append(
-            f'<span class="foi-page" id="page-{page.number}">— page {page.number} —</span>'
-        )
+        label = f"page {page.number} (OCR text)" if page.ocr else f"page {page.number}"
+        cuts.setdefault(page.start, []).append(f'<span class="foi-page" id="page-{page.number}">— {label} —</span>')
     has_span = start is not None and end is not None and 0 <= start < end <= len(text)
     if has_span:
         # At a shared offset the mark closes before, and opens after, a page marker.

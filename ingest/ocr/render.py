@@ -95,7 +95,10 @@ class PdfPages:
 
     def render(self, index: int, dpi: int) -> Image.Image:
         """Page `index` (0-based) as a greyscale image at `dpi`, lowered to stay within the pixel limit."""
-        page = self._pdf[index]
+        try:
+            page = self._pdf[index]
+        except Exception as exc:  # PdfiumError: a page PDFium cannot load
+            raise SkippedFile(f"page {index + 1} could not be rendered for OCR ({exc})") from exc
         try:
             width, height = page.get_size()
             scale = dpi / _POINTS_PER_INCH
@@ -104,6 +107,8 @@ class PdfPages:
                 scale *= (self._max_pixels / pixels) ** 0.5
             bitmap = page.render(scale=scale, grayscale=True)
             return bitmap.to_pil().convert("L")
+        except Exception as exc:
+            raise SkippedFile(f"page {index + 1} could not be rendered for OCR ({exc})") from exc
         finally:
             page.close()
 
