@@ -15,6 +15,7 @@ import numpy as np
 from index.embedder import Embedder
 from index.records import StoredDocument
 from index.search import Hit
+from ingest.documents import ocr_in_span
 from ingest.sentences import sentence_spans
 from ingest.textutil import one_line
 
@@ -43,6 +44,7 @@ class Citation:
     citation: str
     score: float
     metadata: dict[str, str] = field(default_factory=dict)
+    ocr: bool = False  # the quote is OCR text (check it against the page image)
 
 
 @dataclass(frozen=True)
@@ -165,6 +167,7 @@ def compose_answer(
                 citation=cite(candidate.hit, candidate.document, page),
                 score=round(float(relevance[index]), 4),
                 metadata=candidate.document.metadata,
+                ocr=ocr_in_span(candidate.document.pages, candidate.start, candidate.end),
             )
         )
         sentences.append(f"{one_line(quote)} [{n}]")

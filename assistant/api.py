@@ -13,6 +13,7 @@ from assistant.answer import Answer, compose_answer, evidence_coverage, question
 from assistant.citations import citation_line
 from assistant.followup import contextual_question
 from assistant.listing import compose_listing
+from assistant.ocr import ocr_options
 from assistant.question_filters import filters_from_question
 from assistant.settings import Settings, load_settings
 from index.directory import IndexDirectory, Snapshot
@@ -195,6 +196,7 @@ class Assistant:
             boilerplate_min_documents=self.settings.boilerplate_min_documents,
             ann_threshold=self.settings.ann_threshold,
             zip_limits=self.settings.zip_limits,
+            ocr=ocr_options(self.settings),
         )
         report = update_index(self.directory, [Path(p) for p in paths], self.embedder, options, progress)
         self.snapshots.invalidate()

@@ -14,6 +14,7 @@ from assistant.answer import MAX_SENTENCE_CHARS, Answer, Citation, verify_quote
 from assistant.question_filters import topic_words
 from index.records import StoredDocument
 from index.search import Hit
+from ingest.documents import ocr_in_span
 from ingest.sentences import sentence_spans
 
 _WINDOW = 600  # characters around an evidence span searched for its sentence
@@ -67,7 +68,7 @@ def compose_listing(
             Citation(
                 n=n, doc_id=document.doc_id, path=hit.path, part=hit.part, title=document.title, page=page,
                 start=start, end=end, quote=quote, citation=cite(hit, document, page), score=hit.score,
-                metadata=document.metadata,
+                metadata=document.metadata, ocr=ocr_in_span(document.pages, start, end),
             )
         )
         sentences.append(f"{' '.join(quote.split())} [{n}]")

@@ -10,6 +10,7 @@ from tqdm import tqdm
 STAGE_LABELS = {
     "scanning": "Checking files",
     "reading": "Reading",
+    "ocr": "OCR pages",
     "chunking": "Chunking",
     "embedding": "Embedding chunks",
     "writing": "Writing index",

@@ -61,7 +61,8 @@ class Settings(BaseModel):
     )
     max_upload_mb: float = Field(default=50.0, gt=0, description="Largest file the UI accepts for upload.")
     upload_extensions: list[str] = Field(
-        default=[".txt", ".md", ".pdf", ".html", ".htm", ".eml", ".mbox", ".docx", ".zip", ".msg", ".odt", ".rtf"],
+        default=[".txt", ".md", ".pdf", ".html", ".htm", ".eml", ".mbox", ".docx", ".zip", ".msg", ".odt", ".rtf",
+                 ".png", ".jpg", ".jpeg", ".tif", ".tiff"],
         description="File types the UI accepts for upload (.zip archives are unpacked).",
     )
     batch_size: int = Field(default=32, ge=1, le=1024, description="Embedding batch size.")
@@ -152,6 +153,40 @@ class Settings(BaseModel):
         description="Largest compression ratio of a zip member of 1 MB or more; above it the archive is refused.",
     )
     zip_max_members: int = Field(default=2000, ge=1, description="Most files in one zip archive.")
+    # OCR of scanned PDF pages and images (ingest/ocr/).
+    ocr: Literal["auto", "off", "force"] = Field(
+        default="auto",
+        description="auto: OCR PDF pages with (almost) no text layer, and images; force: OCR every PDF page "
+        "(replacing its text layer); off: never OCR (scans and images are skipped with a reason).",
+    )
+    ocr_engine: Literal["tesseract", "rapidocr"] = Field(
+        default="tesseract",
+        description="tesseract (Debian tesseract-ocr; more accurate and 5x faster here, see README) or rapidocr "
+        "(pip extra foi-assistant[rapidocr]).",
+    )
+    ocr_languages: str = Field(
+        default="eng",
+        pattern=r"^[A-Za-z_]+(\+[A-Za-z_]+)*$",
+        description="Tesseract languages, joined by + (e.g. eng+cym); each needs its tesseract-ocr-LANG package.",
+    )
+    ocr_dpi: int = Field(default=300, ge=72, le=600, description="Resolution PDF pages are rendered at for OCR.")
+    ocr_min_letters: int = Field(
+        default=20, ge=0, description="A PDF page with fewer letters than this in its text layer is OCRed (auto)."
+    )
+    ocr_max_pages: int = Field(
+        default=200, ge=1, description="At most this many pages of one image file (multi-page TIFF) are OCRed."
+    )
+    ocr_max_image_pixels: int = Field(
+        default=100_000_000,
+        ge=1_000_000,
+        description="Images larger than this (width x height) are skipped as possible decompression bombs; "
+        "PDF pages are rendered below it.",
+    )
+    ocr_cache_dir: Path | None = Field(
+        default=None,
+        description="Where OCR text is cached by page hash (JSON); default $FOI_CACHE/ocr, else <index_dir>/ocr-cache.",
+    )
+    ocr_workers: int = Field(default=0, ge=0, le=64, description="Pages OCRed at once; 0 = one per CPU core.")
 
     @model_validator(mode="after")
     def _overlap_below_size(self) -> "Settings":
@@ -173,6 +208,14 @@ class Settings(BaseModel):
     @property
     def effective_uploads_dir(self) -> Path:
         return self.uploads_dir or self.index_dir / "uploads"
+
+    @property
+    def effective_ocr_cache_dir(self) -> Path:
+        if self.ocr_cache_dir is not None:
+            return self.ocr_cache_dir
+        if os.environ.get("FOI_CACHE"):
+            return Path(os.environ["FOI_CACHE"]) / "ocr"
+        return self.index_dir / "ocr-cache"
 
     @property
     def effective_model(self) -> str:

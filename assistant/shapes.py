@@ -33,6 +33,7 @@ def hit_json(hit: Hit, citation: str) -> dict:
         "also_in": hit.also_in,
         "also_in_ids": list(hit.also_in_ids),
         "rerank_score": hit.rerank_score,
+        "ocr": hit.ocr,
         "meta": foi_meta(hit.metadata),
     }
 
@@ -50,6 +51,7 @@ def citation_json(citation: Citation) -> dict:
         "end": citation.end,
         "quote": citation.quote,
         "citation": citation.citation,
+        "ocr": citation.ocr,
         "meta": foi_meta(citation.metadata),
     }
 

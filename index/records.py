@@ -8,6 +8,13 @@ from ingest.documents import Document, Page
 from ingest.textutil import page_at
 
 
+def ocr_between(ocr_pages: frozenset[int], page: int | None, page_end: int | None) -> bool:
+    """True when a hit on pages page..page_end (None: unpaged) quotes OCRed text."""
+    if page is None or not ocr_pages:
+        return False
+    return any(number in ocr_pages for number in range(page, (page_end or page) + 1))
+
+
 @dataclass(frozen=True)
 class Location:
     """Where a stored document was found: a file, and a part inside it."""
@@ -38,6 +45,11 @@ class StoredDocument:
         """The 1-based page holding character `offset`, or None for unpaged text."""
         return page_at(self.pages, offset)
 
+    @property
+    def ocr_pages(self) -> frozenset[int]:
+        """Numbers of the pages whose text was OCRed."""
+        return frozenset(page.number for page in self.pages if page.ocr)
+
     def as_document(self, metadata: dict | None = None) -> Document:
         """The document as a reader would give it, at its first location (for re-chunking)."""
         return Document(
@@ -67,6 +79,7 @@ class DocumentText:
     text: str
     metadata: dict
     location: Location
+    ocr_pages: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)

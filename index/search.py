@@ -10,7 +10,7 @@ import numpy as np
 
 from index.directory import Snapshot
 from index.lexical import match_expression
-from index.records import DocumentHead, DocumentText, StoredDocument
+from index.records import DocumentHead, DocumentText, StoredDocument, ocr_between
 from ingest.foi.filters import foi_matches
 
 
@@ -38,6 +38,7 @@ class Hit:
     boilerplate: float = 0.0
     also_in_ids: tuple[str, ...] = ()
     rerank_score: float | None = None
+    ocr: bool = False  # the passage quotes OCR text (check it against the page image)
 
 
 FOI_FILTERS = ("authority", "reference", "exemption", "outcome", "after", "before", "law")
@@ -300,6 +301,7 @@ def _assemble(snapshot, scores, ids, *, k, max_per_document, where=None, recurri
             also_in=len(others),
             boilerplate=round(entry[0], 3) if entry else 0.0,
             also_in_ids=others,
+            ocr=ocr_between(document.ocr_pages, chunk.page_start, chunk.page_end),
         )
         results.append((hit, document if documents else None))
     return results

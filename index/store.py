@@ -78,6 +78,21 @@ CREATE VIRTUAL TABLE IF NOT EXISTS passages USING fts5(
 """
 
 
+def _page_row(page: Page) -> list[int]:
+    # An OCRed page gains a fourth element; a page without one (every page of an index
+    # written before OCR) is read as not OCRed, so the format is unchanged.
+    return [page.number, page.start, page.end, 1] if page.ocr else [page.number, page.start, page.end]
+
+
+def _pages_from_json(pages: str) -> list[Page]:
+    return [Page(row[0], row[1], row[2], ocr=len(row) > 3 and bool(row[3])) for row in json.loads(pages)]
+
+
+def _ocr_pages(pages: str) -> frozenset[int]:
+    # Most documents have no OCRed page: skip parsing their page table.
+    return frozenset(p.number for p in _pages_from_json(pages) if p.ocr) if ", 1]" in pages else frozenset()
+
+
 def _part_key(part: str | None) -> str:
     return part or ""
 
@@ -151,7 +166,7 @@ class Store(LexicalIndex):
                 document.kind,
                 document.title,
                 document.text,
-                json.dumps([[p.number, p.start, p.end] for p in document.pages]),
+                json.dumps([_page_row(p) for p in document.pages]),
                 json.dumps(document.metadata, ensure_ascii=False),
                 now,
                 now,
@@ -186,14 +201,17 @@ class Store(LexicalIndex):
     def document_texts(self, doc_ids: Iterable[str]) -> dict[str, DocumentText]:
         # The first location in (path, part) order, as StoredDocument.location; (path, part) is unique.
         rows = self._rows_in(
-            "SELECT d.doc_id, d.kind, d.title, d.text, d.metadata, l.path, l.part FROM documents d "
+            "SELECT d.doc_id, d.kind, d.title, d.text, d.metadata, l.path, l.part, d.pages FROM documents d "
             "LEFT JOIN locations l ON l.rowid = (SELECT rowid FROM locations WHERE doc_id = d.doc_id "
             "ORDER BY path, part LIMIT 1) WHERE d.doc_id IN ({marks})",
             doc_ids,
         )
         return {
-            doc_id: DocumentText(doc_id, kind, title, text, json.loads(metadata), Location(path or "", part or None))
-            for doc_id, kind, title, text, metadata, path, part in rows
+            doc_id: DocumentText(
+                doc_id, kind, title, text, json.loads(metadata), Location(path or "", part or None),
+                ocr_pages=_ocr_pages(pages),
+            )
+            for doc_id, kind, title, text, metadata, path, part, pages in rows
         }
 
     def _locations_of(self, doc_ids: list[str]) -> dict[str, list[Location]]:
@@ -243,7 +261,7 @@ class Store(LexicalIndex):
             kind=row["kind"],
             title=row["title"],
             text=row["text"],
-            pages=[Page(n, s, e) for n, s, e in json.loads(row["pages"])],
+            pages=_pages_from_json(row["pages"]),
             metadata=json.loads(row["metadata"]),
             locations=locations,
             added_at=row["added_at"],

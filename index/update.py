@@ -12,7 +12,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -28,12 +28,14 @@ from ingest.discover import discover
 from ingest.documents import Document, Skipped
 from ingest.errors import SkippedFile
 from ingest.foi.annotate import annotate as annotate_foi
+from ingest.ocr.options import OcrOptions
+from ingest.ocr.recognise import PageTally
 from ingest.readers import ZipLimits, read_file
 
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]
-"""Called as progress(stage, done, total); stages: scanning, reading, embedding, writing."""
+"""Called as progress(stage, done, total); stages: scanning, reading, ocr (pages), embedding, writing."""
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,7 @@ class UpdateOptions:
     boilerplate_min_documents: int = DEFAULT_MIN_DOCUMENTS
     ann_threshold: int = 200_000
     zip_limits: ZipLimits | None = None
+    ocr: OcrOptions | None = None  # None: the readers' defaults (OCR on, no cache)
 
 
 def prune_orphans(snapshot: Snapshot) -> tuple[int, int]:
@@ -158,6 +161,9 @@ def update_index(
     """
     progress = progress or _noop
     started = time.perf_counter()
+    if options.ocr is not None and options.ocr.progress is None:
+        # OCR reports pages, not files: its own bar, counted across the whole ingest.
+        options = replace(options, ocr=replace(options.ocr, progress=PageTally(lambda d, t: progress("ocr", d, t))))
     # Stored locations are resolved absolute paths (ingest/discover.py); so are the roots --sync compares.
     roots = [Path(p).resolve() for p in paths]
     report = IngestReport()
@@ -312,7 +318,9 @@ def _read_changed(snapshot, changed, vanished, chunker, pipeline, options, repor
                 store.set_file_signature(item.key, item.size, item.mtime_ns, item.sha256)
                 continue
             try:
-                result = read_file(item.path, max_bytes=options.max_file_bytes, zip_limits=options.zip_limits)
+                result = read_file(
+                    item.path, max_bytes=options.max_file_bytes, zip_limits=options.zip_limits, ocr=options.ocr
+                )
             except SkippedFile as exc:
                 # Keep whatever an earlier, readable version of the file contributed.
                 report.skipped.append(Skipped(item.key, exc.reason))

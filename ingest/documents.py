@@ -10,11 +10,17 @@ from ingest.textutil import page_at
 
 @dataclass(frozen=True)
 class Page:
-    """A 1-based page and its character span in the document text."""
+    """A 1-based page and its character span in the document text; `ocr` if its text was OCRed."""
 
     number: int
     start: int
     end: int
+    ocr: bool = False
+
+
+def ocr_in_span(pages: list[Page], start: int, end: int) -> bool:
+    """True when any OCRed page overlaps the text span [start, end)."""
+    return any(page.ocr and page.start < max(end, start + 1) and start < page.end for page in pages)
 
 
 @dataclass

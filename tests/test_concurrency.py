@@ -58,7 +58,7 @@ def test_readers_keep_their_snapshot_while_a_writer_ingests_and_removes(tmp_path
                         if source is None or source[citation.start : citation.end] != citation.quote:
                             errors.append(f"quote is not its span: {citation.doc_id} {citation.start}:{citation.end}")
                 answered[0] += 1
-            except Exception as exc:  # noqa: BLE001 - every failure is the finding
+            except Exception:  # noqa: BLE001 - every failure is the finding
                 errors.append(traceback.format_exc())
 
     def writer() -> None:

@@ -173,7 +173,7 @@ def test_zip_members_are_documents_with_their_path_in_the_archive(tmp_path):
         "2019/response.txt": "The council spent 12,000 pounds on signage.",
         "2019/reply.msg": build_msg(response_msg(attachments=[Attachment("a.txt", b"Attached text.")])),
         "annexes.zip": inner,
-        "photo.jpg": b"\xff\xd8\xff",
+        "setup.exe": b"MZ\x90\x00",
         "__MACOSX/2019/._response.txt": b"\x00\x05",
     })
     result = read(tmp_path, "bundle.zip", data)
@@ -189,7 +189,7 @@ def test_zip_members_are_documents_with_their_path_in_the_archive(tmp_path):
     reasons = {s.path.split(" [", 1)[1].rstrip("]"): s.reason for s in result.skipped}
     assert reasons == {
         "__MACOSX/2019/._response.txt": "hidden file",
-        "photo.jpg": "unsupported file type (.jpg)",
+        "setup.exe": "unsupported file type (.exe)",
         "annexes.zip / deeper.zip": "nested archive not read (only one level of zips inside a zip is read)",
     }
 

@@ -18,8 +18,11 @@ import pytest
 from ingest.documents import Skipped
 from ingest.errors import SkippedFile
 from ingest.readers import SUPPORTED_EXTENSIONS, ReadResult, read_file
+from ingest.ocr import OcrOptions
 from ingest.readers import dispatch
 from tests.msgfile import Attachment, MsgSpec, build_msg, compound_file
+from tests.ocr_fixtures import image_bytes, page_image, png_bomb
+from tests.test_ocr import needs_tesseract
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -114,7 +117,8 @@ BAD_INPUTS = [
     ),
     pytest.param(
         "scan.pdf", lambda: fixture_bytes("scanned.pdf"), LIMIT,
-        "no extractable text (scanned PDF? OCR is not supported)", id="scanned-pdf",
+        "no extractable text (scanned PDF: OCR found no text on its pages)", id="scanned-pdf-without-text",
+        marks=needs_tesseract,
     ),
     pytest.param(
         "broken.docx", lambda: b"PK\x03\x04" + b"\x00" * 64, LIMIT,
@@ -140,6 +144,17 @@ BAD_INPUTS = [
     pytest.param(
         "page.html", lambda: b"<html><script>var x = 1;</script></html>", LIMIT,
         "no text", id="html-without-text",
+    ),
+    pytest.param(
+        "bomb.png", png_bomb, LIMIT,
+        "image too large: 400,000,000 pixels (limit 100,000,000; a decompression bomb?)", id="decompression-bomb",
+    ),
+    pytest.param(
+        "scan.png", lambda: b"Minutes of the meeting\n", LIMIT, "not an image (or a corrupt one)", id="text-renamed-png",
+    ),
+    pytest.param(
+        "cut.tiff", lambda: image_bytes(page_image(dpi=100), "TIFF")[:4000], LIMIT, "corrupt image: ",
+        id="truncated-tiff",
     ),
     pytest.param(
         "sheet.xlsx", lambda: b"PK\x03\x04", LIMIT, "unsupported file type (.xlsx)", id="unsupported",
@@ -255,6 +270,7 @@ def test_missing_file_is_a_skip(tmp_path):
 def test_supported_extensions():
     assert SUPPORTED_EXTENSIONS == {
         ".txt", ".md", ".pdf", ".html", ".htm", ".eml", ".mbox", ".docx", ".msg", ".zip", ".odt", ".rtf",
+        ".png", ".jpg", ".jpeg", ".tif", ".tiff",
     }
 
 
@@ -352,12 +368,17 @@ def test_pdf_page_that_fails_keeps_an_empty_span(tmp_path, monkeypatch, caplog):
     path = write(tmp_path, "r.pdf", fixture_bytes("two-pages.pdf"))
 
     with caplog.at_level(logging.WARNING):
-        (document,) = read_one(path).documents
+        (document,) = read_file(path, max_bytes=LIMIT, ocr=OcrOptions(mode="off")).documents
 
     second = document.pages[1]
     assert second.number == 2 and second.start == second.end
     assert "Outcome summary" not in document.text
     assert any("page 2" in record.getMessage() for record in caplog.records)
+    if shutil.which("tesseract"):
+        # With OCR on (the default) the page whose text layer failed is read from its image.
+        (document,) = read_file(path, max_bytes=LIMIT).documents
+        second = document.pages[1]
+        assert second.ocr and "Outcome summary" in document.text[second.start:second.end]
 
 
 class _Collect(logging.Handler):

@@ -26,6 +26,7 @@ from ui.chat import answer_stream, marker_target, md_escape, plain_text_answer
 from ui.access import Access
 from ui.access_view import audit_view, role_view
 from ui.endpoints import FACET_PASSAGES, changed_files, register_endpoints
+from ui.ocr_view import with_page_image
 from ui.scripts import FACET_ON_CLICK, OPEN_MARKER, OPEN_ON_CLICK, SCROLL_TO_CITED
 from ui.uploads import UploadPolicy, discard_upload, save_uploads
 
@@ -74,12 +75,12 @@ def build_app(
         if document is None:
             return '<div class="foi-empty">Choose a document.</div>', "", gr.DownloadButton(value=None, visible=False)
         meta = render.document_metadata(document)
+        text = with_page_image(document, start, render.document_view(document, start, end))
         original = results.original_copy(document)
         if original is None:
-            return render.document_view(document, start, end), meta + render.ORIGINAL_NOT_AVAILABLE, \
-                gr.DownloadButton(value=None, visible=False)
+            return text, meta + render.ORIGINAL_NOT_AVAILABLE, gr.DownloadButton(value=None, visible=False)
         button = gr.DownloadButton(f"Download original ({original.name})", value=str(original), visible=True)
-        return render.document_view(document, start, end), meta, button
+        return text, meta, button
 
     def open_in_viewer(target: dict | None):
         target = target or {}

@@ -17,6 +17,7 @@ from assistant.answer import Answer, Citation
 from index.records import StoredDocument
 from index.search import Hit
 from ingest.textutil import one_line
+from ui.ocr_view import ocr_note
 
 _WORD = re.compile(r"\w+")
 _STOPWORDS = frozenset(
@@ -87,6 +88,7 @@ def citation_card(citation: Citation, open_index: int | None = None) -> str:
         f'<strong class="foi-title">{esc(citation.title)}</strong></div>'
         f'<div class="foi-meta">{details}</div>'
         f'<blockquote class="foi-quote"><mark>{esc(citation.quote)}</mark></blockquote>'
+        f"{ocr_note(citation.ocr)}"
         f'<div class="foi-cite">{esc(citation.citation)}</div>'
         f"{open_button(open_index)}"
         "</div>"
@@ -118,6 +120,7 @@ def passage_card(
         f'<div class="foi-meta">{details} · {esc(hit.kind)}</div>'
         f"{also_in_details(others)}"
         f'<div class="foi-text">{highlight(hit.text, terms)}</div>'
+        f"{ocr_note(hit.ocr)}"
         f'<input class="foi-cite-copy" type="text" readonly value="{esc(citation)}" '
         f'aria-label="Citation (select to copy)">'
         f"{open_button(open_index)}"
@@ -252,9 +255,8 @@ def document_view(document: StoredDocument, start: int | None = None, end: int |
     text = document.text
     cuts: dict[int, list[str]] = {}
     for page in document.pages:
-        cuts.setdefault(page.start, []).append(
-            f'<span class="foi-page" id="page-{page.number}">— page {page.number} —</span>'
-        )
+        label = f"page {page.number} (OCR text)" if page.ocr else f"page {page.number}"
+        cuts.setdefault(page.start, []).append(f'<span class="foi-page" id="page-{page.number}">— {label} —</span>')
     has_span = start is not None and end is not None and 0 <= start < end <= len(text)
     if has_span:
         # At a shared offset the mark closes before, and opens after, a page marker.

@@ -39,6 +39,12 @@ CSS = """
               border: 1px solid var(--border-color-primary); border-radius: 8px; line-height: 1.6; }
 .foi-page { display: block; text-align: center; color: var(--body-text-color-subdued); margin: 10px 0;
             font-family: system-ui, sans-serif; }
+.foi-ocr-note { font-size: 0.8em; color: #9c4a00; margin: 4px 0; }
+.foi-ocr-view { display: flex; gap: 10px; align-items: flex-start; }
+.foi-ocr-view > .foi-viewer { flex: 1 1 50%; min-width: 0; }
+.foi-page-image { flex: 1 1 50%; margin: 0; max-height: 70vh; overflow: auto; }
+.foi-page-image img { width: 100%; height: auto; border: 1px solid var(--border-color-primary); }
+.foi-page-image figcaption { font-size: 0.8em; color: var(--body-text-color-subdued); }
 mark { background: #ffe066; color: #111; padding: 0 1px; }
 mark#cited { background: #ffd43b; outline: 2px solid #f08c00; }
 .foi-metadata dt { font-weight: 600; font-size: 0.85em; margin-top: 6px; }

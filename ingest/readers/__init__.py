@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ingest.documents import Skipped
 from ingest.errors import SkippedFile
+from ingest.ocr.options import OcrOptions
 from ingest.readers.base import ReadResult
 from ingest.readers.dispatch import SUPPORTED_EXTENSIONS, read_bytes, unsupported_reason
 from ingest.zipguard import ZipLimits
@@ -24,7 +25,9 @@ __all__ = ["SUPPORTED_EXTENSIONS", "ReadResult", "ZipLimits", "read_bytes", "rea
 _MB = 1_000_000
 
 
-def read_file(path: Path, *, max_bytes: int, zip_limits: ZipLimits | None = None) -> ReadResult:
+def read_file(
+    path: Path, *, max_bytes: int, zip_limits: ZipLimits | None = None, ocr: OcrOptions | None = None
+) -> ReadResult:
     """Read one file from disk into documents.
 
     Args:
@@ -32,6 +35,7 @@ def read_file(path: Path, *, max_bytes: int, zip_limits: ZipLimits | None = None
         max_bytes: Larger files are skipped without being read.
         zip_limits: Limits for zip archives (the file itself, or one attached
             or nested in it); None for the defaults.
+        ocr: How scanned PDF pages and images are OCRed; None uses the defaults.
 
     Returns:
         The documents, with `Document.path` set to `str(path)`, and the parts
@@ -52,7 +56,7 @@ def read_file(path: Path, *, max_bytes: int, zip_limits: ZipLimits | None = None
         data = path.read_bytes()
     except OSError as exc:
         raise SkippedFile(f"could not be opened: {exc.strerror or exc}") from exc
-    result = read_bytes(data, path.name, zip_limits=zip_limits)
+    result = read_bytes(data, path.name, zip_limits=zip_limits, ocr=ocr)
     for document in result.documents:
         document.path = str(path)
     skipped = [Skipped(path=f"{path} [{part.path}]", reason=part.reason) for part in result.skipped]

@@ -8,7 +8,9 @@ from pathlib import PurePath
 
 from ingest.documents import Skipped
 from ingest.errors import SkippedFile
-from ingest.readers import archive, docx, email, html, msg, odt, pdf, rtf, text
+from ingest.ocr.options import OcrOptions
+from ingest.ocr.options import using as using_ocr
+from ingest.readers import archive, docx, email, html, image, msg, odt, pdf, rtf, text
 from ingest.readers.base import ReadResult, one_line
 from ingest.zipguard import ZipLimits
 
@@ -27,6 +29,7 @@ READERS: dict[str, Callable[[bytes, str], ReadResult]] = {
     ".zip": archive.read,
     ".odt": odt.read,
     ".rtf": rtf.read,
+    **{extension: image.read for extension in image.EXTENSIONS},
 }
 SUPPORTED_EXTENSIONS = frozenset(READERS)
 
@@ -40,7 +43,9 @@ def unsupported_reason(name: str) -> str:
     return f"unsupported file type ({suffix or 'no extension'})"
 
 
-def read_bytes(data: bytes, name: str, *, zip_limits: ZipLimits | None = None) -> ReadResult:
+def read_bytes(
+    data: bytes, name: str, *, zip_limits: ZipLimits | None = None, ocr: OcrOptions | None = None
+) -> ReadResult:
     """Read a file's bytes with the reader its extension selects.
 
     Used for files on disk and for email attachments alike. Documents whose
@@ -52,6 +57,9 @@ def read_bytes(data: bytes, name: str, *, zip_limits: ZipLimits | None = None) -
         name: The file name (only its extension and base name are used).
         zip_limits: Limits for zip archives read here and inside attachments;
             None keeps the ones already in force (the defaults at top level).
+        ocr: How scanned pages and images are OCRed, for this file and the parts
+            inside it; None keeps the current options (the defaults, or those of
+            the container being read).
 
     Returns:
         The documents (path left "") and the skipped parts.
@@ -68,7 +76,7 @@ def read_bytes(data: bytes, name: str, *, zip_limits: ZipLimits | None = None) -
     if not data or data.isspace():
         raise SkippedFile(_EMPTY_REASONS.get(suffix, "empty file"))
     try:
-        with archive.limits_in_force(zip_limits):
+        with archive.limits_in_force(zip_limits), using_ocr(ocr):
             result = reader(data, name)
     except SkippedFile:
         raise

@@ -11,7 +11,9 @@ from pypdf.errors import DependencyError, FileNotDecryptedError
 
 from ingest.documents import Document, Page
 from ingest.errors import SkippedFile
+from ingest.ocr.options import current_options
 from ingest.readers.base import ReadResult, make_title, normalise_newlines, one_line
+from ingest.readers.pdf_ocr import OcrOutcome, ocr_scanned_pages
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +42,7 @@ if not any(isinstance(handler, _DemoteToDebug) for handler in _pypdf_logger.hand
 
 
 def read(data: bytes, name: str) -> ReadResult:
-    """Read a PDF's text layer.
+    """Read a PDF's text layer, OCRing the pages that have none (see `ingest.readers.pdf_ocr`).
 
     `Document.text` is the page texts joined by a blank line, and
     `Document.pages` gives each page's span in it, so a hit can be cited by page.
@@ -51,11 +53,12 @@ def read(data: bytes, name: str) -> ReadResult:
         name: The file name, used as the title when the PDF has none.
 
     Returns:
-        One document with one `Page` per PDF page.
+        One document with one `Page` per PDF page (`Page.ocr` marks OCRed pages), and
+        the scanned pages that could not be OCRed as skipped parts.
 
     Raises:
         SkippedFile: Not a PDF, corrupt, password-protected, or without any
-            extractable text (a scan).
+            text even after OCR (or a scan that could not be OCRed).
     """
     if b"%PDF" not in data[:_HEADER_WINDOW]:
         raise SkippedFile("not a PDF (file does not start with %PDF)")
@@ -80,15 +83,17 @@ def read(data: bytes, name: str) -> ReadResult:
             errors.append(exc)
     if len(errors) == page_count:
         raise SkippedFile(f"corrupt PDF: no page could be read ({one_line(errors[0])})")
+    ocr = ocr_scanned_pages(data, page_texts)
+    page_texts = ocr.texts
     if not any(text.strip() for text in page_texts):
-        raise SkippedFile("no extractable text (scanned PDF? OCR is not supported)")
+        raise SkippedFile(_no_text_reason(ocr))
 
     pages: list[Page] = []
     position = 0
     for number, page_text in enumerate(page_texts, start=1):
         if number > 1:
             position += len(PAGE_SEPARATOR)
-        pages.append(Page(number=number, start=position, end=position + len(page_text)))
+        pages.append(Page(number, position, position + len(page_text), ocr=number in ocr.ocr_pages))
         position += len(page_text)
     document = Document(
         path="",
@@ -99,7 +104,13 @@ def read(data: bytes, name: str) -> ReadResult:
         pages=pages,
         metadata=_metadata(reader, page_count),
     )
-    return ReadResult(documents=[document])
+    return ReadResult(documents=[document], skipped=ocr.skipped)
+
+
+def _no_text_reason(ocr: OcrOutcome) -> str:
+    if current_options().mode == "off":
+        return "no extractable text (scanned PDF? OCR is off)"
+    return "no extractable text (scanned PDF: OCR found no text on its pages)"
 
 
 def _open(data: bytes) -> PdfReader:
