@@ -16,6 +16,7 @@ from index.embedder import Embedder
 from index.records import StoredDocument
 from index.search import Hit
 from ingest.sentences import sentence_spans
+from ingest.tables import is_row_line
 
 ABSTAIN_MESSAGE = (
     "I could not find an answer to this in the indexed documents. "
@@ -28,7 +29,10 @@ MAX_SENTENCE_CHARS = 600
 
 @dataclass(frozen=True)
 class Citation:
-    """One numbered citation of an answer; `quote == document.text[start:end]`."""
+    """One numbered citation of an answer; `quote == document.text[start:end]`.
+
+    `sheet` and `rows` say where a spreadsheet quote lies (as on `Hit`), else None.
+    """
 
     n: int
     doc_id: str
@@ -42,6 +46,8 @@ class Citation:
     citation: str
     score: float
     metadata: dict[str, str] = field(default_factory=dict)
+    sheet: str | None = None
+    rows: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -274,8 +280,10 @@ def _sentences(retrieved: list[tuple[Hit, StoredDocument]]) -> list[_Candidate]:
             sentence = document.text[start:end]
             if not MIN_SENTENCE_CHARS <= len(sentence) <= MAX_SENTENCE_CHARS:
                 continue
-            if sum(ch.isalpha() for ch in sentence) < len(sentence) * 0.5 or _HEADER_LINE.search(sentence):
-                continue  # tables, e-mail headers and URLs make poor answers
+            if not is_row_line(sentence) and (
+                sum(ch.isalpha() for ch in sentence) < len(sentence) * 0.5 or _HEADER_LINE.search(sentence)
+            ):
+                continue  # raw tables, e-mail headers and URLs make poor answers; a row with its headers is fine
             key = (document.doc_id, start, end)
             if key not in seen:
                 seen.add(key)

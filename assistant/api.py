@@ -15,6 +15,7 @@ from assistant.followup import contextual_question
 from assistant.listing import compose_listing
 from assistant.question_filters import filters_from_question
 from assistant.settings import Settings, load_settings
+from assistant.table_citations import with_table_rows
 from index.directory import IndexDirectory, Snapshot
 from index.embedder import Embedder, load_embedder
 from index.errors import IndexMismatch
@@ -341,12 +342,12 @@ class Assistant:
                 matching=self._count_matching(snapshot, read),
             )
             if listing.citations:
-                return listing
+                return with_table_rows(snapshot.store, listing)
         retrieved = self._retrieve(snapshot, vector, query, SearchFilter.build(**explicit))
         terms = question_terms(query)
         total, counts = snapshot.store.term_document_counts(terms)
         coverage = evidence_coverage(terms, [hit.text for hit, _ in retrieved], counts, total)
-        return compose_answer(
+        answer = compose_answer(
             query,
             vector,
             retrieved,
@@ -359,6 +360,7 @@ class Assistant:
             abstain_coverage_below=self.settings.abstain_coverage_below,
             cite=self._cite,
         )
+        return with_table_rows(snapshot.store, answer)
 
     def _retrieve(self, snapshot: Snapshot, vector, query: str, where: SearchFilter, *, listing: bool = False):
         """Passages `ask` reads; a listing wants many requests, one passage each."""
@@ -468,7 +470,8 @@ class Assistant:
     def citation(self, hit: Hit) -> str:
         """The human-readable citation line of a search hit."""
         return citation_line(
-            title=hit.title, path=hit.path, part=hit.part, metadata=hit.metadata, page=hit.page, page_end=hit.page_end
+            title=hit.title, path=hit.path, part=hit.part, metadata=hit.metadata, page=hit.page, page_end=hit.page_end,
+            sheet=hit.sheet, rows=hit.rows,
         )
 
     def close(self) -> None:

@@ -182,6 +182,8 @@ def ask(question, backend, authority, reference, exemption, outcome, after, befo
                         "quote": c.quote,
                         "citation": c.citation,
                         "meta": foi_meta(c.metadata),
+                        "sheet": c.sheet,
+                        "rows": list(c.rows) if c.rows else None,
                     }
                     for c in answer.citations
                 ],

@@ -111,6 +111,8 @@ def hit_dict(assistant, hit) -> dict:
         "also_in_ids": list(hit.also_in_ids),
         "rerank_score": hit.rerank_score,
         "meta": foi_meta(hit.metadata),
+        "sheet": hit.sheet,
+        "rows": list(hit.rows) if hit.rows else None,
     }
 
 

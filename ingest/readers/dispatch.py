@@ -8,7 +8,7 @@ from pathlib import PurePath
 
 from ingest.documents import Skipped
 from ingest.errors import SkippedFile
-from ingest.readers import docx, email, html, pdf, text
+from ingest.readers import delimited, docx, email, html, pdf, spreadsheet, text
 from ingest.readers.base import ReadResult, one_line
 
 logger = logging.getLogger(__name__)
@@ -22,6 +22,12 @@ READERS: dict[str, Callable[[bytes, str], ReadResult]] = {
     ".eml": email.read,
     ".mbox": email.read,
     ".docx": docx.read,
+    ".xlsx": spreadsheet.read,
+    ".xlsm": spreadsheet.read,
+    ".xls": spreadsheet.read,
+    ".ods": spreadsheet.read,
+    ".csv": delimited.read,
+    ".tsv": delimited.read,
 }
 SUPPORTED_EXTENSIONS = frozenset(READERS)
 
