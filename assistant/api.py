@@ -25,6 +25,7 @@ from index.records import StoredDocument
 from index.reranker import CrossEncoderReranker, Reranker, rerank
 from index.search import Boilerplate, Hit, SearchFilter, search_vectors
 from index.update import IngestReport, Progress, UpdateOptions, update_index
+from ingest.documents import TableRow
 from ingest.foi.filters import foi_matches
 
 logger = logging.getLogger(__name__)
@@ -405,6 +406,10 @@ class Assistant:
     def document(self, doc_id: str) -> StoredDocument | None:
         """One stored document with its full extracted text, or None."""
         return self._refresh().store.document(doc_id)
+
+    def table_rows(self, doc_id: str, start: int, end: int) -> list[TableRow]:
+        """The spreadsheet rows whose lines overlap `start:end` of a document (empty for other documents)."""
+        return self._refresh().store.table_rows(doc_id, start, end)
 
     def documents(self) -> list[StoredDocument]:
         """Every stored document."""

@@ -311,3 +311,19 @@ def test_ask_cites_the_sheet_and_rows_and_quotes_the_computed_total(tmp_path, cr
     assert (total.sheet, total.rows) == ("Crime group", (8, 8))
     assert total.citation.endswith('sheet "Crime group", row 8')
     assert assistant.document(total.doc_id).text[total.start : total.end] == total.quote
+
+
+def test_viewer_shows_the_cited_rows_as_an_escaped_table_with_the_header():
+    from ui.table_view import cited_rows_table
+
+    data = b'Crime Group,2022/23\n<script>alert(1)</script>,174\nTheft & burglary,121\n'
+    (document,) = read_bytes(data, "crime.csv").documents
+
+    html = cited_rows_table(document.text, document.rows)
+
+    assert "<caption>rows 2–3</caption>" in html
+    assert "<th>Row</th><th>Crime Group</th><th>2022/23</th>" in html
+    assert "<td>2</td><td>&lt;script&gt;alert(1)&lt;/script&gt;</td><td>174</td>" in html
+    assert "<td>3</td><td>Theft &amp; burglary</td><td>121</td>" in html
+    assert "<script>" not in html
+    assert cited_rows_table(document.text, []) == ""

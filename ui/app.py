@@ -20,7 +20,7 @@ from assistant.errors import AssistantError
 from assistant.facets import facet_filter
 from index.errors import IndexProblem
 from ingest.foi.outcomes import OUTCOMES
-from ui import render, results
+from ui import render, results, table_view
 from ui.chat import answer_stream, marker_target, md_escape, plain_text_answer
 from ui.endpoints import FACET_PASSAGES, register_endpoints
 from ui.scripts import FACET_ON_CLICK, OPEN_MARKER, OPEN_ON_CLICK, SCROLL_TO_CITED
@@ -66,12 +66,13 @@ def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, po
         if document is None:
             return '<div class="foi-empty">Choose a document.</div>', "", gr.DownloadButton(value=None, visible=False)
         meta = render.document_metadata(document)
+        cited_rows = assistant.table_rows(doc_id, start, end) if start is not None and end is not None else []
+        text = table_view.cited_rows_table(document.text, cited_rows) + render.document_view(document, start, end)
         original = results.original_copy(document)
         if original is None:
-            return render.document_view(document, start, end), meta + render.ORIGINAL_NOT_AVAILABLE, \
-                gr.DownloadButton(value=None, visible=False)
+            return text, meta + render.ORIGINAL_NOT_AVAILABLE, gr.DownloadButton(value=None, visible=False)
         button = gr.DownloadButton(f"Download original ({original.name})", value=str(original), visible=True)
-        return render.document_view(document, start, end), meta, button
+        return text, meta, button
 
     def open_in_viewer(target: dict | None):
         target = target or {}
