@@ -18,6 +18,7 @@ from index.search import Hit
 from ingest.documents import ocr_in_span
 from ingest.sentences import sentence_spans
 from ingest.textutil import one_line
+from ingest.tables import is_row_line
 
 ABSTAIN_MESSAGE = (
     "I could not find an answer to this in the indexed documents. "
@@ -30,7 +31,10 @@ MAX_SENTENCE_CHARS = 600
 
 @dataclass(frozen=True)
 class Citation:
-    """One numbered citation of an answer; `quote == document.text[start:end]`."""
+    """One numbered citation of an answer; `quote == document.text[start:end]`.
+
+    `sheet` and `rows` say where a spreadsheet quote lies (as on `Hit`), else None.
+    """
 
     n: int
     doc_id: str
@@ -45,6 +49,8 @@ class Citation:
     score: float
     metadata: dict[str, str] = field(default_factory=dict)
     ocr: bool = False  # the quote is OCR text (check it against the page image)
+    sheet: str | None = None
+    rows: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -274,8 +280,10 @@ def _sentences(retrieved: list[tuple[Hit, StoredDocument]]) -> list[_Candidate]:
             sentence = document.text[start:end]
             if not MIN_SENTENCE_CHARS <= len(sentence) <= MAX_SENTENCE_CHARS:
                 continue
-            if sum(ch.isalpha() for ch in sentence) < len(sentence) * 0.5 or _HEADER_LINE.search(sentence):
-                continue  # tables, e-mail headers and URLs make poor answers
+            if not is_row_line(sentence) and (
+                sum(ch.isalpha() for ch in sentence) < len(sentence) * 0.5 or _HEADER_LINE.search(sentence)
+            ):
+                continue  # raw tables, e-mail headers and URLs make poor answers; a row with its headers is fine
             key = (document.doc_id, start, end)
             if key not in seen:
                 seen.add(key)

@@ -16,6 +16,7 @@ from assistant.listing import compose_listing
 from assistant.ocr import ocr_options
 from assistant.question_filters import filters_from_question
 from assistant.settings import Settings, load_settings
+from assistant.table_citations import with_table_rows
 from index.directory import IndexDirectory, Snapshot
 from index.embedder import Embedder, load_embedder
 from index.errors import IndexFormatError, IndexMismatch
@@ -27,6 +28,7 @@ from index.reranker import CrossEncoderReranker, Reranker, rerank
 from index.search import Boilerplate, Hit, SearchFilter, search_vectors
 from index.snapshots import Snapshots
 from index.update import IngestReport, Progress, UpdateOptions, update_index
+from ingest.documents import TableRow
 from ingest.foi.filters import foi_matches
 
 logger = logging.getLogger(__name__)
@@ -347,12 +349,12 @@ class Assistant:
                 matching=self._count_matching(snapshot, read),
             )
             if listing.citations:
-                return listing
+                return with_table_rows(snapshot.store, listing)
         retrieved = self._retrieve(snapshot, vector, query, SearchFilter.build(**explicit))
         terms = question_terms(query)
         total, counts = snapshot.store.term_document_counts(terms)
         coverage = evidence_coverage(terms, [hit.text for hit, _ in retrieved], counts, total)
-        return compose_answer(
+        answer = compose_answer(
             query,
             vector,
             retrieved,
@@ -365,6 +367,7 @@ class Assistant:
             abstain_coverage_below=self.settings.abstain_coverage_below,
             cite=self._cite,
         )
+        return with_table_rows(snapshot.store, answer)
 
     def _retrieve(self, snapshot: Snapshot, vector, query: str, where: SearchFilter, *, listing: bool = False):
         """Passages `ask` reads; a listing wants many requests, one passage each."""
@@ -411,6 +414,10 @@ class Assistant:
         """One stored document with its full extracted text, or None."""
         with self.snapshots.reading() as snapshot:
             return snapshot.store.document(doc_id)
+
+    def table_rows(self, doc_id: str, start: int, end: int) -> list[TableRow]:
+        """The spreadsheet rows whose lines overlap `start:end` of a document (empty for other documents)."""
+        return self._refresh().store.table_rows(doc_id, start, end)
 
     def documents(self) -> list[StoredDocument]:
         """Every stored document."""
@@ -481,7 +488,8 @@ class Assistant:
     def citation(self, hit: Hit) -> str:
         """The human-readable citation line of a search hit."""
         return citation_line(
-            title=hit.title, path=hit.path, part=hit.part, metadata=hit.metadata, page=hit.page, page_end=hit.page_end
+            title=hit.title, path=hit.path, part=hit.part, metadata=hit.metadata, page=hit.page, page_end=hit.page_end,
+            sheet=hit.sheet, rows=hit.rows,
         )
 
     def close(self) -> None:

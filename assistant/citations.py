@@ -13,11 +13,14 @@ def citation_line(
     metadata: dict[str, str],
     page: int | None,
     page_end: int | None = None,
+    sheet: str | None = None,
+    rows: tuple[int, int] | None = None,
 ) -> str:
     """A line such as `West Midlands Police — FOI 18201/18 — 6 Nov 2018 — p. 2`.
 
     Falls back to the document title, then the file name, when no FOI reference
-    or authority is known.
+    or authority is known. A spreadsheet passage ends with where it is:
+    `… — sheet "Crime group", rows 2–8` (see `table_location`).
     """
     parts: list[str] = []
     authority = metadata.get("authority")
@@ -34,4 +37,13 @@ def citation_line(
         parts.append(part)
     if page is not None:
         parts.append(f"p. {page}" if page_end in (None, page) else f"pp. {page}–{page_end}")
+    if rows is not None:
+        parts.append(table_location(sheet, rows))
     return " — ".join(parts)
+
+
+def table_location(sheet: str | None, rows: tuple[int, int]) -> str:
+    """`sheet "Crime group", rows 2–8`, `row 5` for one row of a CSV (which has no sheet)."""
+    first, last = rows
+    span = f"row {first}" if first == last else f"rows {first}–{last}"
+    return f'sheet "{sheet}", {span}' if sheet is not None else span

@@ -62,7 +62,7 @@ class Settings(BaseModel):
     max_upload_mb: float = Field(default=50.0, gt=0, description="Largest file the UI accepts for upload.")
     upload_extensions: list[str] = Field(
         default=[".txt", ".md", ".pdf", ".html", ".htm", ".eml", ".mbox", ".docx", ".zip", ".msg", ".odt", ".rtf",
-                 ".png", ".jpg", ".jpeg", ".tif", ".tiff"],
+                 ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".tsv"],
         description="File types the UI accepts for upload (.zip archives are unpacked).",
     )
     batch_size: int = Field(default=32, ge=1, le=1024, description="Embedding batch size.")

@@ -34,6 +34,8 @@ def hit_json(hit: Hit, citation: str) -> dict:
         "also_in_ids": list(hit.also_in_ids),
         "rerank_score": hit.rerank_score,
         "ocr": hit.ocr,
+        "sheet": hit.sheet,
+        "rows": list(hit.rows) if hit.rows else None,
         "meta": foi_meta(hit.metadata),
     }
 
@@ -52,6 +54,8 @@ def citation_json(citation: Citation) -> dict:
         "quote": citation.quote,
         "citation": citation.citation,
         "ocr": citation.ocr,
+        "sheet": citation.sheet,
+        "rows": list(citation.rows) if citation.rows else None,
         "meta": foi_meta(citation.metadata),
     }
 

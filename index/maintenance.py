@@ -121,7 +121,9 @@ def rebuild_index(
             chunked = []
             for done, stored in enumerate(documents, 1):
                 progress("chunking", done, len(documents))
-                chunked.append((stored.doc_id, chunker.chunk(stored.as_document())))
+                document = stored.as_document()
+                document.rows = store.table_rows(stored.doc_id)  # a spreadsheet is cut between rows again
+                chunked.append((stored.doc_id, chunker.chunk(document)))
             unique = {text_hash(c.text): c.text for _, chunks in chunked for c in chunks}
             ids = {h: i for i, h in enumerate(unique)}
             vectors = embedder.embed(

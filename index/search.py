@@ -18,7 +18,8 @@ from ingest.foi.filters import foi_matches
 class Hit:
     """One retrieved passage, carrying everything needed to cite it.
 
-    `text == document.text[start:end]` always holds.
+    `text == document.text[start:end]` always holds. For a spreadsheet, `sheet` names
+    the passage's sheet (None for a CSV) and `rows` its first and last row numbers.
     """
 
     rank: int
@@ -39,6 +40,8 @@ class Hit:
     also_in_ids: tuple[str, ...] = ()
     rerank_score: float | None = None
     ocr: bool = False  # the passage quotes OCR text (check it against the page image)
+    sheet: str | None = None
+    rows: tuple[int, int] | None = None
 
 
 FOI_FILTERS = ("authority", "reference", "exemption", "outcome", "after", "before", "law")
@@ -284,6 +287,7 @@ def _assemble(snapshot, scores, ids, *, k, max_per_document, where=None, recurri
         document = read[chunk.doc_id]
         location = document.location
         others = tuple(sorted(copies - {document.doc_id}))
+        table = store.rows_in_span(document.doc_id, chunk.start, chunk.end)
         hit = Hit(
             rank=len(results) + 1,
             score=round(float(score), 4),
@@ -302,6 +306,8 @@ def _assemble(snapshot, scores, ids, *, k, max_per_document, where=None, recurri
             boilerplate=round(entry[0], 3) if entry else 0.0,
             also_in_ids=others,
             ocr=ocr_between(document.ocr_pages, chunk.page_start, chunk.page_end),
+            sheet=table[0] if table else None,
+            rows=(table[1], table[2]) if table else None,
         )
         results.append((hit, document if documents else None))
     return results

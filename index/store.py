@@ -11,6 +11,7 @@ from pathlib import Path
 from index.boilerplate import REFRESH_SQL, sentence_keys
 from index.passages import LexicalIndex
 from index.records import DocumentHead, DocumentText, Location, StoredChunk, StoredDocument
+from index.table_rows import TABLE_ROWS_SCHEMA, TableRowIndex
 from ingest.chunking import Chunk
 from ingest.documents import Document, Page
 
@@ -97,7 +98,7 @@ def _part_key(part: str | None) -> str:
     return part or ""
 
 
-class Store(LexicalIndex):
+class Store(LexicalIndex, TableRowIndex):
     """Documents, locations, chunks and vector ids in one SQLite file.
 
     Writes happen inside `transaction()`; the index directory copies the file
@@ -121,7 +122,7 @@ class Store(LexicalIndex):
         self._connections_lock = threading.Lock()
         self._writer_db = None if readonly else self._connect()
         if not readonly:
-            self._writer_db.executescript(SCHEMA)
+            self._writer_db.executescript(SCHEMA + TABLE_ROWS_SCHEMA)
             self._writer_db.commit()
 
     def _connect(self) -> sqlite3.Connection:
@@ -172,6 +173,8 @@ class Store(LexicalIndex):
                 now,
             ),
         )
+        if document.rows:
+            self.add_table_rows(doc_id, document.rows)
 
     def touch_document(self, doc_id: str, now: str) -> None:
         self._db.execute("UPDATE documents SET updated_at = ? WHERE doc_id = ?", (now, doc_id))
@@ -269,6 +272,7 @@ class Store(LexicalIndex):
         )
 
     def delete_document(self, doc_id: str) -> None:
+        self.delete_table_rows(doc_id)
         self._db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
         self._db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
 
@@ -447,13 +451,15 @@ class Store(LexicalIndex):
         return [(row[0], row[1] or None) for row in rows]
 
     def copy_sources_from(self, other: Path) -> None:
-        """Copy documents, locations and file signatures (not chunks) from another store."""
+        """Copy documents (with their row maps), locations and file signatures (not chunks) from another store."""
         with self._db:
             self._db.execute("ATTACH DATABASE ? AS old", (f"file:{other}?mode=ro",))
         try:
             with self._db:
                 for table in ("documents", "locations", "files"):
                     self._db.execute(f"INSERT INTO {table} SELECT * FROM old.{table}")
+                if self._db.execute("SELECT 1 FROM old.sqlite_master WHERE name = 'table_rows'").fetchone():
+                    self._db.execute("INSERT INTO table_rows SELECT * FROM old.table_rows")
         finally:
             self._db.execute("DETACH DATABASE old")
 

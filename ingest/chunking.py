@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from ingest.documents import Document
+from ingest.tables import CELL_SEPARATOR
 
 TokenCounter = Callable[[str], int]
 
@@ -54,11 +55,15 @@ class Chunker:
         )
 
     def chunk(self, document: Document) -> list[Chunk]:
-        """Split `document` into chunks carrying their character spans and pages."""
-        spans: list[tuple[int, int]] = []
+        """Split `document` into chunks carrying their character spans and pages.
+
+        A spreadsheet (a document with a row map) is cut only between its row lines,
+        never across a sheet; see `_row_spans`.
+        """
+        spans: list[tuple[int, int]] = [] if not document.rows else self._row_spans(document.text)
         text = document.text
         previous_start, previous_end = -1, 0
-        for piece in self._splitter.split_text(text):
+        for piece in self._splitter.split_text(text) if not document.rows else ():
             start = self._locate(text, piece, previous_start, previous_end)
             if start < 0:
                 continue  # the splitter never invents text; this is defensive
@@ -77,6 +82,56 @@ class Chunker:
                 )
             )
         return chunks
+
+    def _row_spans(self, text: str) -> list[tuple[int, int]]:
+        """Runs of whole lines of at most `chunk_tokens`, each within one blank-line-separated
+        block (a sheet). Every row line names its columns, so each run carries its header
+        context; a line too long for one chunk is cut between its "Header: value" cells."""
+        spans: list[tuple[int, int]] = []
+        run_start, run_end, run_tokens = -1, -1, 0
+        offset = 0
+        for line in text.split("\n"):
+            start, end = offset, offset + len(line)
+            offset = end + 1
+            if not line.strip():
+                if run_start >= 0:
+                    spans.append((run_start, run_end))
+                run_start, run_tokens = -1, 0
+                continue
+            tokens = self.count_tokens(line)
+            if tokens > self.chunk_tokens:
+                if run_start >= 0:
+                    spans.append((run_start, run_end))
+                run_start, run_tokens = -1, 0
+                spans.extend(self._cells_spans(text, start, end))
+                continue
+            if run_start >= 0 and run_tokens + tokens > self.chunk_tokens:
+                spans.append((run_start, run_end))
+                run_start, run_tokens = -1, 0
+            if run_start < 0:
+                run_start = start
+            run_end, run_tokens = end, run_tokens + tokens
+        if run_start >= 0:
+            spans.append((run_start, run_end))
+        return spans
+
+    def _cells_spans(self, text: str, start: int, end: int) -> list[tuple[int, int]]:
+        """Cut one long row line into runs of whole "Header: value" cells."""
+        spans: list[tuple[int, int]] = []
+        run_start, run_end, run_tokens = start, start, 0
+        cell_start = start
+        while cell_start < end:
+            cut = text.find(CELL_SEPARATOR, cell_start, end)
+            cell_end = end if cut < 0 else cut + 1  # the ";" stays with its cell
+            tokens = self.count_tokens(text[cell_start:cell_end])
+            if run_end > run_start and run_tokens + tokens > self.chunk_tokens:
+                spans.extend(self._fit(text, run_start, run_end))
+                run_start, run_tokens = cell_start, 0
+            run_end, run_tokens = cell_end, run_tokens + tokens
+            cell_start = cell_end + (1 if cut >= 0 else 0)
+        if run_end > run_start:
+            spans.extend(self._fit(text, run_start, run_end))
+        return spans
 
     @staticmethod
     def _locate(text: str, piece: str, previous_start: int, previous_end: int) -> int:

@@ -23,6 +23,23 @@ def ocr_in_span(pages: list[Page], start: int, end: int) -> bool:
     return any(page.ocr and page.start < max(end, start + 1) and start < page.end for page in pages)
 
 
+@dataclass(frozen=True)
+class TableRow:
+    """One spreadsheet row written into the document text as a "Header: value; ..." line.
+
+    Attributes:
+        sheet: The sheet's name, or None for a single-table file (CSV, TSV).
+        number: The 1-based row number the spreadsheet application shows.
+        start: Where the row's line starts in the document text.
+        end: Where it ends (exclusive, without the line break).
+    """
+
+    sheet: str | None
+    number: int
+    start: int
+    end: int
+
+
 @dataclass
 class Document:
     """Extracted text of one source document, as it will be cited.
@@ -38,6 +55,8 @@ class Document:
         text: The extracted text; every citation offset refers to this string.
         pages: Page spans for paged formats (PDF), empty otherwise.
         metadata: Header-like fields (from, to, date, subject, ...), all strings.
+        rows: For spreadsheets, where each row's line lies (in text order);
+            the chunker then cuts only between rows. Empty otherwise.
     """
 
     path: str
@@ -47,6 +66,7 @@ class Document:
     text: str
     pages: list[Page] = field(default_factory=list)
     metadata: dict[str, str] = field(default_factory=dict)
+    rows: list[TableRow] = field(default_factory=list)
 
     @property
     def content_hash(self) -> str:
@@ -64,3 +84,4 @@ class Skipped:
 
     path: str
     reason: str
+

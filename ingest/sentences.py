@@ -7,12 +7,13 @@ from collections.abc import Iterator
 
 # A sentence ends at . ! ? (optionally followed by a closing quote or bracket) before
 # whitespace and an upper-case letter, digit or opening quote, or at a blank line or a
-# line break that starts a list item or heading-like line.
+# line break that starts a list item, a heading-like line or a table row line.
 _BOUNDARY = re.compile(
     r"""(?<=[.!?])["')\]]?\s+(?=["'(\[]?[A-Z0-9£])"""
     r"""|\n\s*\n"""
     r"""|(?<=:)[ \t]*\n"""
     r"""|\n(?=\s*(?:[-*•]|\d{1,2}[.)]|[A-Z][A-Za-z ]{0,40}\n))"""
+    r"""|\n(?=[^\n:;]{1,80}: [^\n]*?; [^\n:;]{1,80}: )"""  # a table row line ("Header: value; Header: value")
 )
 _LIST_MARKER = re.compile(r"(?:\d{1,2}|[a-zA-Z]|[ivx]{1,4})[.)]|")
 _ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "Mr.", "Mrs.", "Ms.", "Dr.", "No.", "St.", "s.", "ss.", "para.", "cf.", "vs.")

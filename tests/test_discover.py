@@ -29,7 +29,7 @@ def tree(tmp_path, monkeypatch):
         "foi/2023/deep/reply.eml",
         "foi/2023/deep/page.htm",
         "foi/2023/letter.docx",
-        "foi/budget.xlsx",
+        "foi/budget.numbers",
         "foi/README",
         "foi/.DS_Store",
         "foi/.git/config.txt",
@@ -56,18 +56,18 @@ def test_walks_folders_and_reports_what_it_leaves_out(tree):
         Skipped(path="foi/.DS_Store", reason="hidden file"),
         Skipped(path="foi/.git", reason="hidden folder"),
         Skipped(path="foi/README", reason="unsupported file type (no extension)"),
-        Skipped(path="foi/budget.xlsx", reason="unsupported file type (.xlsx)"),
+        Skipped(path="foi/budget.numbers", reason="unsupported file type (.numbers)"),
         Skipped(path="foi/~$letter.docx", reason="Office lock file"),
     ]
 
 
 def test_missing_paths_and_explicit_files(tree):
-    found = discover([Path("nowhere"), Path("foi/budget.xlsx"), Path("foi/.DS_Store"), Path("foi/notes.md")])
+    found = discover([Path("nowhere"), Path("foi/budget.numbers"), Path("foi/.DS_Store"), Path("foi/notes.md")])
 
     assert found.files == [tree.resolve() / "foi/notes.md"]
     assert found.skipped == [
         Skipped(path="nowhere", reason="no such file or folder"),
-        Skipped(path="foi/budget.xlsx", reason="unsupported file type (.xlsx)"),
+        Skipped(path="foi/budget.numbers", reason="unsupported file type (.numbers)"),
         Skipped(path="foi/.DS_Store", reason="unsupported file type (no extension)"),
     ]
 

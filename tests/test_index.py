@@ -144,7 +144,7 @@ def test_bad_files_are_skipped_with_reasons_and_good_ones_indexed(tmp_path, assi
     assert reasons["empty.txt"] == "empty file"
     assert "binary" in reasons["binary.txt"]
     assert reasons["broken.pdf"].startswith("corrupt PDF")
-    assert "unsupported file type (.xlsx)" in reasons["sheet.xlsx"]
+    assert reasons["sheet.xlsx"].startswith("corrupt .xlsx workbook")
     assert report.added == 3 and report.documents == 3
 
 

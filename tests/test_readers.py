@@ -157,7 +157,35 @@ BAD_INPUTS = [
         id="truncated-tiff",
     ),
     pytest.param(
-        "sheet.xlsx", lambda: b"PK\x03\x04", LIMIT, "unsupported file type (.xlsx)", id="unsupported",
+        "drawing.dwg", lambda: b"AC1032\x00\x00", LIMIT, "unsupported file type (.dwg)", id="unsupported",
+    ),
+    pytest.param(
+        "budget.xlsx", lambda: _workbook()[:400], LIMIT,
+        "corrupt .xlsx workbook: Cannot detect file format", id="truncated-xlsx",
+    ),
+    pytest.param(
+        "budget.xlsx", lambda: _encrypted(_workbook()), LIMIT,
+        "password-protected workbook (encrypted; cannot be read without the password)", id="password-xlsx",
+    ),
+    pytest.param(
+        "budget.xls", lambda: _workbook(), LIMIT,
+        "mislabelled .xls file: it is a ZIP-based workbook (rename it to .xlsx or .ods)", id="xlsx-named-xls",
+    ),
+    pytest.param(
+        "blank.xlsx", lambda: _workbook(values=False), LIMIT,
+        "empty workbook (no cell has a value)", id="empty-workbook",
+    ),
+    pytest.param(
+        "export.csv", lambda: _workbook(), LIMIT,
+        "binary content in a .csv file (it is a ZIP archive or Office document)", id="xlsx-named-csv",
+    ),
+    pytest.param(
+        "export.csv", lambda: "Year,Spend\n2021/22,£5\n".encode("cp1252") + b"\x00" * 64, LIMIT,
+        "binary content in a .csv file (it contains NUL bytes)", id="csv-full-of-nuls",
+    ),
+    pytest.param(
+        "export.csv", lambda: b"Year,Spend\n", LIMIT,
+        "no rows: the .csv file has a header at most", id="csv-header-only",
     ),
     pytest.param(
         "reply.msg", lambda: b"From: foi@example.org\nSubject: hi\n\nbody\n", LIMIT,
@@ -190,6 +218,31 @@ BAD_INPUTS = [
         LIMIT, "encrypted .odt (password required)", id="encrypted-odt",
     ),
 ]
+
+
+def _workbook(values: bool = True) -> bytes:
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    if values:
+        book.active.append(["Year", "Spend"])
+        book.active.append(["2021/22", 407601.52])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _encrypted(plain: bytes) -> bytes:
+    """The workbook encrypted with a password, as Excel's "Encrypt with Password" saves it."""
+    import io
+
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    out = io.BytesIO()
+    OOXMLFile(io.BytesIO(plain)).encrypt("secret", out)
+    return out.getvalue()
 
 
 @pytest.mark.parametrize(("name", "make_data", "max_bytes", "reason"), BAD_INPUTS)
@@ -271,6 +324,7 @@ def test_supported_extensions():
     assert SUPPORTED_EXTENSIONS == {
         ".txt", ".md", ".pdf", ".html", ".htm", ".eml", ".mbox", ".docx", ".msg", ".zip", ".odt", ".rtf",
         ".png", ".jpg", ".jpeg", ".tif", ".tiff",
+        ".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".tsv",
     }
 
 
@@ -496,7 +550,7 @@ def _message(subject: str, body: str | None) -> EmailMessage:
 def test_bad_attachments_do_not_stop_the_message(tmp_path):
     message = _message("Response", "See attached.")
     message.add_attachment(fixture_bytes("encrypted.pdf"), "application", "pdf", filename="secret.pdf")
-    message.add_attachment(b"PK\x03\x04", "application", "octet-stream", filename="data.xlsx")
+    message.add_attachment(b"PK\x03\x04", "application", "octet-stream", filename="data.numbers")
     message.add_attachment(b"\x89PNG....", "image", "png", filename="logo.png", disposition="inline")
     # EmailMessage refuses to write an invalid date, so add the header by hand.
     path = write(tmp_path, "r.eml", b"Date: not a date\n" + message.as_bytes(policy=default_policy))
@@ -508,7 +562,7 @@ def test_bad_attachments_do_not_stop_the_message(tmp_path):
     assert result.documents[0].metadata["date"] == "not a date"
     assert result.skipped == [
         Skipped(path=f"{path} [secret.pdf]", reason="encrypted PDF (password required)"),
-        Skipped(path=f"{path} [data.xlsx]", reason="unsupported file type (.xlsx)"),
+        Skipped(path=f"{path} [data.numbers]", reason="unsupported file type (.numbers)"),
     ]
 
 
@@ -544,7 +598,7 @@ def test_docx_paragraphs_and_table_in_order(tmp_path):
     assert document.metadata["author"] == "Information Rights Unit"
     assert document.text == (
         "Crimes recorded on hospital grounds\n\n"
-        "Year | Crimes | Outcome\n2022/2023 | 877 | Charged\n\n"
+        "Year: 2022/2023; Crimes: 877; Outcome: Charged\n\n"
         "End of response"
     )
 

@@ -54,6 +54,10 @@ APPEAL = (
     "working days. If you remain dissatisfied you may complain to the Information Commissioner's Office about "
     "the council's handling of the request."
 )
+# A spreadsheet export: the viewer shows a cited row as a table under its header (escaped).
+DOCS["tables/shoplifting.csv"] = (
+    "Offence <b>type</b>,2021/22,2022/23\nShoplifting offences,310,363\nBicycle thefts,41,57\n"
+)
 # The same appeal text in three replies: search folds it into one hit "also in 2 other documents".
 DOCS.update({
     f"council/{name}.txt": f"{name.capitalize()} reply\nThe council answered the {name} request.\n\n{APPEAL}\n"
@@ -217,6 +221,23 @@ def test_ask_cite_and_open_viewer(browser):
     # The original file of the shown document can be downloaded.
     assert browser.wait_for("#foi-download", "Download original (bwv.txt)").is_displayed()
     browser.screenshots("viewer")
+
+
+def test_viewer_shows_cited_spreadsheet_rows_as_a_table(browser):
+    browser.tab("Search")
+    browser.type_into("foi-folder", "")
+    browser.type_into("foi-query", "shoplifting offences", submit=True)
+    card = browser.wait_for("#foi-hits .foi-card", "Shoplifting offences")
+    assert "rows 2–3" in card.text  # the card says where the passage is
+    card.find_element(By.CSS_SELECTOR, "button.foi-open").click()
+    table = browser.wait_for("#foi-viewer .foi-cited-rows table", "Shoplifting offences")
+    headers = [th.text for th in table.find_elements(By.CSS_SELECTOR, "th")]
+    assert headers == ["Row", "Offence <b>type</b>", "2021/22", "2022/23"]
+    assert [td.text for td in table.find_elements(By.CSS_SELECTOR, "tbody tr")[0].find_elements(By.CSS_SELECTOR, "td")] == [
+        "2", "Shoplifting offences", "310", "363"
+    ]
+    assert not table.find_elements(By.CSS_SELECTOR, "b")
+    browser.screenshots("spreadsheet-rows")
 
 
 def test_search_with_filter(browser):

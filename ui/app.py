@@ -21,7 +21,7 @@ from assistant.facets import facet_filter
 from assistant.shapes import hit_json
 from index.errors import IndexProblem
 from ingest.foi.outcomes import OUTCOMES
-from ui import render, results
+from ui import render, results, table_view
 from ui.chat import answer_stream, marker_target, md_escape, plain_text_answer
 from ui.access import Access
 from ui.access_view import audit_view, role_view
@@ -75,7 +75,10 @@ def build_app(
         if document is None:
             return '<div class="foi-empty">Choose a document.</div>', "", gr.DownloadButton(value=None, visible=False)
         meta = render.document_metadata(document)
-        text = with_page_image(document, start, render.document_view(document, start, end))
+        cited_rows = assistant.table_rows(doc_id, start, end) if start is not None and end is not None else []
+        text = with_page_image(
+            document, start, table_view.cited_rows_table(document.text, cited_rows) + render.document_view(document, start, end)
+        )
         original = results.original_copy(document)
         if original is None:
             return text, meta + render.ORIGINAL_NOT_AVAILABLE, gr.DownloadButton(value=None, visible=False)

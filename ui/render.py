@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from assistant.answer import Answer, Citation
+from assistant.citations import table_location
 from index.records import StoredDocument
 from index.search import Hit
 from ingest.textutil import one_line
@@ -52,14 +53,17 @@ def highlight(text: str, terms: Iterable[str]) -> str:
     return "".join(out)
 
 
-def source_details(title: str, path: str, part: str | None, metadata: dict, page: int | None, page_end: int | None = None) -> str:
-    """One escaped line of what is known about a source: authority, FOI reference, date, page."""
+def source_details(title: str, path: str, part: str | None, metadata: dict, page: int | None, page_end: int | None = None,
+                   *, sheet: str | None = None, rows: tuple[int, int] | None = None) -> str:
+    """One escaped line of what is known about a source: authority, FOI reference, date, page, sheet and rows."""
     bits = []
     for key, label in (("authority", ""), ("reference", "FOI ref. "), ("date_display", "")):
         if metadata.get(key):
             bits.append(f"{label}{metadata[key]}")
     if page is not None:
         bits.append(f"p. {page}" if page_end in (None, page) else f"pp. {page}–{page_end}")
+    if rows is not None:
+        bits.append(table_location(sheet, rows))
     location = Path(path).name + (f" › {part}" if part else "")
     bits.append(location)
     return " · ".join(esc(b) for b in bits)
@@ -81,7 +85,8 @@ def citation_card(citation: Citation, open_index: int | None = None) -> str:
 
     With `open_index`, clicking the card (or its button) opens target `open_index` in the viewer.
     """
-    details = source_details(citation.title, citation.path, citation.part, citation.metadata, citation.page)
+    c = citation
+    details = source_details(c.title, c.path, c.part, c.metadata, c.page, sheet=c.sheet, rows=c.rows)
     return (
         f'<div class="foi-card" data-n="{citation.n}"{_open_attr(open_index)}>'
         f'<div class="foi-card-head"><span class="foi-badge">[{citation.n}]</span> '
@@ -109,7 +114,7 @@ def passage_card(
     `others` are the other documents carrying the same passage, each with the
     viewer target its entry opens; they are listed in an expandable "also in N".
     """
-    details = source_details(hit.title, hit.path, hit.part, hit.metadata, hit.page, hit.page_end)
+    details = source_details(hit.title, hit.path, hit.part, hit.metadata, hit.page, hit.page_end, sheet=hit.sheet, rows=hit.rows)
     label = label or f"#{hit.rank}"
     also = "" if others or not hit.also_in else f' <span class="foi-also">{_also_in(hit.also_in)}</span>'
     return (

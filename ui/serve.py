@@ -37,6 +37,9 @@ CSS = """
                  border-radius: 4px; background: var(--background-fill-primary); color: var(--body-text-color); }
 .foi-viewer { white-space: pre-wrap; overflow-wrap: anywhere; max-height: 70vh; overflow-y: auto; padding: 12px;
               border: 1px solid var(--border-color-primary); border-radius: 8px; line-height: 1.6; }
+.foi-cited-rows { overflow-x: auto; margin-bottom: 8px; }
+.foi-cited-rows table { border-collapse: collapse; font-size: 0.9em; }
+.foi-cited-rows th, .foi-cited-rows td { border: 1px solid var(--border-color-primary); padding: 2px 8px; text-align: left; }
 .foi-page { display: block; text-align: center; color: var(--body-text-color-subdued); margin: 10px 0;
             font-family: system-ui, sans-serif; }
 .foi-ocr-note { font-size: 0.8em; color: #9c4a00; margin: 4px 0; }

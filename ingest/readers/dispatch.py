@@ -10,7 +10,7 @@ from ingest.documents import Skipped
 from ingest.errors import SkippedFile
 from ingest.ocr.options import OcrOptions
 from ingest.ocr.options import using as using_ocr
-from ingest.readers import archive, docx, email, html, image, msg, odt, pdf, rtf, text
+from ingest.readers import archive, delimited, docx, email, html, image, msg, odt, pdf, rtf, spreadsheet, text
 from ingest.readers.base import ReadResult, one_line
 from ingest.zipguard import ZipLimits
 
@@ -30,6 +30,12 @@ READERS: dict[str, Callable[[bytes, str], ReadResult]] = {
     ".odt": odt.read,
     ".rtf": rtf.read,
     **{extension: image.read for extension in image.EXTENSIONS},
+    ".xlsx": spreadsheet.read,
+    ".xlsm": spreadsheet.read,
+    ".xls": spreadsheet.read,
+    ".ods": spreadsheet.read,
+    ".csv": delimited.read,
+    ".tsv": delimited.read,
 }
 SUPPORTED_EXTENSIONS = frozenset(READERS)
 

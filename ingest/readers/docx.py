@@ -14,6 +14,7 @@ from docx.text.paragraph import Paragraph
 from ingest.documents import Document
 from ingest.errors import SkippedFile
 from ingest.readers.base import ReadResult, make_title, normalise_newlines, one_line
+from ingest.tables import header_names, row_line
 
 logger = logging.getLogger(__name__)
 
@@ -23,8 +24,8 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 def read(data: bytes, name: str) -> ReadResult:
     """Read a .docx file.
 
-    Paragraphs are separated by blank lines; a table is written row by row,
-    its cells joined by " | ".
+    Paragraphs are separated by blank lines; a table is written one line per row,
+    "Header: value; Header: value" (its first row the header).
 
     Args:
         data: The file's bytes.
@@ -87,6 +88,17 @@ def _blocks(document, container) -> list[str]:
 
 
 def _table_text(table: Table) -> str:
+    """A table of two or more rows and columns as "Header: value; ..." lines (its first
+    row the header); a one-row or one-column table as cells joined by " | "."""
+    rows = _table_cells(table)
+    if len(rows) >= 2 and max(len(cells) for cells in rows) >= 2:
+        headers = header_names(rows[0])
+        lines = [row_line(headers, cells) for cells in rows[1:]]
+        return "\n".join(line for line in lines if line)
+    return "\n".join(" | ".join(cells) for cells in rows)
+
+
+def _table_cells(table: Table) -> list[list[str]]:
     rows = []
     for row in table.rows:
         cells = []
@@ -98,5 +110,5 @@ def _table_text(table: Table) -> str:
             previous = cell._tc
             cells.append(re.sub(r"\s+", " ", cell.text).strip())
         if any(cells):
-            rows.append(" | ".join(cells))
-    return "\n".join(rows)
+            rows.append(cells)
+    return rows

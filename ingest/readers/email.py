@@ -17,6 +17,7 @@ from ingest.errors import SkippedFile
 from ingest.readers.base import ReadResult, make_title, normalise_newlines, one_line
 from ingest.readers.encoding import decode_bytes
 from ingest.readers.html import html_to_text
+from ingest.text_tables import rewrite_text_tables
 
 logger = logging.getLogger(__name__)
 
@@ -172,7 +173,7 @@ def _part_text(part: EmailMessage) -> str:
     text = normalise_newlines(decode_bytes(payload, declared=part.get_content_charset()))
     if part.get_content_subtype() == "html":
         text = html_to_text(text)[1]
-    return text.strip()
+    return rewrite_text_tables(text).strip()
 
 
 def _leaf_parts(part: EmailMessage):

@@ -8,12 +8,15 @@ from ingest.documents import Document
 from ingest.errors import SkippedFile
 from ingest.readers.base import ReadResult, make_title, normalise_newlines
 from ingest.readers.encoding import binary_kind, decode_bytes
+from ingest.text_tables import rewrite_text_tables
 
 
 def read(data: bytes, name: str) -> ReadResult:
     """Read a .txt or .md file.
 
     The encoding is taken from a byte order mark, else UTF-8, else Windows-1252.
+    Box-drawing and pipe (Markdown) tables are rewritten one "Header: value; ..."
+    line per row (see `ingest.text_tables`).
 
     Args:
         data: The file's bytes.
@@ -29,7 +32,7 @@ def read(data: bytes, name: str) -> ReadResult:
     why_binary = binary_kind(data)
     if why_binary:
         raise SkippedFile(f"binary content in a {suffix} file ({why_binary})")
-    text = normalise_newlines(decode_bytes(data))
+    text = rewrite_text_tables(normalise_newlines(decode_bytes(data)))
     if not text.strip():
         raise SkippedFile("empty file")
     kind = "md" if suffix in (".md", ".markdown") else "txt"
