@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from ingest.documents import Document
 from ingest.foi import dates as _dates
 from ingest.foi.authority import find_authority
+from ingest.foi.clock import find_clock_cues
 from ingest.foi.exemptions import find_exemptions, summarise
 from ingest.foi.law import find_law
 from ingest.foi.outcomes import (
@@ -54,6 +55,7 @@ class FoiFields:
         from_authority: True when the authority wrote it, False for the
             requester, None when unknown (a letter with no sender).
         evidence: field -> spans `{"start", "end", "text"}` into document.text.
+        clock: Phrases that move the statutory clock (`ingest.foi.clock`), each with its span.
     """
 
     authority: str | None = None
@@ -68,6 +70,7 @@ class FoiFields:
     role: str = REQUEST
     from_authority: bool | None = None
     evidence: dict[str, list[dict]] = field(default_factory=dict)
+    clock: list[dict] = field(default_factory=list)
 
     @property
     def applied_exemptions(self) -> list[str]:
@@ -87,6 +90,7 @@ class FoiFields:
             "role": self.role,
             "from_authority": self.from_authority,
             "evidence": {k: [dict(s) for s in v] for k, v in self.evidence.items()},
+            "clock": [dict(c) for c in self.clock],
         }
 
     def citation_fields(self) -> dict[str, str]:
@@ -193,5 +197,6 @@ def extract_foi(document: Document) -> FoiFields:
         if fields.from_authority is not False and role != REQUEST:
             fields.dates["responded"] = own_date.isoformat()
 
+    fields.clock = find_clock_cues(text, own_end, from_requester=fields.from_authority is False)
     fields.evidence = {name: [s.to_dict() for s in spans] for name, spans in evidence.items()}
     return fields
