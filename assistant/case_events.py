@@ -112,8 +112,9 @@ def record_events(record: CaseRecord, *, clarification_pending: bool) -> list[Ev
     events: list[Event] = []
     cues = foi.get("clock") or []
     if foi.get("from_authority") is False:
-        if any(c.get("kind") == WITHDRAWAL for c in cues):
-            kind = WITHDRAWAL
+        withdrawal = next((c for c in cues if c.get("kind") == WITHDRAWAL), None)
+        if withdrawal is not None:
+            kind, evidence = WITHDRAWAL, [_span(withdrawal)]
         elif role == "internal review":
             kind = REVIEW_REQUESTED
         elif clarification_pending:

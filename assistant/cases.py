@@ -263,3 +263,41 @@ def records_from_store(store) -> list[CaseRecord]:
             records.append(CaseRecord(head.doc_id, location.path, location.part,
                                       str(head.metadata.get("subject") or ""), head.metadata))
     return records
+
+
+# Records per committed generation: a generation never changes once committed, so its records are
+# read once; a new generation (any update) reads them afresh. A few generations are kept.
+_RECORDS: dict[tuple[str, int], list[CaseRecord]] = {}
+_RECORDS_KEPT = 4
+
+
+def cases_of_snapshot(snapshot, *, as_of: date | None = None, status: str | None = None,
+                      authority: str | None = None, law: str | None = None) -> list[Case]:
+    """Every case of an open index snapshot on `as_of` (default today), filtered.
+
+    Raises:
+        ValueError: an unknown status.
+    """
+    if status and status not in STATUSES:
+        raise ValueError(f"unknown status {status!r}; choose one of {', '.join(STATUSES)}")
+    key = (str(snapshot.path), snapshot.manifest.generation)
+    records = _RECORDS.get(key)
+    if records is None:
+        records = records_from_store(snapshot.store)
+        while len(_RECORDS) >= _RECORDS_KEPT:
+            _RECORDS.pop(next(iter(_RECORDS)))
+        _RECORDS[key] = records
+    cases = build_cases(records, as_of or date.today())
+    return select_cases(cases, status=status, authority=authority, law=law)
+
+
+def find_case(cases: list[Case], target: str) -> Case | None:
+    """The case with id `target`, or holding the document or file `target` (a doc_id, a path or its tail)."""
+    tail = target.strip().lstrip("./")
+    for case in cases:
+        if case.case_id == target or any(e.record.doc_id == target for e in case.events):
+            return case
+    for case in cases:
+        if any(path == target or path.endswith("/" + tail) or path == tail for path in case.paths):
+            return case
+    return None

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections import Counter
 from datetime import date
@@ -24,12 +25,16 @@ sys.path.insert(0, str(ROOT))
 from assistant.case_events import CaseRecord  # noqa: E402
 from assistant.cases import STATUSES, build_cases  # noqa: E402
 from ingest.foi.annotate import annotate  # noqa: E402
+from ingest.foi.dates import parse_date  # noqa: E402
+from ingest.foi.deadlines import nation_of, working_days_between  # noqa: E402
 from ingest.readers.dispatch import read_bytes  # noqa: E402
 
 
-def records_of_file(path: Path, name: str) -> list[CaseRecord]:
+def records_of_file(path: Path, name: str, texts: list | None = None) -> list[CaseRecord]:
     documents = read_bytes(path.read_bytes(), path.name).documents
     annotate(documents)
+    if texts is not None:
+        texts.extend(d.text for d in documents)
     return [CaseRecord(f"{name}#{d.part}", name, d.part, str(d.metadata.get("subject") or d.title or ""), d.metadata)
             for d in documents]
 
@@ -39,7 +44,13 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus")
     parser.add_argument("--labels", type=Path, default=ROOT / "examples" / "labels" / "case_status_blind.jsonl")
     parser.add_argument("--show-disagreements", action="store_true")
+    parser.add_argument("--deadlines", action="store_true",
+                        help="Instead: compare every sheffield-wdtk thread's computed due date with the one the "
+                             "authority states in its acknowledgement.")
     args = parser.parse_args()
+    if args.deadlines:
+        compare_deadlines(args.corpus, args.show_disagreements)
+        return
     labels = [json.loads(line) for line in args.labels.read_text().splitlines() if line.strip()]
     confusion: Counter = Counter()
     received_agree = 0
@@ -69,6 +80,44 @@ def main() -> None:
             for event in case.events:
                 print(f"    {event.date} {event.kind} {event.record.part} {event.outcome or ''}")
     _ = width
+
+
+# WhatDoTheyKnow's own deadline, quoted in its "delayed" reminder to the authority.
+_WDTK_DUE = re.compile(r"responded promptly and\s+by\s+(\d{1,2} \w+ \d{4})")
+
+
+def compare_deadlines(corpus: Path, show: bool) -> None:
+    """Computed due dates against the authority's own ("we must respond ... by DD/MM/YYYY") and
+    WhatDoTheyKnow's ("should normally have responded promptly and by D Month YYYY")."""
+    results = {"authority": Counter(), "WhatDoTheyKnow": Counter()}
+    differ = []
+    for path in sorted((corpus / "sheffield-wdtk").glob("*.mbox")):
+        name = f"sheffield-wdtk/{path.name}"
+        texts: list[str] = []
+        records = records_of_file(path, name, texts)
+        case = build_cases(records, date.today())[0]
+        if case.due is None:
+            continue
+        nation = nation_of(case.authority, case.law)
+        stated = next((r for r in records if r.foi.get("from_authority") and (r.foi.get("dates") or {}).get("due")
+                       and r.foi.get("role") == "acknowledgement"), None)
+        wdtk = next((m.group(1) for t in texts for m in [_WDTK_DUE.search(" ".join(t.split()))] if m), None)
+        for source, said in (("authority", stated and stated.foi["dates"]["due"]),
+                             ("WhatDoTheyKnow", wdtk and parse_date(wdtk) and parse_date(wdtk).isoformat())):
+            if not said:
+                continue
+            said_day = date.fromisoformat(said)
+            delta = (working_days_between(case.due, said_day, nation) if said_day >= case.due
+                     else -working_days_between(said_day, case.due, nation))
+            results[source][delta] += 1
+            if delta:
+                differ.append((source, name, said, case))
+    for source, deltas in results.items():
+        total = sum(deltas.values())
+        spread = ", ".join(f"{d:+d}: {n}" for d, n in sorted(deltas.items()) if d)
+        print(f"due date vs {source}: {deltas[0]}/{total} agree; working days later(+)/earlier(-) than computed: {spread or '-'}")
+    for source, name, said, case in differ if show else []:
+        print(f"  {name}: {source} says {said}, computed {case.due} ({case.evidence.get('due', {}).get('basis')})")
 
 
 if __name__ == "__main__":
