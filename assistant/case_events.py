@@ -106,7 +106,8 @@ def record_events(record: CaseRecord, *, clarification_pending: bool) -> list[Ev
     if when is None:
         return []
     role = foi.get("role")
-    outcome = foi.get("outcome")
+    # What the requester got, where ingest stored it (older indexes: the document's own outcome).
+    outcome = foi.get("requester_outcome") or foi.get("outcome")
     evidence = (foi.get("evidence") or {}).get("role", [])[:1]
     stated = _iso((foi.get("dates") or {}).get("received"))
     events: list[Event] = []

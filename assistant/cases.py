@@ -256,7 +256,8 @@ def select_cases(cases: list[Case], *, status: str | None = None, authority: str
 
 def records_from_store(store) -> list[CaseRecord]:
     """Every stored document as a CaseRecord (one per location), without reading texts."""
-    ids = [doc_id for doc_id, _, _ in store.iter_metadata()]
+    # Document ids by file, so each metadata blob is parsed once (by document_heads).
+    ids = [doc_id for path in store.known_files() for doc_id in store.locations_of_file(path).values()]
     records = []
     for head in store.document_heads(ids).values():
         for location in head.locations:

@@ -47,7 +47,12 @@ def main() -> None:
     parser.add_argument("--deadlines", action="store_true",
                         help="Instead: compare every sheffield-wdtk thread's computed due date with the one the "
                              "authority states in its acknowledgement.")
+    parser.add_argument("--outcomes", type=Path, nargs="?", const=ROOT / "examples" / "labels" / "case_outcome_blind.jsonl",
+                        help="Instead: requester-style outcome agreement against these labels.")
     args = parser.parse_args()
+    if args.outcomes:
+        compare_outcomes(args.corpus, args.outcomes, args.show_disagreements)
+        return
     if args.deadlines:
         compare_deadlines(args.corpus, args.show_disagreements)
         return
@@ -80,6 +85,44 @@ def main() -> None:
             for event in case.events:
                 print(f"    {event.date} {event.kind} {event.record.part} {event.outcome or ''}")
     _ = width
+
+
+# What a requester calls an outcome: every refusal ground is a refusal.
+REQUESTER_OUTCOME = {"cost limit": "refused", "vexatious": "refused", "neither confirm nor deny": "refused"}
+
+
+def requester_outcome(outcome: str | None) -> str:
+    return REQUESTER_OUTCOME.get(outcome or "", outcome or "none")
+
+
+def compare_outcomes(corpus: Path, labels_file: Path, show: bool) -> None:
+    """The thread's stored `thread_outcome` and its case's outcome against requester-style labels."""
+    labels = [json.loads(line) for line in labels_file.read_text().splitlines() if line.strip()]
+    tables = {"thread_outcome": Counter(), "case outcome": Counter()}
+    wrong = []
+    for label in labels:
+        records = records_of_file(corpus / label["path"], label["path"])
+        thread = next((r.foi.get("thread_outcome") for r in records if r.foi.get("thread_outcome")), None)
+        case = build_cases(records, date.today())[0]
+        for name, value in (("thread_outcome", thread), ("case outcome", case.outcome)):
+            tables[name][(label["outcome"], requester_outcome(value))] += 1
+        if requester_outcome(case.outcome) != label["outcome"]:
+            wrong.append((label, case))
+    kinds = ["disclosed", "partially disclosed", "not held", "refused", "none"]
+    for name, table in tables.items():
+        right = sum(n for (a, b), n in table.items() if a == b)
+        print(f"{name}: {right}/{len(labels)} = {right / len(labels):.2f} agree with the requester-style labels")
+        used = [k for k in kinds if any(k in pair for pair in table)] + sorted(
+            {b for _, b in table} - set(kinds))
+        print("| label \\ computed | " + " | ".join(used) + " |")
+        print("| --- |" + " --- |" * len(used))
+        for row in used:
+            if any(a == row for a, _ in table):
+                print(f"| {row} | " + " | ".join(str(table.get((row, col), 0) or "") for col in used) + " |")
+    for label, case in wrong if show else []:
+        decided = next((e for e in reversed(case.events) if e.outcome), None)
+        print(f"  {label['path']}: label {label['outcome']}, case {case.outcome} "
+              f"(from {decided.record.part if decided else '-'})")
 
 
 # WhatDoTheyKnow's own deadline, quoted in its "delayed" reminder to the authority.

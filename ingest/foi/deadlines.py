@@ -48,11 +48,12 @@ _NORTHERN_IRISH = re.compile(r"\b(?:Northern Ireland|Belfast|PSNI|Derry|Londonde
 _WELSH = re.compile(r"\b(?:Wales|Welsh|Cymru|Cardiff|Swansea|Gwynedd|Powys|Ceredigion)\b", re.I)
 
 
-@lru_cache(maxsize=8)
-def _bank_holidays(nation: str) -> holidays.HolidayBase:
+@lru_cache(maxsize=512)
+def _weekday_holidays(nation: str, year: int) -> frozenset[date]:
+    """The bank holidays of `nation` in `year` that fall on a weekday (substitute days included)."""
     if nation not in NATIONS:
         raise ValueError(f"unknown nation {nation!r}; choose one of {', '.join(NATIONS)}")
-    return holidays.country_holidays("GB", subdiv=nation)
+    return frozenset(day for day in holidays.country_holidays("GB", subdiv=nation, years=year) if day.weekday() < 5)
 
 
 def nation_of(authority: str | None, law: str | None = None) -> str:
@@ -69,7 +70,7 @@ def nation_of(authority: str | None, law: str | None = None) -> str:
 
 def is_working_day(day: date, nation: str = ENGLAND) -> bool:
     """True unless `day` is a Saturday, Sunday or a bank holiday in `nation`."""
-    return day.weekday() < 5 and day not in _bank_holidays(nation)
+    return day.weekday() < 5 and day not in _weekday_holidays(nation, day.year)
 
 
 def add_working_days(after: date, count: int, nation: str = ENGLAND) -> date:
@@ -85,13 +86,13 @@ def add_working_days(after: date, count: int, nation: str = ENGLAND) -> date:
 
 def working_days_between(after: date, until: date, nation: str = ENGLAND) -> int:
     """Working days after `after` up to and including `until` (0 when `until` <= `after`)."""
-    counted = 0
-    day = after
-    while day < until:
-        day += timedelta(days=1)
-        if is_working_day(day, nation):
-            counted += 1
-    return counted
+    if until <= after:
+        return 0
+    weeks, rest = divmod((until - after).days, 7)
+    weekdays = weeks * 5 + sum((after + timedelta(days=weeks * 7 + n)).weekday() < 5 for n in range(1, rest + 1))
+    bank = sum(after < day <= until for year in range(after.year, until.year + 1)
+               for day in _weekday_holidays(nation, year))
+    return weekdays - bank
 
 
 @dataclass(frozen=True)
