@@ -282,3 +282,31 @@ def test_cli_case_errors(thread_index, args, code, message):
     result = runner.invoke(main, args + ["-q"])
     assert result.exit_code == code
     assert message in result.stderr and "Traceback" not in result.output
+
+
+# -- the labelled corpus ----------------------------------------------------------------------------------
+
+def _benchmark():
+    import importlib.util
+
+    from tests.conftest import REPO
+
+    spec = importlib.util.spec_from_file_location("case_accuracy", REPO / "benchmarks" / "case_accuracy.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("labels", ["case_status_blind.jsonl", "case_status_heldout.jsonl"])
+def test_case_status_floor_on_the_blind_labels(corpus, labels):
+    from tests.conftest import REPO
+
+    bench = _benchmark()
+    rows = [json.loads(line) for line in (REPO / "examples" / "labels" / labels).read_text().splitlines() if line]
+    agree = 0
+    for label in rows:
+        case = build_cases(bench.records_of_file(corpus / label["path"], label["path"]),
+                           date.fromisoformat(label["as_of"]))[0]
+        agree += case.status == label["status"] and case.received.isoformat() == label["received"]
+    assert agree / len(rows) >= 0.95
