@@ -188,11 +188,11 @@ def test_authority_stats_median_p90_and_lateness():
 
 # -- the command line, on a mailbox built at test time and a real index (fake embedder) ------------------
 
-def _email(sender: str, when: str, body: str) -> EmailMessage:
+def _email(sender: str, when: str, body: str, subject: str = "Pothole repairs") -> EmailMessage:
     mail = EmailMessage()
     mail["From"] = sender
     mail["To"] = "Northbridge Council <foi@northbridge.example.invalid>"
-    mail["Subject"] = "Freedom of Information request - Pothole repairs"
+    mail["Subject"] = f"Freedom of Information request - {subject}"
     mail["Date"] = when
     mail.set_content(body)
     return mail

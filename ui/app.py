@@ -1,4 +1,4 @@
-"""The Gradio app: Ask, Search, Compare, Documents and Viewer tabs over one Assistant.
+"""The Gradio app: Ask, Search, Compare, Documents, Cases and Viewer tabs over one Assistant.
 
 Callbacks are thin: they call one Assistant method and hand the result to
 `ui.render` (HTML), `ui.chat` (chat messages), `ui.results` (plain data)
@@ -21,6 +21,7 @@ from assistant.facets import facet_filter
 from index.errors import IndexProblem
 from ingest.foi.outcomes import OUTCOMES
 from ui import render, results
+from ui.cases_tab import build_cases_tab, register_case_endpoints, wire_cases_tab
 from ui.chat import answer_stream, marker_target, md_escape, plain_text_answer
 from ui.endpoints import FACET_PASSAGES, register_endpoints
 from ui.scripts import FACET_ON_CLICK, OPEN_MARKER, OPEN_ON_CLICK, SCROLL_TO_CITED
@@ -344,6 +345,8 @@ def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, po
                 refresh_button.click(rows, doc_filter, table, **PRIVATE)
                 upload.upload(on_upload, upload, upload_status, **PRIVATE)
 
+            cases_tab = build_cases_tab(assistant)
+
             # Viewer ------------------------------------------------------------
             with gr.Tab("Viewer", id="viewer"):
                 doc_pick = gr.Dropdown(label="Document", choices=[], elem_id="foi-doc-pick")
@@ -395,6 +398,7 @@ def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, po
             return open_in_viewer({"doc_id": (evt.row_value or [None])[-1]})
 
         table.select(on_row, None, viewer_outputs, **PRIVATE)
+        wire_cases_tab(cases_tab, open_in_viewer, viewer_outputs)
 
         def on_compare_row(targets: list[dict], evt: gr.SelectData):
             # Match the row's cells, not its position: the table may have been sorted.
@@ -410,4 +414,5 @@ def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, po
         )
 
         register_endpoints(assistant, uploads, searched=searched, rows=rows, remove_document=remove_document)
+        register_case_endpoints(assistant)
     return demo
