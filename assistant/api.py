@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from assistant.answer import Answer, compose_answer, evidence_coverage, question_terms
@@ -417,7 +418,8 @@ class Assistant:
 
     def table_rows(self, doc_id: str, start: int, end: int) -> list[TableRow]:
         """The spreadsheet rows whose lines overlap `start:end` of a document (empty for other documents)."""
-        return self._refresh().store.table_rows(doc_id, start, end)
+        with self.snapshots.reading() as snapshot:
+            return snapshot.store.table_rows(doc_id, start, end)
 
     def documents(self) -> list[StoredDocument]:
         """Every stored document."""
@@ -484,6 +486,21 @@ class Assistant:
 
         hits = self.search(query, k=k, kinds=kinds, path_contains=path_contains, mode=mode, **foi).hits
         return facet_counts({hit.doc_id: hit.metadata for hit in hits}.values())
+
+    def cases(self, *, as_of: date | None = None, status: str | None = None, authority: str | None = None,
+              law: str | None = None) -> list:
+        """`foi cases`: every request's case as it stood on `as_of` (default today), filtered
+        (see `assistant.cases`); most working days overdue first."""
+        from assistant.cases import cases_of_snapshot
+
+        with self.snapshots.reading() as snapshot:
+            return cases_of_snapshot(snapshot, as_of=as_of, status=status, authority=authority, law=law)
+
+    def case(self, target: str, *, as_of: date | None = None):
+        """`foi case`: the case with id `target` or holding the document or file `target`, or None."""
+        from assistant.cases import find_case
+
+        return find_case(self.cases(as_of=as_of), target)
 
     def citation(self, hit: Hit) -> str:
         """The human-readable citation line of a search hit."""

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from assistant import cli_foi, cli_maintenance, cli_users
+from assistant import cli_cases, cli_foi, cli_maintenance, cli_users
 from assistant.cli_options import (
     backend_option,
     common_options,
@@ -182,10 +182,17 @@ def ask(question, backend, authority, reference, exemption, outcome, after, befo
 
 
 @main.command()
+@click.option("--authorities", is_flag=True, help="Instead: per authority, cases, working days to respond, lateness, outcomes.")
+@click.option("--csv", "csv_file", type=click.Path(dir_okay=False, path_type=Path), help="With --authorities: also write CSV.")
 @common_options
-def stats(index_dir, config_file, as_json, quiet):
-    """Describe the index: counts, model, chunking, format and size."""
+def stats(authorities, csv_file, index_dir, config_file, as_json, quiet):
+    """Describe the index: counts, model, chunking, format and size (--authorities: how each authority answers)."""
     assistant = open_assistant(index_dir, config_file, quiet)
+    if csv_file and not authorities:
+        raise click.UsageError("--csv needs --authorities")
+    if authorities:
+        cli_cases.print_authority_stats(assistant, csv_file, as_json)
+        return
     data = asdict(assistant.stats())
     if as_json:
         print_json(data)
@@ -255,6 +262,7 @@ def demo(corpus, host, port, no_serve, index_dir, config_file, as_json, quiet):
 for _command in (
     cli_maintenance.remove, cli_maintenance.rebuild, cli_maintenance.check, cli_maintenance.watch, cli_maintenance.relocate,
     cli_foi.eval_command, cli_foi.show, cli_foi.compare, cli_foi.similar, cli_users.users,
+    cli_cases.cases, cli_cases.case,
 ):
     main.add_command(_command)
 

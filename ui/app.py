@@ -1,4 +1,4 @@
-"""The Gradio app: Ask, Search, Compare, Documents and Viewer tabs over one Assistant.
+"""The Gradio app: Ask, Search, Compare, Documents, Cases and Viewer tabs over one Assistant.
 
 Callbacks are thin: they call one Assistant method and hand the result to
 `ui.render` (HTML), `ui.chat` (chat messages), `ui.results` (plain data)
@@ -22,6 +22,7 @@ from assistant.shapes import hit_json
 from index.errors import IndexProblem
 from ingest.foi.outcomes import OUTCOMES
 from ui import render, results, table_view
+from ui.cases_tab import build_cases_tab, register_case_endpoints, wire_cases_tab
 from ui.chat import answer_stream, marker_target, md_escape, plain_text_answer
 from ui.access import Access
 from ui.access_view import audit_view, role_view
@@ -362,6 +363,8 @@ def build_app(
                 refresh_button.click(rows, doc_filter, table, **PRIVATE)
                 upload.upload(on_upload, upload, upload_status, **PRIVATE)
 
+            cases_tab = build_cases_tab(assistant)
+
             # Viewer ------------------------------------------------------------
             with gr.Tab("Viewer", id="viewer"):
                 doc_pick = gr.Dropdown(label="Document", choices=[], elem_id="foi-doc-pick")
@@ -426,6 +429,7 @@ def build_app(
             return open_in_viewer({"doc_id": (evt.row_value or [None])[-1]})
 
         table.select(on_row, None, viewer_outputs, **PRIVATE)
+        wire_cases_tab(cases_tab, open_in_viewer, viewer_outputs)
 
         def on_compare_row(targets: list[dict], evt: gr.SelectData):
             # Match the row's cells, not its position: the table may have been sorted.
@@ -446,4 +450,5 @@ def build_app(
         demo.load(on_load_role, None, [signed_in, edit_row, remove_box, audit_tab, audit_html], **PRIVATE)
 
         register_endpoints(assistant, uploads, searched=searched, rows=rows, remove_document=remove_document, access=access)
+        register_case_endpoints(assistant)
     return demo

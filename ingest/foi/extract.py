@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from ingest.documents import Document
 from ingest.foi import dates as _dates
 from ingest.foi.authority import find_authority
+from ingest.foi.clock import find_clock_cues
 from ingest.foi.exemptions import find_exemptions, summarise
 from ingest.foi.law import find_law
 from ingest.foi.outcomes import (
@@ -24,6 +25,7 @@ from ingest.foi.outcomes import (
     find_cues,
     outcomes_by_question,
     plainly_answered_questions,
+    requester_cues,
     within,
 )
 from ingest.foi.references import find_references, primary_reference
@@ -31,6 +33,8 @@ from ingest.foi.sections import own_text_end, response_start
 from ingest.foi.spans import Span
 
 HEAD_CHARS = 3000
+# Applied, these leave the answer given: s.21 says where it is published; personal data is redacted from it.
+NOT_WITHHOLDING = frozenset({"s.21", "s.40(2)", "reg 12(3)", "reg 13", "reg 6(1)(b)"})
 MAX_EVIDENCE = 5  # spans kept per field
 # WhatDoTheyKnow-style requester addresses ("request-1189668@...") and labels.
 _REQUESTER_SENDER = re.compile(r"^\s*\"?FOI requester\b|<request-\d+@|@whatdotheyknow\.com", re.I)
@@ -49,11 +53,14 @@ class FoiFields:
         law: FOIA, EIR, FOISA or US FOIA.
         exemptions: `{"code", "law", "applied"}` per exemption cited.
         outcome: See `ingest.foi.outcomes.OUTCOMES`; None for a request.
+        requester_outcome: The outcome as the requester got it (personal-data redactions and s.21
+            links leave a disclosure; see `ingest.foi.outcomes.requester_cues`); cases use it.
         outcomes_by_question: `{"question", "outcome"}` per numbered question answered.
         role: request, acknowledgement, clarification, response or internal review.
         from_authority: True when the authority wrote it, False for the
             requester, None when unknown (a letter with no sender).
         evidence: field -> spans `{"start", "end", "text"}` into document.text.
+        clock: Phrases that move the statutory clock (`ingest.foi.clock`), each with its span.
     """
 
     authority: str | None = None
@@ -64,10 +71,12 @@ class FoiFields:
     law: str | None = None
     exemptions: list[dict] = field(default_factory=list)
     outcome: str | None = None
+    requester_outcome: str | None = None
     outcomes_by_question: list[dict] = field(default_factory=list)
     role: str = REQUEST
     from_authority: bool | None = None
     evidence: dict[str, list[dict]] = field(default_factory=dict)
+    clock: list[dict] = field(default_factory=list)
 
     @property
     def applied_exemptions(self) -> list[str]:
@@ -83,10 +92,12 @@ class FoiFields:
             "law": self.law,
             "exemptions": [dict(e) for e in self.exemptions],
             "outcome": self.outcome,
+            "requester_outcome": self.requester_outcome,
             "outcomes_by_question": [dict(q) for q in self.outcomes_by_question],
             "role": self.role,
             "from_authority": self.from_authority,
             "evidence": {k: [dict(s) for s in v] for k, v in self.evidence.items()},
+            "clock": [dict(c) for c in self.clock],
         }
 
     def citation_fields(self) -> dict[str, str]:
@@ -171,6 +182,15 @@ def extract_foi(document: Document) -> FoiFields:
         answered_questions=plainly_answered_questions(text, answer_from, own_end, cues),
     )
     fields.outcome = outcome
+    if outcome and role != REQUEST:
+        fields.requester_outcome, _ = document_outcome(
+            role,
+            requester_cues(text, cues, own_end),
+            any(e["applied"] and e["code"] not in NOT_WITHHOLDING for e in merged),
+            from_requester=fields.from_authority is False,
+            answered_questions=plainly_answered_questions(text, answer_from, own_end, cues),
+            requester_view=True,
+        )
     for cue in deciding:
         note("outcome", cue.span)
     if outcome and role != REQUEST:
@@ -193,5 +213,6 @@ def extract_foi(document: Document) -> FoiFields:
         if fields.from_authority is not False and role != REQUEST:
             fields.dates["responded"] = own_date.isoformat()
 
+    fields.clock = find_clock_cues(text, own_end, from_requester=fields.from_authority is False)
     fields.evidence = {name: [s.to_dict() for s in spans] for name, spans in evidence.items()}
     return fields

@@ -114,6 +114,17 @@ _KEYWORDS: dict[str, tuple[str, ...]] = {
 }
 
 
+# "Exempt ... under section 21": the information is published and the reply says where, which a
+# requester reads as an answer, not a refusal.
+_PUBLISHED = re.compile(r"^[^.]{0,60}?\b(?:section|s\.?)\s*21\b|^[^.]{0,60}?regulation\s+6\(1\)\(b\)", re.I)
+# Names and contact details withheld from documents that are released: a redaction, not a refusal.
+_PERSONAL_DATA = re.compile(r"^[^.]{0,80}?(?:\b(?:section|s\.?)\s*40\s*\(2\)|regulation\s+1[23]\b|\bpersonal data)", re.I)
+REDACTION = "redaction"
+# WhatDoTheyKnow lists a message's attachments first ("2 Attachments  report.pdf 1.2M Download"):
+# a document or spreadsheet attached is information released (logos and signatures are images).
+_ATTACHED = re.compile(r"\s*\d+ Attachments?\b[^\n]{0,400}?([\w .()&'-]+\.(?:pdf|xlsx?|docx?|csv|odt|ods|zip))\b", re.I)
+
+
 def find_cues(text: str, start: int, end: int) -> list[Cue]:
     """Every outcome cue in text[start:end], in order."""
     cues = []
@@ -125,6 +136,25 @@ def find_cues(text: str, start: int, end: int) -> list[Cue]:
             cues.append(Cue(outcome, Span.of(text, match.start(), match.end())))
     cues.sort(key=lambda c: c.span.start)
     return cues
+
+
+def requester_cues(text: str, cues: list[Cue], end: int) -> list[Cue]:
+    """The cues as a requester reads them: a refusal phrase that names s.21 (published
+    elsewhere, and the reply says where) is a disclosure; one that names personal data
+    (s.40(2), EIR reg 12(3)/13) is a redaction of what is released (see `document_outcome`)."""
+    out = []
+    attached = _ATTACHED.match(text)
+    if attached:
+        out.append(Cue(DISCLOSED, Span.of(text, attached.start(1), attached.end(1))))
+    for cue in cues:
+        if cue.outcome == REFUSED:
+            after = text[cue.span.end : min(end, cue.span.end + 120)]
+            if _PUBLISHED.search(after):
+                cue = Cue(DISCLOSED, cue.span)
+            elif _PERSONAL_DATA.search(after):
+                cue = Cue(REDACTION, cue.span)
+        out.append(cue)
+    return out
 
 
 def within(cues: list[Cue], start: int, end: int) -> list[Cue]:
@@ -195,8 +225,14 @@ def document_outcome(
     *,
     from_requester: bool = False,
     answered_questions: int = 0,
+    requester_view: bool = False,
 ) -> tuple[str | None, list[Cue]]:
-    """The outcome a document states, with the cues that decided it (None for the requester's own messages)."""
+    """The outcome a document states, with the cues that decided it (None for the requester's own messages).
+
+    With `requester_view` (cues from `requester_cues`), the outcome is what the requester got:
+    redactions of personal data leave a disclosure, and the cost limit reached for one question
+    beside plainly answered ones is a partial disclosure.
+    """
     if role == REQUEST or from_requester:
         return None, []
     if role == ACKNOWLEDGEMENT:
@@ -211,6 +247,15 @@ def document_outcome(
             return REFUSED, []
         return (DISCLOSED, []) if role == RESPONSE else (None, [])
     kinds = [c.outcome for c in substantive]
+    # Personal data withheld from what is otherwise released is a redaction; alone, it is the refusal.
+    if REDACTION in kinds:
+        kinds = [k for k in kinds if k != REDACTION]
+        if answered_questions and DISCLOSED not in kinds:
+            kinds.append(DISCLOSED)
+        kinds = kinds or [REFUSED]
+    # The cost limit reached for one question while others are plainly answered: a partial answer.
+    if requester_view and COST in kinds and answered_questions:
+        kinds = [REFUSED if k == COST else k for k in kinds] + [DISCLOSED]
     # "Please find our response below", then numbered questions answered with
     # figures beside others refused or not held: a partial disclosure.
     if answered_questions and any(c.outcome == "answered" for c in cues):
