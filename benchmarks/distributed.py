@@ -28,11 +28,10 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
 
 from assistant.settings import DEFAULT_BACKEND, DEFAULT_MODEL, load_settings  # noqa: E402
 from index.directory import IndexDirectory  # noqa: E402
-from index.distributed import RayOptions, _Committer, distributed_update  # noqa: E402
+from index.distributed import RayOptions, _Committer, distributed_update, prepare_environment  # noqa: E402
 from index.embedder import load_embedder  # noqa: E402
 from index.ingest_steps import ChangedFile, IngestReport  # noqa: E402
 from index.update import UpdateOptions, new_index_manifest, update_index  # noqa: E402
@@ -90,14 +89,18 @@ def synthetic_results(documents: int, chunks_per_document: int, dimension: int):
 def commit_rate(embedder, total_chunks: int, workdir: Path) -> tuple[float, int]:
     per_document = 20
     results = list(synthetic_results(total_chunks // per_document, per_document, embedder.dimension))
+    vectors = {key: vector for _, _, by_hash in results for key, vector in by_hash.items()}
     directory = IndexDirectory(workdir / "commit-only")
     report = IngestReport()
     opts = options()
     started = time.perf_counter()
     with directory.lock(10):
-        with _Committer(directory, new_index_manifest(embedder, opts), opts, report, None, lambda *a: None) as c:
-            for item, payload, vectors in results:
-                c.add(item, payload, vectors)
+        # The workers' vectors are ready at once: this times the driver alone.
+        committer = _Committer(directory, new_index_manifest(embedder, opts), opts, report, None,
+                               lambda *a: None, lambda windows: vectors)
+        with committer:
+            for item, payload, _ in results:
+                committer.add(item, payload)
     seconds = time.perf_counter() - started
     return report.chunks / seconds, report.chunks
 
@@ -108,6 +111,7 @@ def main() -> None:
     parser.add_argument("--cpus", type=int, default=2)
     parser.add_argument("--commit-chunks", type=int, default=20_000)
     args = parser.parse_args()
+    prepare_environment(local=True)  # before Ray is imported
     import ray
 
     embedder = load_embedder(DEFAULT_MODEL, backend=DEFAULT_BACKEND)

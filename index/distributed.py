@@ -80,12 +80,20 @@ def ray_available() -> bool:
     return True
 
 
+def prepare_environment(*, local: bool) -> None:
+    """Ray's switches, which it reads when first imported: no usage statistics; and for a
+    cluster on this machine, its processes listen on the loopback address only."""
+    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
+    if local:
+        # Ray's own switch (ray_constants.ENABLE_RAY_CLUSTER): off, a node uses 127.0.0.1.
+        os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+
+
 def connect(address: str) -> int:
     """Start or join a Ray cluster without telemetry or dashboard; returns its CPU count."""
     if not ray_available():
         raise RayUnavailable(RAY_MISSING)
-    # Must be set before Ray starts: no usage statistics leave this machine.
-    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
+    prepare_environment(local=address == "auto")
     import ray
 
     if not ray.is_initialized():

@@ -14,12 +14,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from index.distributed import RayOptions, distributed_update, prepare_environment
 from tests.conftest import CORPUS, NO_CORPUS
 
+prepare_environment(local=True)  # before Ray is imported: no telemetry, loopback only
 ray = pytest.importorskip("ray", reason="needs the ray extra (pip install -e '.[ray]')")
 
 from index.directory import IndexDirectory  # noqa: E402
-from index.distributed import RayOptions, distributed_update  # noqa: E402
 from index.distributed_worker import EmbedWorker  # noqa: E402
 from index.update import UpdateOptions, update_index  # noqa: E402
 from index.vectors import VectorIndex  # noqa: E402
@@ -31,7 +32,6 @@ THREADS = 40
 
 @pytest.fixture(scope="module")
 def cluster():
-    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     yield
     ray.shutdown()
