@@ -184,10 +184,13 @@ class Assistant:
         return rerank(reranker, query, pairs, k) if reranker else pairs
 
     # Writing ---------------------------------------------------------------
-    def ingest(self, paths: Iterable[str | Path], *, sync: bool = False, progress: Progress | None = None) -> IngestReport:
+    def ingest(
+        self, paths: Iterable[str | Path], *, sync: bool = False, progress: Progress | None = None, ray=None
+    ) -> IngestReport:
         """Add new and changed documents under `paths`; with `sync`, drop vanished ones.
 
-        Bad files are skipped and listed in the report; they never stop the batch.
+        Bad files are skipped and listed in the report; they never stop the batch. With
+        `ray` (an `index.distributed.RayOptions`), files are read and embedded on a Ray cluster.
         """
         options = UpdateOptions(
             chunk_tokens=self.settings.effective_chunk_tokens,
@@ -201,7 +204,12 @@ class Assistant:
             zip_limits=self.settings.zip_limits,
             ocr=ocr_options(self.settings),
         )
-        report = update_index(self.directory, [Path(p) for p in paths], self.embedder, options, progress)
+        if ray is not None:
+            from index.distributed import distributed_update
+
+            report = distributed_update(self.directory, [Path(p) for p in paths], self.embedder, options, ray, progress)
+        else:
+            report = update_index(self.directory, [Path(p) for p in paths], self.embedder, options, progress)
         self.snapshots.invalidate()
         return report
 

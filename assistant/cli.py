@@ -42,19 +42,25 @@ def main() -> None:
 @click.option("--model", help="sentence-transformers model name or path (new index only).")
 @click.option("--chunk-tokens", type=int, help="Chunk size in model tokens (new index only).")
 @click.option("--chunk-overlap", type=int, help="Chunk overlap in model tokens (new index only).")
+@click.option("--ray", "ray_address", is_flag=False, flag_value="auto", metavar="[auto|ADDRESS]",
+              help="Read and embed on a Ray cluster: auto (this machine) or a cluster's address. Needs the ray extra.")
+@click.option("--commit-every", type=click.IntRange(min=1), metavar="N",
+              help="With --ray: commit a generation every N new documents (default: one at the end).")
 @backend_option
 @common_options
-def ingest(paths, sync, model, chunk_tokens, chunk_overlap, backend, index_dir, config_file, as_json, quiet):
+def ingest(paths, sync, model, chunk_tokens, chunk_overlap, ray_address, commit_every, backend, index_dir,
+           config_file, as_json, quiet):
     """Read PATHS (files or folders), embed new and changed documents, and update the index."""
     from assistant.progress import TerminalProgress
 
+    ray = _ray_options(ray_address, commit_every)
     assistant = open_assistant(
         index_dir, config_file, quiet, model=model, chunk_tokens=chunk_tokens, chunk_overlap=chunk_overlap,
         embedding_backend=backend,
     )
     progress = TerminalProgress(enabled=assistant.settings.show_progress and not quiet)
     try:
-        report = assistant.ingest(paths, sync=sync, progress=progress)
+        report = assistant.ingest(paths, sync=sync, progress=progress, ray=ray)
     finally:
         progress.close()
     for skipped in report.skipped:
@@ -66,8 +72,23 @@ def ingest(paths, sync, model, chunk_tokens, chunk_overlap, backend, index_dir, 
         f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
         f"{report.removed} removed, {len(report.skipped)} skipped; "
         f"{report.embedded} chunks embedded in {report.seconds:.1f} s"
+        + (f" by {report.workers} Ray workers" if report.workers else "")
     )
     click.echo(f"index {index_dir}: {report.documents} documents, {report.chunks} chunks")
+
+
+def _ray_options(address: str | None, commit_every: int | None):
+    """RayOptions for --ray (None without it); exits 1 when the ray extra is missing."""
+    if address is None:
+        if commit_every is not None:
+            raise click.UsageError("--commit-every needs --ray")
+        return None
+    from index.distributed import RAY_MISSING, RayOptions, ray_available
+
+    if not ray_available():
+        click.echo(f"error: {RAY_MISSING}", err=True)
+        sys.exit(1)
+    return RayOptions(address=address, commit_every=commit_every)
 
 
 FACET_PASSAGES = 100  # passages whose documents `search --facets` counts

@@ -45,7 +45,10 @@ class TerminalProgress:
                 )
                 self._bars[stage] = bar
             bar.total = max(total, done)
-            bar.n = done
+            if done >= bar.n:
+                bar.update(done - bar.n)  # through update(), so that the bar shows the stage's rate
+            else:
+                bar.n = done
             bar.refresh()
 
     def close(self) -> None:

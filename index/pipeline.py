@@ -23,6 +23,49 @@ def text_hash(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
+class TextWindows:
+    """Groups chunk texts into the windows a local ingest embeds, skipping known and repeated texts.
+
+    An int8 model quantises each batch's activations together, so a text's vector depends
+    slightly on its batch-mates; a distributed ingest embeds these same windows to get the
+    vectors a local ingest gets.
+
+    Args:
+        known_ids: Maps text hashes to vector ids already in the index.
+        submit: Called with each window, a list of (hash, text), as it fills.
+    """
+
+    def __init__(self, known_ids: Callable[[list[str]], dict[str, int]], submit: Callable[[list], None]):
+        self._known_ids = known_ids
+        self._submit = submit
+        self._pending: dict[str, str] = {}
+        self._seen: set[str] = set()
+        self.known: dict[str, int] = {}
+        self.order: list[tuple[str, str]] = []  # (hash, text) of new texts, in submission order
+
+    def add(self, texts: Iterable[str]) -> None:
+        """Queue texts (duplicates and already-indexed texts are skipped)."""
+        for text in texts:
+            key = text_hash(text)
+            if key not in self._seen:
+                self._seen.add(key)
+                self._pending[key] = text
+        if len(self._pending) >= WINDOW:
+            self.flush()
+
+    def flush(self) -> None:
+        """Submit what is pending as one window."""
+        if not self._pending:
+            return
+        found = self._known_ids(list(self._pending))
+        self.known.update(found)
+        window = [(key, text) for key, text in self._pending.items() if key not in found]
+        self._pending = {}
+        if window:
+            self.order.extend(window)
+            self._submit(window)
+
+
 class EmbeddingPipeline:
     """Collects chunk texts, skips known ones, and embeds the rest in the background.
 
@@ -43,14 +86,12 @@ class EmbeddingPipeline:
         progress: Callable[[int, int], None] | None = None,
     ):
         self._embedder = embedder
-        self._known_ids = known_ids
         self._batch_size = batch_size
         self._progress = progress
         self._queue: queue.Queue = queue.Queue(maxsize=4)
-        self._pending: dict[str, str] = {}
-        self._seen: set[str] = set()
-        self.known: dict[str, int] = {}
-        self.order: list[tuple[str, str]] = []  # (hash, text) of new texts, in submission order
+        self._windows = TextWindows(known_ids, self._queue.put)
+        self.known = self._windows.known
+        self.order = self._windows.order  # (hash, text) of new texts, in submission order
         self._vectors: dict[str, np.ndarray] = {}
         self._error: BaseException | None = None
         self._stopped = False
@@ -61,13 +102,7 @@ class EmbeddingPipeline:
     def add(self, texts: Iterable[str]) -> None:
         """Queue texts for embedding (duplicates and already-indexed texts are skipped)."""
         self._raise_if_failed()
-        for text in texts:
-            key = text_hash(text)
-            if key not in self._seen:
-                self._seen.add(key)
-                self._pending[key] = text
-        if len(self._pending) >= WINDOW:
-            self._flush()
+        self._windows.add(texts)
 
     def finish(self) -> dict[str, np.ndarray]:
         """Wait for every queued text; returns {hash: vector} of the newly embedded ones."""
@@ -86,15 +121,7 @@ class EmbeddingPipeline:
             self._worker.join(timeout=30)
 
     def _flush(self) -> None:
-        if not self._pending:
-            return
-        found = self._known_ids(list(self._pending))
-        self.known.update(found)
-        window = [(key, text) for key, text in self._pending.items() if key not in found]
-        self._pending = {}
-        if window:
-            self.order.extend(window)
-            self._queue.put(window)
+        self._windows.flush()
 
     def _work(self) -> None:
         while True:

@@ -12,14 +12,24 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-
-import numpy as np
 
 from index.boilerplate import DEFAULT_MIN_DOCUMENTS
 from index.directory import IndexDirectory, Snapshot
 from index.embedder import Embedder
+from index.ingest_steps import (  # re-exported: callers import the report types from here
+    ChangedFile,
+    FileOutcome,
+    IngestReport,
+    doc_id_for,
+    read_document_file,
+    record_file,
+    record_same_content,
+    record_skipped_file,
+    record_vanished,
+    store_new_documents,
+)
 from index.pipeline import EmbeddingPipeline, text_hash
 from index.manifest import FORMAT_VERSION, Manifest, library_versions, now_iso
 from index.migrations import ALL_MIGRATIONS
@@ -27,55 +37,14 @@ from ingest.chunking import Chunk, Chunker
 from ingest.discover import discover
 from ingest.documents import Document, Skipped
 from ingest.errors import SkippedFile
-from ingest.foi.annotate import annotate as annotate_foi
 from ingest.ocr.options import OcrOptions
 from ingest.ocr.recognise import PageTally
-from ingest.readers import ZipLimits, read_file
+from ingest.readers import ZipLimits
 
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]
 """Called as progress(stage, done, total); stages: scanning, reading, ocr (pages), embedding, writing."""
-
-
-@dataclass(frozen=True)
-class FileOutcome:
-    """What happened to one file: added, updated, unchanged, removed or skipped."""
-
-    path: str
-    status: str
-    reason: str | None = None
-
-
-@dataclass
-class IngestReport:
-    """What an ingest changed. Counts are of documents (a file, or a part of one);
-    `files` says what happened to each file."""
-
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    removed: int = 0
-    skipped: list[Skipped] = field(default_factory=list)
-    documents: int = 0
-    chunks: int = 0
-    embedded: int = 0
-    seconds: float = 0.0
-    files: list[FileOutcome] = field(default_factory=list)
-
-    def to_dict(self) -> dict:
-        return {
-            "added": self.added,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "removed": self.removed,
-            "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
-            "documents": self.documents,
-            "chunks": self.chunks,
-            "embedded": self.embedded,
-            "seconds": round(self.seconds, 3),
-            "files": [{"path": f.path, "status": f.status, "reason": f.reason} for f in self.files],
-        }
 
 
 @dataclass
@@ -132,10 +101,6 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def doc_id_for(document: Document) -> str:
-    return document.content_hash[:16]
-
-
 def _noop(stage: str, done: int, total: int) -> None:
     pass
 
@@ -167,51 +132,17 @@ def update_index(
     # Stored locations are resolved absolute paths (ingest/discover.py); so are the roots --sync compares.
     roots = [Path(p).resolve() for p in paths]
     report = IngestReport()
-    discovery = discover(roots)
-    report.skipped.extend(discovery.skipped)
-    report.files.extend(FileOutcome(s.path, "skipped", s.reason) for s in discovery.skipped)
-
     with directory.lock(options.lock_timeout):
-        current = directory.open() if directory.exists() else None
-        try:
-            changed = _changed_files(current, discovery.files, report, progress)
-            vanished = _vanished_files(current, roots, discovery.files) if options.sync else []
-        finally:
-            if current is not None:
-                current.close()
-        if current is not None and not changed and not vanished:
-            report.documents = current.manifest.documents
-            report.chunks = current.manifest.chunks
+        plan = plan_update(directory, roots, options, report, progress)
+        if plan is None:
             report.seconds = time.perf_counter() - started
             return report
-
-        new_manifest = None
-        if current is None:
-            created = now_iso()
-            new_manifest = Manifest(
-                format_version=FORMAT_VERSION,
-                generation=0,
-                model=embedder.model_id,
-                dimension=embedder.dimension,
-                max_tokens=embedder.max_tokens,
-                chunk_tokens=min(options.chunk_tokens, embedder.max_tokens),
-                chunk_overlap=options.chunk_overlap,
-                created_at=created,
-                updated_at=created,
-                migrations=list(ALL_MIGRATIONS),
-                backend=getattr(embedder, "backend", "torch"),
-            )
+        changed, vanished, index_exists = plan
+        new_manifest = None if index_exists else new_index_manifest(embedder, options)
         with directory.write(new_manifest) as snapshot:
-            chunker = Chunker(
-                embedder.count_tokens,
-                chunk_tokens=snapshot.manifest.chunk_tokens,
-                chunk_overlap=snapshot.manifest.chunk_overlap,
-                max_tokens=embedder.max_tokens,
-            )
+            chunker = chunker_for(snapshot.manifest, embedder)
             _apply(snapshot, changed, vanished, chunker, embedder, options, report, progress)
-            with snapshot.store.transaction():
-                counts = finish_write(snapshot, options.boilerplate_min_documents, options.ann_threshold)
-            snapshot.manifest.versions = library_versions()
+            counts = finish_generation(snapshot, options)
             progress("writing", 1, 1)
         report.documents = counts["documents"]
         report.chunks = counts["chunks"]
@@ -219,16 +150,66 @@ def update_index(
     return report
 
 
-@dataclass
-class _ChangedFile:
-    path: Path
-    key: str
-    size: int
-    mtime_ns: int
-    sha256: str
+def new_index_manifest(embedder: Embedder, options: UpdateOptions) -> Manifest:
+    """The manifest of a new, empty index for `embedder` and the chunking in `options`."""
+    created = now_iso()
+    return Manifest(
+        format_version=FORMAT_VERSION,
+        generation=0,
+        model=embedder.model_id,
+        dimension=embedder.dimension,
+        max_tokens=embedder.max_tokens,
+        chunk_tokens=min(options.chunk_tokens, embedder.max_tokens),
+        chunk_overlap=options.chunk_overlap,
+        created_at=created,
+        updated_at=created,
+        migrations=list(ALL_MIGRATIONS),
+        backend=getattr(embedder, "backend", "torch"),
+    )
 
 
-def _changed_files(current: Snapshot | None, files: list[Path], report: IngestReport, progress: Progress) -> list[_ChangedFile]:
+def chunker_for(manifest: Manifest, embedder: Embedder) -> Chunker:
+    """The chunker an index uses: its recorded chunk size and overlap, the model's tokens."""
+    return Chunker(
+        embedder.count_tokens,
+        chunk_tokens=manifest.chunk_tokens,
+        chunk_overlap=manifest.chunk_overlap,
+        max_tokens=embedder.max_tokens,
+    )
+
+
+def finish_generation(snapshot: Snapshot, options: UpdateOptions) -> dict[str, int]:
+    """`finish_write` in one transaction, and the library versions; the generation's counts."""
+    with snapshot.store.transaction():
+        counts = finish_write(snapshot, options.boilerplate_min_documents, options.ann_threshold)
+    snapshot.manifest.versions = library_versions()
+    return counts
+
+
+def plan_update(
+    directory: IndexDirectory, roots: list[Path], options: UpdateOptions, report: IngestReport, progress: Progress
+) -> tuple[list[ChangedFile], list[str], bool] | None:
+    """Discover files under `roots` and decide what changed (size, mtime, then hash), with the
+    writer lock held. Returns (changed files, vanished keys, whether an index exists), or None
+    when there is nothing to write (the report then carries the index's counts)."""
+    discovery = discover(roots, skip_folders=[directory.root])
+    report.skipped.extend(discovery.skipped)
+    report.files.extend(FileOutcome(s.path, "skipped", s.reason) for s in discovery.skipped)
+    current = directory.open() if directory.exists() else None
+    try:
+        changed = _changed_files(current, discovery.files, report, progress)
+        vanished = _vanished_files(current, roots, discovery.files) if options.sync else []
+        if current is not None and not changed and not vanished:
+            report.documents = current.manifest.documents
+            report.chunks = current.manifest.chunks
+            return None
+    finally:
+        if current is not None:
+            current.close()
+    return changed, vanished, current is not None
+
+
+def _changed_files(current: Snapshot | None, files: list[Path], report: IngestReport, progress: Progress) -> list[ChangedFile]:
     changed = []
     for done, path in enumerate(files, 1):
         key = str(path)
@@ -254,9 +235,9 @@ def _changed_files(current: Snapshot | None, files: list[Path], report: IngestRe
             report.unchanged += max(1, len(current.store.locations_of_file(key)))
             report.files.append(FileOutcome(key, "unchanged"))
             # Only the timestamp moved: record it so the next scan is cheap.
-            changed.append(_ChangedFile(path, key, stat.st_size, stat.st_mtime_ns, sha))
+            changed.append(ChangedFile(path, key, stat.st_size, stat.st_mtime_ns, sha, same_content=True))
             continue
-        changed.append(_ChangedFile(path, key, stat.st_size, stat.st_mtime_ns, sha))
+        changed.append(ChangedFile(path, key, stat.st_size, stat.st_mtime_ns, sha))
         progress("scanning", done, len(files))
     return changed
 
@@ -281,7 +262,7 @@ def _is_under(key: str, root: Path) -> bool:
 
 def _apply(
     snapshot: Snapshot,
-    changed: list[_ChangedFile],
+    changed: list[ChangedFile],
     vanished: list[str],
     chunker: Chunker,
     embedder: Embedder,
@@ -304,83 +285,30 @@ def _apply(
     finally:
         pipeline.close()
     with store.transaction():
-        _store_new_documents(snapshot, new_documents, pipeline, vectors, report, now)
+        store_new_documents(snapshot, new_documents, pipeline.order, pipeline.known, vectors, report, now)
 
 
 def _read_changed(snapshot, changed, vanished, chunker, pipeline, options, report, progress, now, new_documents):
     """Read changed files, record their locations, and hand new chunks to the pipeline."""
     store = snapshot.store
+
+    def chunks_for(document: Document) -> list[Chunk]:
+        chunks = chunker.chunk(document)
+        pipeline.add(chunk.text for chunk in chunks)
+        return chunks
+
     with store.transaction():
         for done, item in enumerate(changed, 1):
             progress("reading", done, len(changed))
-            signature = store.file_signature(item.key)
-            if signature and signature[2] == item.sha256:
-                store.set_file_signature(item.key, item.size, item.mtime_ns, item.sha256)
+            if record_same_content(store, item):
                 continue
             try:
-                result = read_file(
+                result = read_document_file(
                     item.path, max_bytes=options.max_file_bytes, zip_limits=options.zip_limits, ocr=options.ocr
                 )
             except SkippedFile as exc:
-                # Keep whatever an earlier, readable version of the file contributed.
-                report.skipped.append(Skipped(item.key, exc.reason))
-                report.files.append(FileOutcome(item.key, "skipped", exc.reason))
+                record_skipped_file(item, exc.reason, report)
                 continue
-            report.skipped.extend(result.skipped)
-            # FOI fields, per file: a mailbox's messages are one thread (ingest/foi/annotate.py).
-            annotate_foi(result.documents)
-            previous = store.locations_of_file(item.key)
-            was_known = bool(previous)
-            changed_parts = 0
-            for document in result.documents:
-                doc_id = doc_id_for(document)
-                before = previous.pop(document.part, None)
-                if before == doc_id:
-                    report.unchanged += 1
-                    # Same text, but a new message in its thread can change its thread outcome.
-                    if store.metadata_of(doc_id) != document.metadata:
-                        store.set_metadata(doc_id, document.metadata)
-                    continue
-                changed_parts += 1
-                if not store.has_document(doc_id) and doc_id not in new_documents:
-                    chunks = chunker.chunk(document)
-                    new_documents[doc_id] = (document, chunks)
-                    pipeline.add(chunk.text for chunk in chunks)
-                elif store.has_document(doc_id):
-                    store.touch_document(doc_id, now)
-                store.set_location(item.key, document.part, doc_id)
-                if before is None:
-                    report.added += 1
-                else:
-                    report.updated += 1
-            for part in previous:
-                store.delete_location(item.key, part)
-                report.removed += 1
-            changed_parts += len(previous)
-            status = "updated" if was_known and changed_parts else "unchanged" if was_known else "added"
-            reason = "; ".join(f"{s.path}: {s.reason}" for s in result.skipped) or None
-            report.files.append(FileOutcome(item.key, status, reason))
-            store.set_file_signature(item.key, item.size, item.mtime_ns, item.sha256)
+            record_file(store, item, result, new_documents, chunks_for, report, now)
+        record_vanished(store, vanished, report)
 
-        for key in vanished:
-            report.removed += len(store.locations_of_file(key))
-            report.files.append(FileOutcome(key, "removed"))
-            store.forget_file(key)
-
-
-def _store_new_documents(snapshot, new_documents, pipeline, vectors, report, now) -> None:
-    """Give new texts vector ids (in submission order), then store documents and chunks."""
-    store = snapshot.store
-    next_id = store.next_vector_id()
-    new_ids = {key: next_id + i for i, (key, _) in enumerate(pipeline.order)}
-    if new_ids:
-        snapshot.vectors.add(
-            np.vstack([vectors[key] for key, _ in pipeline.order]), np.asarray(list(new_ids.values()), dtype=np.int64)
-        )
-        for (key, text), vector_id in zip(pipeline.order, new_ids.values()):
-            store.add_vector(vector_id, key, text)
-    report.embedded += len(new_ids)
-    ids = {**pipeline.known, **new_ids}
-    for doc_id, (document, chunks) in new_documents.items():
-        store.add_document(doc_id, document, now)
-        store.add_chunks(doc_id, chunks, [ids[text_hash(c.text)] for c in chunks])

@@ -27,7 +27,7 @@ class Discovery:
     skipped: list[Skipped] = field(default_factory=list)
 
 
-def discover(paths: Iterable[Path]) -> Discovery:
+def discover(paths: Iterable[Path], *, skip_folders: Iterable[Path] = ()) -> Discovery:
     """Expand files and folders into the list of files to ingest.
 
     Folders are walked recursively; symlinked folders are followed once each,
@@ -39,11 +39,13 @@ def discover(paths: Iterable[Path]) -> Discovery:
 
     Args:
         paths: Files and folders, as the user typed them.
+        skip_folders: Folders a walk never enters (the index directory itself, whose
+            manifest, lock and stores are not documents); naming one explicitly still reads it.
 
     Returns:
         The files with a supported extension, and everything else with its reason.
     """
-    walker = _Walker()
+    walker = _Walker({Path(folder).resolve() for folder in skip_folders})
     for path in paths:
         path = Path(path)
         if not path.exists():
@@ -56,7 +58,8 @@ def discover(paths: Iterable[Path]) -> Discovery:
 
 
 class _Walker:
-    def __init__(self) -> None:
+    def __init__(self, skip_folders: set[Path]) -> None:
+        self._skip_folders = skip_folders
         # Keyed (and stored) by the resolved path so one file reached two ways is listed once.
         self.files: dict[Path, Path] = {}
         self.skipped: list[Skipped] = []
@@ -101,6 +104,8 @@ class _Walker:
                 self.skip(path, "hidden folder" if is_dir else "hidden file")
             elif not exists and entry.is_symlink():
                 self.skip(path, "broken link (no such file or folder)")
+            elif is_dir and path.resolve() in self._skip_folders:
+                logger.info("not reading %s: it is the index directory", path)
             elif is_dir:
                 self.walk(path)
             else:

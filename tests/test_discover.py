@@ -108,3 +108,15 @@ def test_symlink_loop_and_broken_link(tree):
 
 def test_empty_input():
     assert discover([]) == Discovery(files=[], skipped=[])
+
+
+def test_a_walk_does_not_enter_the_index_directory_unless_it_is_named(tmp_path):
+    (tmp_path / "letter.txt").write_text("A response letter.", encoding="utf-8")
+    (tmp_path / "foi-index" / "uploads").mkdir(parents=True)
+    (tmp_path / "foi-index" / "write.lock").write_text("", encoding="utf-8")
+    (tmp_path / "foi-index" / "uploads" / "upload.txt").write_text("An upload.", encoding="utf-8")
+
+    walked = discover([tmp_path], skip_folders=[tmp_path / "foi-index"])
+    assert [p.name for p in walked.files] == ["letter.txt"] and walked.skipped == []
+    named = discover([tmp_path / "foi-index" / "uploads"], skip_folders=[tmp_path / "foi-index"])
+    assert [p.name for p in named.files] == ["upload.txt"]

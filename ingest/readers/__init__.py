@@ -20,7 +20,8 @@ from ingest.zipguard import ZipLimits
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["SUPPORTED_EXTENSIONS", "ReadResult", "ZipLimits", "read_bytes", "read_file", "unsupported_reason"]
+__all__ = ["SUPPORTED_EXTENSIONS", "ReadResult", "ZipLimits", "read_bytes", "read_file", "read_file_bytes",
+           "load_file_bytes", "unsupported_reason"]
 
 _MB = 1_000_000
 
@@ -47,15 +48,32 @@ def read_file(
             unsupported, corrupt, encrypted, ...). Never raises anything else
             for a bad file.
     """
+    return read_file_bytes(load_file_bytes(path, max_bytes=max_bytes), path, zip_limits=zip_limits, ocr=ocr)
+
+
+def load_file_bytes(path: Path, *, max_bytes: int) -> bytes:
+    """A file's bytes, or SkippedFile when it is over `max_bytes` or cannot be opened."""
     try:
         size = path.stat().st_size
         if size > max_bytes:
             raise SkippedFile(
                 f"larger than the {max_bytes / _MB:g} MB limit ({_round_up_mb(size)} MB)"
             )
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise SkippedFile(f"could not be opened: {exc.strerror or exc}") from exc
+
+
+def read_file_bytes(
+    data: bytes, path: Path, *, zip_limits: ZipLimits | None = None, ocr: OcrOptions | None = None
+) -> ReadResult:
+    """Read the already loaded bytes of the file at `path`, exactly as `read_file` does.
+
+    A worker on another machine gets the bytes, not the file (index/distributed.py).
+
+    Raises:
+        SkippedFile: As for `read_file`.
+    """
     result = read_bytes(data, path.name, zip_limits=zip_limits, ocr=ocr)
     for document in result.documents:
         document.path = str(path)
