@@ -168,3 +168,24 @@ def test_failed_sign_ins_are_throttled_per_user(server):
     assert throttled.status_code == 429 and "Too many failed sign-ins" in throttled.text
     other = httpx.post(url + "login", data={"username": "rita", "password": PASSWORDS["rita"][1]})
     assert other.status_code == 200
+
+
+def test_audit_tab_shows_escaped_entries_to_admins_only(tmp_path):
+    import gradio as gr
+
+    from ui.access import Access
+    from ui.access_view import audit_view, role_view
+
+    users = Users(tmp_path)
+    for name, (role, password) in PASSWORDS.items():
+        users.add(name, role, password)
+    access = Access(tmp_path)
+    access.record(gr.Request(username="ed"), "upload", ['<img src=x onerror="alert(1)">.txt'])
+    admin, reader = gr.Request(username="ada"), gr.Request(username="rita")
+    shown = audit_view(access, admin)
+    assert "&lt;img src=x" in shown and "<img" not in shown and "<td>ed</td>" in shown and "<td>upload</td>" in shown
+    assert "admins only" in audit_view(access, reader)
+    line, edit_row, remove_box, audit_tab, _ = role_view(access, reader)
+    assert "rita" in line and edit_row.visible is False and audit_tab.visible is False
+    line, edit_row, remove_box, audit_tab, log = role_view(access, admin)
+    assert edit_row.visible is True and audit_tab.visible is True and "&lt;img" in log
