@@ -168,3 +168,52 @@ def test_failed_sign_ins_are_throttled_per_user(server):
     assert throttled.status_code == 429 and "Too many failed sign-ins" in throttled.text
     other = httpx.post(url + "login", data={"username": "rita", "password": PASSWORDS["rita"][1]})
     assert other.status_code == 200
+
+
+def test_audit_tab_shows_escaped_entries_to_admins_only(tmp_path):
+    import gradio as gr
+
+    from ui.access import Access
+    from ui.access_view import audit_view, role_view
+
+    users = Users(tmp_path)
+    for name, (role, password) in PASSWORDS.items():
+        users.add(name, role, password)
+    access = Access(tmp_path)
+    access.record(gr.Request(username="ed"), "upload", ['<img src=x onerror="alert(1)">.txt'])
+    admin, reader = gr.Request(username="ada"), gr.Request(username="rita")
+    shown = audit_view(access, admin)
+    assert "&lt;img src=x" in shown and "<img" not in shown and "<td>ed</td>" in shown and "<td>upload</td>" in shown
+    assert "admins only" in audit_view(access, reader)
+    line, edit_row, remove_box, audit_tab, _ = role_view(access, reader)
+    assert "rita" in line and edit_row.visible is False and audit_tab.visible is False
+    line, edit_row, remove_box, audit_tab, log = role_view(access, admin)
+    assert edit_row.visible is True and audit_tab.visible is True and "&lt;img" in log
+
+
+def test_admins_manage_users_in_the_audit_tab_and_readers_cannot(tmp_path, fake_embedder):
+    import gradio as gr
+
+    from ui.access import Access
+    from ui.app import build_app
+
+    assistant = Assistant.open(tmp_path / "idx", embedder=fake_embedder)
+    users = Users(tmp_path / "idx")
+    for name, (role, password) in PASSWORDS.items():
+        users.add(name, role, password)
+    demo = build_app(assistant, access=Access(tmp_path / "idx"))
+    handlers = {fn.fn.__qualname__: fn.fn for fn in demo.fns.values() if "admin_tab" in getattr(fn.fn, "__qualname__", "")}
+    add, remove = handlers["admin_tab.<locals>.on_add"], handlers["admin_tab.<locals>.on_remove"]
+    admin, reader = gr.Request(username="ada"), gr.Request(username="rita")
+    status, table, cleared = add("bob", "editor", "bob-pass-123", admin)
+    assert "saved bob (editor)" in status and "<td>bob</td><td>editor</td>" in table and cleared == ""
+    assert users.role_of("bob") == "editor" and users.verify("bob", "bob-pass-123")
+    with pytest.raises(gr.Error, match=r"rita \(reader\) may not manage users"):
+        add("eve", "admin", "eve-pass-123", reader)
+    with pytest.raises(gr.Error):
+        remove("bob", reader)
+    assert "cannot remove your own account" in remove("ada", admin)[0]
+    assert "removed bob" in remove("bob", admin)[0] and users.role_of("bob") is None
+    actions = [(e["user"], e["action"], e["targets"]) for e in Access(tmp_path / "idx").audit.entries()]
+    assert actions == [("ada", "add user", ["bob"]), ("ada", "remove user", ["bob"])]
+    assistant.close()

@@ -190,3 +190,265 @@ def test_damaged_generation_is_named_and_the_last_good_one_restored(index, runne
     again = runner.invoke(main, ["ingest", str(index.parent / "docs"), "--json", "-q"])
     assert again.exit_code == 0 and json.loads(again.stdout)["added"] == 1
     assert runner.invoke(main, ["check"]).exit_code == 0
+
+
+# Processes: kill -9, two writers, a reader during writes -------------------------------------
+
+PROCESS_SCRIPT = textwrap.dedent(
+    """
+    import sys, time
+    import numpy as np
+    sys.path.insert(0, {repo!r})
+    from tests.conftest import FakeEmbedder
+    from assistant import Assistant
+
+    class Slow(FakeEmbedder):
+        def embed(self, texts, **kwargs):
+            out = []
+            for begin in range(0, len(texts), 4):
+                time.sleep(0.05)
+                out.append(super().embed(texts[begin:begin + 4]))
+            return np.concatenate(out) if out else super().embed([])
+
+    def open_index(**kwargs):
+        return Assistant.open({index!r}, embedder=Slow(), chunk_tokens=20, chunk_overlap=0, **kwargs)
+
+    print("started", flush=True)
+    {body}
+    print("finished", flush=True)
+    """
+)
+
+BODIES = {
+    "rebuild": "open_index(allow_rebuild=True).rebuild()",
+    "remove": "a = open_index()\nfor d in list(a.documents())[:10]:\n    a.remove([d.doc_id])",
+    "check-repair": "open_index(allow_rebuild=True).check(repair=True)",
+    "watch": (
+        "import threading, pathlib\n"
+        "from assistant.watch import watch\n"
+        "a = open_index()\n"
+        "docs = pathlib.Path({docs!r})\n"
+        "def feed():\n"
+        "    for i in range(200):\n"
+        "        (docs / f'watched-{{i}}.txt').write_text(' '.join(f'Watched note {{i}}.{{j}} on bins.' for j in range(20)))\n"
+        "        time.sleep(0.02)\n"
+        "threading.Thread(target=feed, daemon=True).start()\n"
+        "watch(lambda: a.ingest([docs], sync=True), [docs], debounce=0.1)"
+    ),
+}
+
+
+def _bulk_index(tmp_path: Path, fake_embedder) -> tuple[Path, Path]:
+    docs = write_docs(tmp_path / "docs")
+    for i in range(40):
+        (docs / f"bulk-{i}.txt").write_text(" ".join(f"Paragraph {i}.{j} on road maintenance budgets." for j in range(30)))
+    index = tmp_path / "idx"
+    Assistant.open(index, embedder=fake_embedder, chunk_tokens=20, chunk_overlap=0).ingest([docs])
+    return index, docs
+
+
+def _break_vectors(index: Path) -> None:
+    """Drop some vectors from the current FAISS file, so that `check --repair` has embedding to do."""
+    from index.vectors import VectorIndex
+
+    path = generation_of(index) / "vectors.faiss"
+    vectors = VectorIndex.load(path)
+    vectors.remove([int(v) for v in vectors.ids()[:120]])
+    vectors.save(path)
+
+
+@pytest.mark.parametrize("operation", sorted(BODIES))
+def test_kill_9_during_an_operation_leaves_a_working_index(tmp_path, fake_embedder, operation):
+    index, docs = _bulk_index(tmp_path, fake_embedder)
+    before = hits_of(index, fake_embedder)
+    body = BODIES[operation].format(docs=str(docs))
+    script = PROCESS_SCRIPT.format(repo=str(REPO), index=str(index), body=body)
+    for delay in (0.4, 1.2, 2.5):
+        if operation == "check-repair":
+            _break_vectors(index)
+        process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=tmp_path)
+        assert process.stdout.readline().strip() == "started"
+        time.sleep(delay)
+        if process.poll() is None:
+            os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=60)
+        if operation == "check-repair":
+            Assistant.open(index, embedder=fake_embedder, allow_rebuild=True).check(repair=True)
+        reopened = Assistant.open(index, embedder=fake_embedder, allow_rebuild=True)
+        check = reopened.check()
+        assert check.ok, (operation, delay, check.problems)
+        assert reopened.search("parking fines", k=1).hits
+        if operation in ("rebuild", "check-repair"):  # these change no document: same hits, killed or not
+            assert hits_of(index, fake_embedder) == before
+
+
+LOCK_SCRIPT = textwrap.dedent(
+    """
+    import sys, time
+    sys.path.insert(0, {repo!r})
+    from tests.conftest import FakeEmbedder
+    from assistant import Assistant
+    from index.errors import IndexLocked
+
+    class Slow(FakeEmbedder):
+        def embed(self, texts, **kwargs):
+            time.sleep({pause})
+            return super().embed(texts, **kwargs)
+
+    try:
+        report = Assistant.open({index!r}, embedder=Slow(), lock_timeout={timeout}).ingest([{docs!r}])
+        print("ingested", report.added, flush=True)
+    except IndexLocked as exc:
+        print("locked", exc, flush=True)
+    """
+)
+
+
+@pytest.mark.parametrize("timeout, expect", [(60, "waits"), (0.3, "fails naming the lock")])
+def test_two_ingest_processes_on_one_index(tmp_path, fake_embedder, timeout, expect):
+    index = tmp_path / "idx"
+    first_docs, second_docs = write_docs(tmp_path / "one"), tmp_path / "two"
+    second_docs.mkdir()
+    (second_docs / "other.txt").write_text("Another council reply about street lighting repairs.", encoding="utf-8")
+    Assistant.open(index, embedder=fake_embedder).ingest([first_docs])
+    for i in range(8):
+        (first_docs / f"extra-{i}.txt").write_text(f"Extra note {i} about road gritting in winter.", encoding="utf-8")
+    slow = LOCK_SCRIPT.format(repo=str(REPO), index=str(index), docs=str(first_docs), pause=6, timeout=60)
+    fast = LOCK_SCRIPT.format(repo=str(REPO), index=str(index), docs=str(second_docs), pause=0, timeout=timeout)
+    writer = subprocess.Popen([sys.executable, "-c", slow], stdout=subprocess.PIPE, text=True)
+    deadline = time.time() + 30
+    while not list(index.glob("*.staging")) and time.time() < deadline:  # the first holds the lock
+        time.sleep(0.05)
+    other = subprocess.run([sys.executable, "-c", fast], capture_output=True, text=True, timeout=120)
+    assert writer.wait(timeout=120) == 0 and writer.stdout.read().strip() == "ingested 8"
+    if expect == "waits":
+        assert other.stdout.strip() == "ingested 1", other.stderr
+        assert Assistant.open(index, embedder=fake_embedder).stats().documents == 3 + 8 + 1
+    else:
+        assert other.stdout.startswith("locked another process is writing to the index (lock "), other.stderr
+        assert "write.lock" in other.stdout
+        assert Assistant.open(index, embedder=fake_embedder).stats().documents == 3 + 8
+    assert Assistant.open(index, embedder=fake_embedder).check().ok
+
+
+READER_SCRIPT = textwrap.dedent(
+    """
+    import sys, time
+    sys.path.insert(0, {repo!r})
+    from tests.conftest import FakeEmbedder
+    from assistant import Assistant
+
+    reader = Assistant.open({index!r}, embedder=FakeEmbedder())
+    searches, errors, empty, seen = 0, [], 0, set()
+    print("started", flush=True)
+    while True:
+        try:
+            hits = reader.search("parking fines income", k=3).hits
+            empty += not hits
+            for hit in hits:
+                assert reader.document(hit.doc_id) is None or hit.end - hit.start == len(hit.text)
+            seen.add(reader.stats().generation)
+        except Exception as exc:
+            errors.append(repr(exc))
+        searches += 1
+        if open({stop!r}).read().strip() == "stop":
+            break
+    print(searches, empty, len(seen), "|".join(errors[:3]), flush=True)
+    """
+)
+
+
+def test_a_reader_process_during_50_consecutive_writes(tmp_path, fake_embedder):
+    docs = write_docs(tmp_path / "docs")
+    index = tmp_path / "idx"
+    writer = Assistant.open(index, embedder=fake_embedder)
+    writer.ingest([docs])
+    stop = tmp_path / "stop"
+    stop.write_text("go")
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER_SCRIPT.format(repo=str(REPO), index=str(index), stop=str(stop))],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    assert reader.stdout.readline().strip() == "started"
+    for i in range(50):
+        (docs / f"note-{i}.txt").write_text(f"Note {i}: the council's road gritting budget for winter {2000 + i}.")
+        writer.ingest([docs], sync=True)
+        if i % 5 == 4:
+            (docs / f"note-{i - 2}.txt").unlink()
+    stop.write_text("stop")
+    out, err = reader.communicate(timeout=120)
+    searches, empty, generations, *errors = out.strip("\n").split(" ", 3)
+    assert reader.returncode == 0, err
+    assert errors == [""] or errors == [], errors
+    assert int(empty) == 0 and int(searches) >= 50
+    assert int(generations) > 1  # the reader really saw the index change
+    assert writer.stats().generation >= 51 and writer.check().ok
+
+
+# Hostile uploads through the UI ----------------------------------------------------------------
+
+HTML_NAME = '<img src=x onerror="window.__xss=1">.txt'
+
+
+@pytest.fixture
+def ui_server(tmp_path, fake_embedder):
+    from tests.test_ui_api import free_port
+    from ui.serve import serve
+
+    assistant = Assistant.open(tmp_path / "idx", embedder=fake_embedder)
+    assistant.ingest([write_docs(tmp_path / "docs")])
+    demo = serve(assistant, port=free_port(), block=False, quiet=True)
+    # The Documents tab's own handlers, as the page calls them.
+    handlers = {fn.fn.__name__: fn.fn for fn in demo.fns.values() if getattr(fn.fn, "__name__", "") in ("on_upload", "on_update")}
+    yield demo.local_url, handlers, assistant, tmp_path
+    demo.close()
+    assistant.close()
+
+
+def _post_upload(url: str, files: list[tuple[str, bytes]]) -> list[str]:
+    """Upload through Gradio's own route, as the browser does; returns the server-side temp paths."""
+    import httpx
+
+    response = httpx.post(url + "gradio_api/upload", files=[("files", (name, data)) for name, data in files], timeout=120)
+    response.raise_for_status()
+    return response.json()
+
+
+def _request():
+    import gradio as gr
+
+    return gr.Request(username=None)
+
+
+def test_hostile_upload_names_stay_inside_the_uploads_folder_and_are_escaped(ui_server):
+    url, handlers, assistant, root = ui_server
+    existed = (Path("/etc") / "x.txt").exists()
+    paths = _post_upload(url, [("../../etc/x.txt", b"Traversal attempt about parking fines."),
+                               (HTML_NAME, b"A reply whose file name carries markup about CCTV.")])
+    status = handlers["on_upload"](paths, _request())
+    uploads = (root / "idx" / "uploads").resolve()
+    saved = sorted(p.relative_to(uploads).as_posix() for p in uploads.rglob("*") if p.is_file())
+    assert len(saved) == 2 and all("/" not in name and ".." not in name for name in saved)
+    assert (Path("/etc") / "x.txt").exists() == existed and not (root / "etc").exists()
+    assert "<img" not in status and "onerror=\"" not in status
+    report, _, _ = handlers["on_update"]("", _request())
+    assert "<img" not in report
+    assert assistant.stats().documents == 5
+    assert any("markup" in h.text for h in assistant.search("file name carries markup", k=3).hits)
+
+
+def test_a_thousand_files_at_once_and_one_over_the_limit(ui_server):
+    import httpx
+
+    url, handlers, assistant, root = ui_server
+    big = int(assistant.settings.max_upload_mb * 1_000_000) + 1
+    refused = httpx.post(url + "gradio_api/upload", files=[("files", ("huge.txt", b"x" * big))], timeout=120)
+    # Gradio's route refuses it (launch(max_file_size=max_upload_mb)) before any of our code sees it.
+    assert refused.status_code == 413 and "exceeded maximum allowed size of 50000000 bytes" in refused.text
+    files = [(f"note-{i:04d}.txt", f"Note {i}: gritting route {i} was treated {i % 7} times.".encode()) for i in range(1000)]
+    status = handlers["on_upload"](_post_upload(url, files), _request())
+    assert status.count("<li>saved") == 1000 and "rejected" not in status
+    report, _, _ = handlers["on_update"]("", _request())
+    assert assistant.stats().documents == 3 + 1000
+    assert "Traceback" not in report
+    assert not list((root / "idx").glob("*.staging"))

@@ -8,6 +8,7 @@ callable is given only a name and a password).
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import ipaddress
 import logging
@@ -68,13 +69,21 @@ class Access:
         self.required = self.users.any() if required is None else required
         self.throttle = throttle or SignInThrottle()
 
-    def sign_in(self, name: str, password: str) -> bool:
-        """Gradio's `auth` callable: True to let `name` in.
+    async def sign_in_async(self, name: str, password: str) -> bool:
+        """Gradio's `auth` callable: `sign_in` on a worker thread.
+
+        An argon2 verification takes about a second on a busy 2-core machine;
+        run on the event loop it would stall every other request meanwhile.
+        """
+        return await asyncio.to_thread(self.sign_in, name, password, CLIENT_ADDRESS.get())
+
+    def sign_in(self, name: str, password: str, address: str | None = None) -> bool:
+        """True to let `name` in (from `address`, default the current request's).
 
         Raises:
             HTTPException: 429 while (name, address) is throttled after too many failures.
         """
-        address = CLIENT_ADDRESS.get()
+        address = address or CLIENT_ADDRESS.get()
         wait = self.throttle.blocked(name, address)
         if wait:
             logger.warning("sign-in for %r from %s refused: too many failures", name, address)

@@ -25,7 +25,7 @@ from ui import render, results, table_view
 from ui.cases_tab import build_cases_tab, register_case_endpoints, wire_cases_tab
 from ui.chat import answer_stream, marker_target, md_escape, plain_text_answer
 from ui.access import Access
-from ui.access_view import audit_view, role_view
+from ui.access_view import admin_tab, role_view
 from ui.endpoints import FACET_PASSAGES, changed_files, register_endpoints
 from ui.ocr_view import with_page_image
 from ui.scripts import FACET_ON_CLICK, OPEN_MARKER, OPEN_ON_CLICK, SCROLL_TO_CITED
@@ -399,15 +399,8 @@ def build_app(
 
                 confirm_remove.change(lambda ok: gr.Button(interactive=bool(ok)), confirm_remove, remove_button, **PRIVATE)
 
-            # Audit (admins only) ---------------------------------------------------
-            with gr.Tab("Audit", id="audit", visible=False) as audit_tab:
-                audit_html = gr.HTML(elem_id="foi-audit")
-                audit_refresh = gr.Button("Refresh", size="sm")
-
-                def on_audit(request: gr.Request):
-                    return audit_view(access, request)
-
-                audit_refresh.click(on_audit, None, audit_html, **PRIVATE)
+            # Audit and users (admins only) -------------------------------------------
+            audit_tab, audit_html = admin_tab(access, PRIVATE)
 
         signed_in = gr.HTML(elem_id="foi-user")
         footer_html = gr.HTML(elem_id="foi-footer")

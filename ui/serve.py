@@ -166,7 +166,7 @@ def serve(
         mcp_server=False,
         enable_monitoring=False,
         allowed_paths=[],
-        auth=access.sign_in if access.required else None,
+        auth=access.sign_in_async if access.required else None,
         auth_message="FOI Assistant: sign in with the account an admin made for you (`foi users add`).",
         app_kwargs={"middleware": [Middleware(ClientAddressMiddleware)]},
     )
