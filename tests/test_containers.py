@@ -350,3 +350,15 @@ def test_changed_zip_updates_only_its_changed_members(tmp_path, fake_embedder):
     assert (report.added, report.unchanged, report.removed) == (1, 1, 1)
     parts = {hit.part for hit in assistant.search("potholes gritting bus lane fines", k=5).hits}
     assert parts == {"a.txt", "c.txt"}
+
+
+def test_odt_and_rtf_are_file_types_search_can_filter_on(tmp_path, fake_embedder):
+    (tmp_path / "reply.odt").write_bytes(odt_bytes())
+    (tmp_path / "reply.rtf").write_bytes(RTF)
+    (tmp_path / "note.txt").write_text("The council contract for CCTV units was not held.")
+    assistant = Assistant.open(tmp_path / "idx", embedder=fake_embedder)
+    assistant.ingest([tmp_path / "reply.odt", tmp_path / "reply.rtf", tmp_path / "note.txt"])
+
+    for kind, name in (("odt", "reply.odt"), ("rtf", "reply.rtf")):
+        hits = assistant.search("council contract CCTV units", k=5, kinds=[kind]).hits
+        assert [Path(hit.path).name for hit in hits] == [name]

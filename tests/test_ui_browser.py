@@ -7,9 +7,11 @@ phone widths go to tests/artifacts/ (ignored by git).
 
 from __future__ import annotations
 
+import datetime
 import json
 import socket
 import time
+import zipfile
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -396,6 +398,31 @@ def test_remove_needs_confirmation(browser):
     browser.driver.find_element(By.XPATH, "//button[normalize-space()='Refresh']").click()
     browser.wait_for("#foi-docs", "Body worn video")
     assert "Police helicopter" not in browser.wait_for("#foi-docs").text
+
+
+def test_uploaded_zip_with_a_msg_is_guarded_then_searchable(browser, tmp_path):
+    from tests.msgfile import Attachment, MsgSpec, build_msg
+
+    reply = build_msg(MsgSpec(
+        "Lifeboat callouts FOI 5521/24", ("Coastguard Agency", "foi@coastguard.gov.uk"),
+        body="Please find the figures attached.", sent=datetime.datetime(2024, 5, 2, tzinfo=datetime.timezone.utc),
+        attachments=[Attachment("callouts.txt", b"Lifeboat callouts in 2023: 318 launches from the harbour.\n")],
+    ))
+    archive = tmp_path / "coast.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("2024/reply.msg", reply)
+        zf.writestr("../../escape.txt", "evil")
+    browser.tab("Documents")
+    browser.driver.find_element(By.CSS_SELECTOR, "#foi-upload input[type='file']").send_keys(str(archive))
+    status = browser.wait_for("#foi-upload-status", "coast/2024/reply.msg")
+    assert "coast.zip: ../../escape.txt: unsafe path in archive (escapes the archive folder)" in status.text
+    browser.driver.find_element(By.CSS_SELECTOR, "#foi-update").click()
+    browser.wait_for("#foi-report", "Index updated")
+    browser.tab("Search")
+    browser.type_into("foi-query", "lifeboat callouts launches harbour", submit=True)
+    card = browser.wait_for("#foi-hits .foi-card", "318 launches")
+    assert "reply.msg › attachment callouts.txt" in card.text
+    browser.assert_no_alert()
 
 
 def test_phone_layout_never_scrolls_sideways(browser):

@@ -33,7 +33,7 @@ from ui.uploads import UploadPolicy, discard_upload, save_uploads
 
 logger = logging.getLogger(__name__)
 
-KINDS = ["pdf", "docx", "email", "html", "txt", "md"]
+KINDS = ["pdf", "docx", "email", "html", "txt", "md", "odt", "rtf"]
 EMPTY_INDEX = '<div class="foi-empty">The index is empty: upload documents in the Documents tab, then press “Update index”.</div>'
 PRIVATE = {"api_visibility": "private"}
 
