@@ -33,7 +33,7 @@ from ui.uploads import UploadPolicy, discard_upload, save_uploads
 
 logger = logging.getLogger(__name__)
 
-KINDS = ["pdf", "docx", "email", "html", "txt", "md", "odt", "rtf"]
+KINDS = ["pdf", "docx", "email", "html", "txt", "md", "odt", "rtf", "image", "xlsx", "xlsm", "xls", "ods", "csv", "tsv"]
 EMPTY_INDEX = '<div class="foi-empty">The index is empty: upload documents in the Documents tab, then press “Update index”.</div>'
 PRIVATE = {"api_visibility": "private"}
 
