@@ -1,4 +1,4 @@
-"""Lexical (BM25) search over the FTS5 `passages` table of a store: planning, scoring, statistics."""
+"""The passage index of a store: FTS5 (BM25) search, planning and statistics, sentence keys and boilerplate."""
 
 from __future__ import annotations
 
@@ -6,19 +6,25 @@ import sqlite3
 from collections.abc import Iterable
 
 from index import lexical
+from index.boilerplate import REFRESH_SQL, sentence_keys
 from index.lexical import LexicalPlan
 
+BOILERPLATE_IN_MEMORY = 200_000
+"""A committed generation with at most this many boilerplate passages keeps their table in memory."""
 
-class LexicalIndex:
-    """The FTS5 side of `index.store.Store`, which mixes it in: one text row per vector id.
 
-    Expects `_db` (the store's connection), `_readonly` (a committed generation, which never
-    changes) and `_clause_counts` (what such a generation has counted so far).
+class PassageIndex:
+    """The passage side of `index.store.Store`, which mixes it in: one FTS5 text row per vector id,
+    its sentence keys, and each passage's boilerplate share.
+
+    Expects `_db` (the store's connection), `_rows_in`, `_readonly` (a committed generation, which
+    never changes), `_clause_counts` (what such a generation has counted so far) and `_boilerplate`.
     """
 
     _db: sqlite3.Connection
     _readonly: bool
     _clause_counts: dict[tuple[str, int], int]
+    _boilerplate: dict[int, tuple[float, str]] | bool | None
 
     def lexical_search(self, match: str, limit: int, *, budget: int | None = None) -> list[tuple[int, float]]:
         """(vector_id, BM25 score) pairs for an FTS5 MATCH expression, best first.
@@ -124,3 +130,48 @@ class LexicalIndex:
             ).fetchone()
             counts[prefix] = int(row[0])
         return total, counts
+
+    def refresh_boilerplate(self, min_documents: int) -> None:
+        """Recount in how many documents each sentence occurs, and each chunk's boilerplate share."""
+        for statement in REFRESH_SQL.split(";"):
+            if statement.strip():
+                self._db.execute(statement, {"min_documents": min_documents})
+
+    def boilerplate_of(self, vector_ids: Iterable[int]) -> dict[int, tuple[float, str]]:
+        """(ratio, signature) for the given vector ids that carry boilerplate."""
+        if self._readonly:
+            if self._boilerplate is None:
+                self._boilerplate = self._all_boilerplate()
+            if self._boilerplate is not False:
+                return {v: self._boilerplate[v] for v in vector_ids if v in self._boilerplate}
+        rows = self._rows_in(
+            "SELECT vector_id, ratio, signature FROM boilerplate WHERE vector_id IN ({marks})", (int(v) for v in vector_ids)
+        )
+        return {row[0]: (float(row[1]), row[2] or "") for row in rows}
+
+    def _all_boilerplate(self) -> dict[int, tuple[float, str]] | bool:
+        """The whole boilerplate table, for a committed generation to keep in memory; False when it
+        is too large to be worth holding (then each search asks SQLite for its candidates)."""
+        if self._db.execute("SELECT COUNT(*) FROM boilerplate").fetchone()[0] > BOILERPLATE_IN_MEMORY:
+            return False
+        rows = self._db.execute("SELECT vector_id, ratio, signature FROM boilerplate")
+        return {row[0]: (float(row[1]), row[2] or "") for row in rows}
+
+    def index_missing_sentences(self) -> int:
+        """Record the sentence keys of passages that have none yet (indexes from before m003)."""
+        rows = self._db.execute(
+            "SELECT rowid, text FROM passages WHERE rowid NOT IN (SELECT DISTINCT vector_id FROM vector_sentences)"
+        ).fetchall()
+        for vector_id, text in rows:
+            self._db.executemany(
+                "INSERT INTO vector_sentences VALUES (?, ?, ?)",
+                [(vector_id, key, chars) for key, chars in sentence_keys(text)],
+            )
+        return len(rows)
+
+    def add_passage(self, vector_id: int, text: str) -> None:
+        self._db.execute("INSERT INTO passages(rowid, text) VALUES (?, ?)", (vector_id, text))
+        self._db.executemany(
+            "INSERT INTO vector_sentences VALUES (?, ?, ?)",
+            [(vector_id, key, chars) for key, chars in sentence_keys(text)],
+        )

@@ -68,11 +68,15 @@ def test_collapsing_and_demotion_can_be_turned_off(tmp_path, assistant, fake_emb
     assert sum("internal review" in h.text for h in hits) + sum("Commissioner" in h.text for h in hits) >= 5
 
 
-@pytest.mark.parametrize("limit, table", [("BOILERPLATE_IN_MEMORY", "_boilerplate"), ("CHUNKS_IN_MEMORY", "_chunks")])
+@pytest.mark.parametrize("module, limit, table", [
+    ("passages", "BOILERPLATE_IN_MEMORY", "_boilerplate"), ("store_chunks", "CHUNKS_IN_MEMORY", "_chunks"),
+])
 def test_a_collection_too_large_to_hold_a_table_in_memory_searches_the_same(
-    tmp_path, assistant, fake_embedder, monkeypatch, limit, table
+    tmp_path, assistant, fake_embedder, monkeypatch, module, limit, table
 ):
-    from index import store
+    import importlib
+
+    store = importlib.import_module(f"index.{module}")
 
     queries = ["internal review Information Commissioner complaint", "council request parking", "CCTV cameras"]
     held = [assistant.search(query, k=5).hits for query in queries]
