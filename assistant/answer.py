@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,6 +25,7 @@ ABSTAIN_MESSAGE = (
 MIN_SENTENCE_CHARS = 25
 _HEADER_LINE = re.compile(r"^(?:from|to|sent|cc|subject|date)\s*:|@|https?://|www\.|mailto:", re.I | re.M)
 MAX_SENTENCE_CHARS = 600
+QuoteCheck = Callable[[str, int, int, str], bool]  # (doc_id, start, end, quote) -> verified
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ def compose_answer(
     sentence_min_score: float,
     max_sentences: int,
     cite,
+    verify: QuoteCheck,
     max_candidates: int = 16,
     coverage: float | None = None,
     abstain_coverage_below: float = 0.0,
@@ -100,6 +103,9 @@ def compose_answer(
         abstain_coverage_below: Abstain when `coverage` is below this: the question's
             rarest words are nowhere in the evidence.
         cite: Callable(hit, document, start, end) -> citation line.
+        verify: Callable(doc_id, start, end, quote) -> bool, reading the span from the
+            store independently of `retrieved` (`assistant.verify.QuoteVerifier.verify`);
+            a quote it rejects is not cited.
     """
     hits = [hit for hit, _ in retrieved]
     if not retrieved or max(hit.score for hit in hits) < abstain_below:
@@ -146,7 +152,7 @@ def compose_answer(
     for index in chosen:
         candidate = candidates[index]
         quote = candidate.document.text[candidate.start : candidate.end]
-        if not verify_quote(candidate.document.text, quote, candidate.start, candidate.end):
+        if not verify(candidate.document.doc_id, candidate.start, candidate.end, quote):
             continue
         n = len(citations) + 1
         page = candidate.document.page_at(candidate.start)
@@ -189,11 +195,6 @@ def evidence_coverage(terms: list[str], passages: list[str], counts: dict[str, i
     weights = {t: math.log((total + 1) / (counts.get(t, 0) + 0.5)) for t in terms}
     found = sum(w for t, w in weights.items() if any(p.startswith(t) for p in present if p[:3] == t[:3]))
     return found / (sum(weights.values()) or 1.0)
-
-
-def verify_quote(text: str, quote: str, start: int, end: int) -> bool:
-    """True when `quote` is exactly `text[start:end]`."""
-    return 0 <= start < end <= len(text) and text[start:end] == quote
 
 
 _STOPWORDS = frozenset(

@@ -15,6 +15,7 @@ from assistant.followup import contextual_question
 from assistant.listing import compose_listing
 from assistant.question_filters import filters_from_question
 from assistant.settings import Settings, load_settings
+from assistant.verify import QuoteVerifier
 from index.directory import IndexDirectory, Snapshot
 from index.embedder import Embedder, load_embedder
 from index.errors import IndexMismatch
@@ -337,7 +338,8 @@ class Assistant:
         if read:
             retrieved = self._retrieve(snapshot, vector, query, SearchFilter.build(**read), listing=True)
             listing = compose_listing(
-                query, read, retrieved, cite=self._cite, max_items=self.settings.answer_passages,
+                query, read, retrieved, cite=self._cite, verify=QuoteVerifier(snapshot.store).verify,
+                max_items=self.settings.answer_passages,
                 matching=self._count_matching(snapshot, read),
             )
             if listing.citations:
@@ -358,6 +360,7 @@ class Assistant:
             coverage=coverage,
             abstain_coverage_below=self.settings.abstain_coverage_below,
             cite=self._cite,
+            verify=QuoteVerifier(snapshot.store).verify,
         )
 
     def _retrieve(self, snapshot: Snapshot, vector, query: str, where: SearchFilter, *, listing: bool = False):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from assistant.answer import MAX_SENTENCE_CHARS, Answer, Citation, verify_quote
+from assistant.answer import MAX_SENTENCE_CHARS, Answer, Citation, QuoteCheck
 from assistant.question_filters import topic_words
 from index.records import StoredDocument
 from index.search import Hit
@@ -25,6 +25,7 @@ def compose_listing(
     retrieved: list[tuple[Hit, StoredDocument]],
     *,
     cite: Callable[[Hit, StoredDocument, int | None], str],
+    verify: QuoteCheck,
     max_items: int,
     matching: int,
 ) -> Answer:
@@ -38,6 +39,7 @@ def compose_listing(
         filters: The metadata filters read from it (`outcome` or `exemption`).
         retrieved: Passages of documents that satisfy `filters`, best first.
         cite: Citation line for (hit, document, page).
+        verify: Re-reads a quote's span from the store (see `compose_answer`).
         max_items: At most this many documents are quoted.
         matching: How many requests in the whole index satisfy `filters`.
 
@@ -58,7 +60,7 @@ def compose_listing(
             continue  # e.g. the request of a refused thread: its reply carries the evidence
         start, end = span
         quote = document.text[start:end]
-        if not verify_quote(document.text, quote, start, end):
+        if not verify(document.doc_id, start, end, quote):
             continue
         listed.add(hit.path)
         page = document.page_at(start)

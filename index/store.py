@@ -384,6 +384,20 @@ class Store(LexicalIndex):
                 rows.sort(key=lambda row: (row[0], row[1]))
         return found
 
+    def stored_passages_covering(self, doc_id: str, start: int, end: int) -> list[tuple[int, int, str]]:
+        """(chunk start, chunk end, passage text) of every chunk of `doc_id` overlapping
+        [start, end), read fresh from the chunks and the lexical passages tables.
+
+        The passage text is the copy written when the chunk was indexed, independent
+        of `documents.text`: quoting code cuts from the latter, verification reads this.
+        """
+        rows = self._db.execute(
+            "SELECT c.start, c.end, p.text FROM chunks c JOIN passages p ON p.rowid = c.vector_id "
+            "WHERE c.doc_id = ? AND c.start < ? AND c.end > ? ORDER BY c.start",
+            (doc_id, end, start),
+        )
+        return [(row[0], row[1], row[2]) for row in rows]
+
     def chunks_of(self, doc_id: str) -> list[StoredChunk]:
         rows = self._db.execute("SELECT * FROM chunks WHERE doc_id = ? ORDER BY seq", (doc_id,))
         return [StoredChunk(**dict(row)) for row in rows]
