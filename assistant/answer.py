@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from assistant.abstain import confidence
+from assistant.evidence import boilerplate_sentences, is_question, question_context, quotable_region, readable
 from index.embedder import Embedder
 from index.records import StoredDocument
 from index.search import Hit
@@ -62,6 +64,8 @@ class Answer:
     passages: list[Hit]
     filters: dict[str, str] = field(default_factory=dict)
     matching: int | None = None
+    confidence: float | None = None  # `assistant.abstain.confidence`, when computed
+    signals: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -87,59 +91,89 @@ def compose_answer(
     max_candidates: int = 16,
     coverage: float | None = None,
     abstain_coverage_below: float = 0.0,
+    abstention: str = "cosine",
+    abstain_confidence_below: float = 0.5,
+    term_counts: tuple[int, dict[str, int]] | None = None,
+    sentence_documents: Callable[[Iterable[str]], dict[str, int]] | None = None,
 ) -> Answer:
     """Choose relevant, non-redundant sentences from `retrieved` and cite each one.
+
+    Only the authority's own statements are candidates: never a requester's message,
+    a quoted request or a question (`assistant.evidence`); each candidate is scored
+    together with the question it answers.
 
     Args:
         question: The user's question.
         question_vector: Its unit-length embedding.
         retrieved: Passages and their documents, best first.
         embedder: Embeds candidate sentences.
-        abstain_below: Abstain when the best passage scores below this.
+        abstain_below: With `abstention="cosine"`: abstain when the best passage scores below this.
         sentence_min_score: Sentences scoring below this are never quoted.
         max_sentences: Upper bound on quoted sentences.
         max_candidates: Sentences embedded and compared with the question (cost grows with it).
         coverage: `evidence_coverage` of the question by the retrieved passages, if known.
-        abstain_coverage_below: Abstain when `coverage` is below this: the question's
-            rarest words are nowhere in the evidence.
+        abstain_coverage_below: With `abstention="cosine"`: abstain when `coverage` is below
+            this: the question's rarest words are nowhere in the evidence.
+        abstention: "evidence" (the calibrated model of `assistant.abstain`) or "cosine"
+            (the two fixed thresholds above).
+        abstain_confidence_below: With `abstention="evidence"`: abstain when the model's
+            confidence is below this.
+        term_counts: (passages, {term: passages holding it}) of the collection, for the
+            rare-term coverage of the chosen sentences.
+        sentence_documents: The store's `sentence_document_counts`; sentences found in
+            many documents (signatures, disclaimers) are not quoted.
         cite: Callable(hit, document, start, end) -> citation line.
         verify: Callable(doc_id, start, end, quote) -> bool, reading the span from the
             store independently of `retrieved` (`assistant.verify.QuoteVerifier.verify`);
             a quote it rejects is not cited.
     """
     hits = [hit for hit, _ in retrieved]
-    if not retrieved or max(hit.score for hit in hits) < abstain_below:
+    if not retrieved:
         return Answer(question, ABSTAIN_MESSAGE, [], True, hits)
-    if coverage is not None and coverage < abstain_coverage_below:
-        return Answer(question, ABSTAIN_MESSAGE, [], True, hits)
+    if abstention == "cosine":
+        if max(hit.score for hit in hits) < abstain_below:
+            return Answer(question, ABSTAIN_MESSAGE, [], True, hits)
+        if coverage is not None and coverage < abstain_coverage_below:
+            return Answer(question, ABSTAIN_MESSAGE, [], True, hits)
 
     candidates = _sentences(retrieved)
+    boilerplate = boilerplate_sentences([c.document.text[c.start : c.end] for c in candidates], sentence_documents)
+    candidates = [c for c, common in zip(candidates, boilerplate) if not common]
     if not candidates:
         return Answer(question, ABSTAIN_MESSAGE, [], True, hits)
     texts = [c.document.text[c.start : c.end] for c in candidates]
+    contexts = [question_context(c.document, c.start) for c in candidates]
     passage_scores = np.array([c.hit.score for c in candidates], dtype=np.float32)
     terms = _content_terms(question)
-    sentence_terms = [_terms_of(text) for text in texts]
+    sentence_terms = [_terms_of(text) | _terms_of(context) for text, context in zip(texts, contexts)]
     weights = _term_weights(terms, sentence_terms)
-    coverage = np.array([_coverage(weights, present) for present in sentence_terms], dtype=np.float32)
+    term_cover = np.array([_coverage(weights, present) for present in sentence_terms], dtype=np.float32)
     answerness = np.array([_answerness(text) for text in texts], dtype=np.float32)
     # Embedding sentences is the whole cost of an answer on a CPU: embed only the
     # most promising ones by the cheap features.
     if len(candidates) > max_candidates:
-        cheap = 0.5 * passage_scores + 0.4 * coverage + answerness
+        cheap = 0.5 * passage_scores + 0.4 * term_cover + answerness
         keep = np.sort(np.argsort(-cheap, kind="stable")[:max_candidates])
         candidates = [candidates[i] for i in keep]
-        texts = [texts[i] for i in keep]
-        passage_scores, coverage, answerness = passage_scores[keep], coverage[keep], answerness[keep]
-    vectors = embedder.embed(texts, batch_size=64)
-    similarity = vectors @ question_vector.reshape(-1)
+        texts, contexts = [texts[i] for i in keep], [contexts[i] for i in keep]
+        passage_scores, term_cover, answerness = passage_scores[keep], term_cover[keep], answerness[keep]
+    paired = [i for i, context in enumerate(contexts) if context]
+    vectors = embedder.embed(texts + [f"{contexts[i]} {texts[i]}" for i in paired], batch_size=64)
+    similarity = vectors[: len(texts)] @ question_vector.reshape(-1)
+    if paired:
+        # An answer line ("21/22: 7695") is about what its question asks.
+        with_question = vectors[len(texts) :] @ question_vector.reshape(-1)
+        similarity[paired] = np.maximum(similarity[paired], with_question)
+    vectors = vectors[: len(texts)]
     # Dense similarity finds the topic; term coverage keeps the question's own words
     # (names, schemes, numbers) in the quote; answerness prefers the authority's
-    # statements over the requester's questions that share the same words.
-    relevance = 0.45 * similarity + 0.15 * passage_scores + 0.4 * coverage + answerness
+    # statements.
+    relevance = 0.45 * similarity + 0.15 * passage_scores + 0.4 * term_cover + answerness
     chosen = _mmr(relevance, vectors, similarity, sentence_min_score, max_sentences)
-    if not chosen:
-        return Answer(question, ABSTAIN_MESSAGE, [], True, hits)
+    signals = _signals(question, chosen, texts, contexts, similarity, hits, coverage, term_counts)
+    trust = confidence(signals)
+    if not chosen or (abstention == "evidence" and trust < abstain_confidence_below):
+        return Answer(question, ABSTAIN_MESSAGE, [], True, hits, confidence=trust, signals=signals)
 
     # Quote in reading order within a document, documents in order of relevance.
     doc_rank = {}
@@ -174,8 +208,25 @@ def compose_answer(
         )
         sentences.append(f"{_one_line(quote)} [{n}]")
     if not citations:
-        return Answer(question, ABSTAIN_MESSAGE, [], True, hits)
-    return Answer(question, " ".join(sentences), citations, False, hits)
+        return Answer(question, ABSTAIN_MESSAGE, [], True, hits, confidence=trust, signals=signals)
+    return Answer(question, " ".join(sentences), citations, False, hits, confidence=trust, signals=signals)
+
+
+def _signals(question, chosen, texts, contexts, similarity, hits, coverage, term_counts) -> dict[str, float]:
+    """The evidence `assistant.abstain` weighs (see there)."""
+    picked = chosen or [int(np.argmax(similarity))]
+    evidence = [texts[i] for i in picked] + [contexts[i] for i in picked if contexts[i]]
+    terms = question_terms(question)
+    if term_counts is not None:
+        rare = evidence_coverage(terms, evidence, term_counts[1], term_counts[0])
+    else:
+        rare = evidence_coverage(terms, evidence, {}, 1)
+    return {
+        "rare_coverage": round(float(rare), 4),
+        "passage_coverage": round(float(1.0 if coverage is None else coverage), 4),
+        "best_similarity": round(float(max(similarity[i] for i in picked)), 4),
+        "top_passage": round(float(max(hit.score for hit in hits)), 4),
+    }
 
 
 def question_terms(question: str) -> list[str]:
@@ -202,11 +253,6 @@ _STOPWORDS = frozenset(
     "many me much of on or our please should tell than that the their them there these they this those "
     "to was we were what when where which who whom why will with would you your about into per any "
     "confirm confirmed use used uses using".split()
-)
-_QUESTION_START = re.compile(
-    r"^(?:\d{1,2}[.)]\s*|[a-z][.)]\s*|[-*•]\s*)?(?:please|could you|can you|would you|i would like|"
-    r"i am writing|i write|how many|how much|what|which|who|when|where|why|does|do|is|are|has|have)\b",
-    re.I,
 )
 _STATEMENT = re.compile(
     r"\b(?:i can confirm|we can confirm|confirm(?:s|ed)? that|is used|are used|we use|we do not|does not|"
@@ -254,7 +300,7 @@ def _answerness(sentence: str) -> float:
     """A small bonus for statements, a penalty for questions and request wording."""
     stripped = sentence.strip()
     score = 0.0
-    if stripped.endswith("?") or _QUESTION_START.match(stripped):
+    if is_question(stripped):
         score -= 0.12
     if _STATEMENT.search(stripped):
         score += 0.10
@@ -271,12 +317,18 @@ def _sentences(retrieved: list[tuple[Hit, StoredDocument]]) -> list[_Candidate]:
     seen: set[tuple[str, int, int]] = set()
     candidates = []
     for hit, document in retrieved:
-        for start, end in sentence_spans(document.text[hit.start : hit.end], offset=hit.start):
+        region = quotable_region(document)
+        if region is None:
+            continue  # the requester's own message
+        spans = sentence_spans(document.text[hit.start : hit.end], offset=hit.start, whole_word_abbreviations=True)
+        for start, end in spans:
             sentence = document.text[start:end]
             if not MIN_SENTENCE_CHARS <= len(sentence) <= MAX_SENTENCE_CHARS:
                 continue
-            if sum(ch.isalpha() for ch in sentence) < len(sentence) * 0.5 or _HEADER_LINE.search(sentence):
-                continue  # tables, e-mail headers and URLs make poor answers
+            if not region[0] <= start < region[1] or is_question(sentence):
+                continue  # a quoted or repeated request, or a question: not an answer
+            if not readable(sentence) or _HEADER_LINE.search(sentence):
+                continue  # table rules, e-mail headers and URLs make poor answers
             key = (document.doc_id, start, end)
             if key not in seen:
                 seen.add(key)

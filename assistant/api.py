@@ -359,6 +359,10 @@ class Assistant:
             max_candidates=self.settings.answer_candidate_sentences,
             coverage=coverage,
             abstain_coverage_below=self.settings.abstain_coverage_below,
+            abstention=self.settings.abstention,
+            abstain_confidence_below=self.settings.abstain_confidence_below,
+            term_counts=(total, counts),
+            sentence_documents=snapshot.store.sentence_document_counts,
             cite=self._cite,
             verify=QuoteVerifier(snapshot.store).verify,
         )

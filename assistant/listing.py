@@ -103,7 +103,8 @@ def _evidence_sentence(document: StoredDocument, field: str, exemption: str) -> 
         if not 0 <= start < end <= len(document.text):
             continue
         window = max(0, start - _WINDOW)
-        for s_start, s_end in sentence_spans(document.text[window : end + _WINDOW], offset=window):
+        sentences = sentence_spans(document.text[window : end + _WINDOW], offset=window, whole_word_abbreviations=True)
+        for s_start, s_end in sentences:
             if s_start <= start and end <= s_end and s_end - s_start <= MAX_SENTENCE_CHARS:
                 return s_start, s_end
         return start, end

@@ -141,6 +141,19 @@ class Settings(BaseModel):
         default=10.0, ge=0, description="Seconds a writer waits for another writer's lock."
     )
     show_progress: bool = Field(default=True, description="Show progress bars on stderr.")
+    # Abstention by evidence (issue 14).
+    abstention: Literal["evidence", "cosine"] = Field(
+        default="evidence",
+        description="How `ask` decides to abstain: `evidence` (a model calibrated on labelled questions, "
+        "see assistant/abstain.py) or `cosine` (the fixed `abstain_below` and `abstain_coverage_below`).",
+    )
+    abstain_confidence_below: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="With `abstention = \"evidence\"`, `ask` abstains when the calibrated confidence that "
+        "its chosen sentences answer the question is below this.",
+    )
 
     @model_validator(mode="after")
     def _overlap_below_size(self) -> "Settings":

@@ -384,6 +384,11 @@ class Store(LexicalIndex):
                 rows.sort(key=lambda row: (row[0], row[1]))
         return found
 
+    def sentence_document_counts(self, hashes: Iterable[str]) -> dict[str, int]:
+        """In how many documents each normalised sentence (`index.boilerplate.sentence_keys`) occurs."""
+        rows = self._rows_in("SELECT hash, documents FROM sentence_documents WHERE hash IN ({marks})", hashes)
+        return {row[0]: int(row[1]) for row in rows}
+
     def stored_passages_covering(self, doc_id: str, start: int, end: int) -> list[tuple[int, int, str]]:
         """(chunk start, chunk end, passage text) of every chunk of `doc_id` overlapping
         [start, end), read fresh from the chunks and the lexical passages tables.

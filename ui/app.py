@@ -31,6 +31,9 @@ logger = logging.getLogger(__name__)
 KINDS = ["pdf", "docx", "email", "html", "txt", "md"]
 EMPTY_INDEX = '<div class="foi-empty">The index is empty: upload documents in the Documents tab, then press “Update index”.</div>'
 PRIVATE = {"api_visibility": "private"}
+# The Ask box's example: the demo index (`foi demo`) answers it with the body-worn-video figure
+# (tests/test_demo_answers.py keeps it so).
+DEMO_QUESTION = "How many body worn video cameras does the force hold?"
 
 
 def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, policy: UploadPolicy | None = None) -> gr.Blocks:
@@ -144,7 +147,7 @@ def build_app(assistant: Assistant, *, uploads_dir: str | Path | None = None, po
                         )
                         with gr.Row(elem_classes="foi-ask-row"):
                             question = gr.Textbox(
-                                label="Question", placeholder="e.g. Does the force use body worn video?",
+                                label="Question", placeholder=f"e.g. {DEMO_QUESTION}",
                                 scale=5, elem_id="foi-question", autofocus=True,
                             )
                             ask_button = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="foi-ask")
