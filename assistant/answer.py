@@ -14,7 +14,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from assistant.abstain import confidence
-from assistant.evidence import boilerplate_sentences, is_question, question_context, quotable_region, readable
+from assistant.terms import content_terms, evidence_coverage, question_terms, terms_of
+from assistant.evidence import (
+    boilerplate_sentences,
+    is_question,
+    question_context,
+    question_span,
+    quotable_region,
+    readable,
+)
 from index.embedder import Embedder
 from index.records import StoredDocument
 from index.search import Hit
@@ -27,6 +35,7 @@ ABSTAIN_MESSAGE = (
 MIN_SENTENCE_CHARS = 25
 _HEADER_LINE = re.compile(r"^(?:from|to|sent|cc|subject|date)\s*:|@|https?://|www\.|mailto:", re.I | re.M)
 MAX_SENTENCE_CHARS = 600
+_OTHER_DOCUMENT_MARGIN = 0.06  # vs 0.12 within the documents already quoted
 QuoteCheck = Callable[[str, int, int, str], bool]  # (doc_id, start, end, quote) -> verified
 
 
@@ -144,8 +153,8 @@ def compose_answer(
     texts = [c.document.text[c.start : c.end] for c in candidates]
     contexts = [question_context(c.document, c.start) for c in candidates]
     passage_scores = np.array([c.hit.score for c in candidates], dtype=np.float32)
-    terms = _content_terms(question)
-    sentence_terms = [_terms_of(text) | _terms_of(context) for text, context in zip(texts, contexts)]
+    terms = content_terms(question)
+    sentence_terms = [terms_of(text) | terms_of(context) for text, context in zip(texts, contexts)]
     weights = _term_weights(terms, sentence_terms)
     term_cover = np.array([_coverage(weights, present) for present in sentence_terms], dtype=np.float32)
     answerness = np.array([_answerness(text) for text in texts], dtype=np.float32)
@@ -169,7 +178,8 @@ def compose_answer(
     # (names, schemes, numbers) in the quote; answerness prefers the authority's
     # statements.
     relevance = 0.45 * similarity + 0.15 * passage_scores + 0.4 * term_cover + answerness
-    chosen = _mmr(relevance, vectors, similarity, sentence_min_score, max_sentences)
+    documents = [c.document.doc_id for c in candidates]
+    chosen = _mmr(relevance, vectors, similarity, sentence_min_score, max_sentences, documents)
     signals = _signals(question, chosen, texts, contexts, similarity, hits, coverage, term_counts)
     trust = confidence(signals)
     if not chosen or (abstention == "evidence" and trust < abstain_confidence_below):
@@ -229,31 +239,6 @@ def _signals(question, chosen, texts, contexts, similarity, hits, coverage, term
     }
 
 
-def question_terms(question: str) -> list[str]:
-    """The question's content words, stemmed (numbers and codes left to retrieval)."""
-    return sorted(t for t in _content_terms(question) if t.isalpha() and len(t) > 2)
-
-
-def evidence_coverage(terms: list[str], passages: list[str], counts: dict[str, int], total: int) -> float:
-    """Share of the question's information (IDF-weighted words) found in the passages.
-
-    A question about something the documents never mention (a word absent from the
-    corpus, or from every retrieved passage) scores low even when its other words match.
-    """
-    if not terms:
-        return 1.0
-    present = set().union(*(_terms_of(text) for text in passages)) if passages else set()
-    weights = {t: math.log((total + 1) / (counts.get(t, 0) + 0.5)) for t in terms}
-    found = sum(w for t, w in weights.items() if any(p.startswith(t) for p in present if p[:3] == t[:3]))
-    return found / (sum(weights.values()) or 1.0)
-
-
-_STOPWORDS = frozenset(
-    "a an and any are as at be been by can could did do does for from had has have how i in is it its "
-    "many me much of on or our please should tell than that the their them there these they this those "
-    "to was we were what when where which who whom why will with would you your about into per any "
-    "confirm confirmed use used uses using".split()
-)
 _STATEMENT = re.compile(
     r"\b(?:i can confirm|we can confirm|confirm(?:s|ed)? that|is used|are used|we use|we do not|does not|"
     r"do not (?:currently )?(?:use|hold)|not held|is held|neither confirm nor deny|we hold|has been|were|"
@@ -261,22 +246,6 @@ _STATEMENT = re.compile(
     re.I,
 )
 _NUMBER = re.compile(r"£\s?\d|\b\d[\d,.]*\b")
-
-
-def _stem(word: str) -> str:
-    for suffix in ("ing", "ed", "es", "s"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
-
-
-def _content_terms(question: str) -> set[str]:
-    words = re.findall(r"[\w£/.-]+", question.lower())
-    return {_stem(w.strip(".-")) for w in words if w.strip(".-") and w.strip(".-") not in _STOPWORDS}
-
-
-def _terms_of(sentence: str) -> set[str]:
-    return {_stem(w.strip(".-")) for w in re.findall(r"[\w£/.-]+", sentence.lower())}
 
 
 def _term_weights(terms: set[str], sentence_terms: list[set[str]]) -> dict[str, float]:
@@ -323,9 +292,19 @@ def _sentences(retrieved: list[tuple[Hit, StoredDocument]]) -> list[_Candidate]:
         spans = sentence_spans(document.text[hit.start : hit.end], offset=hit.start, whole_word_abbreviations=True)
         for start, end in spans:
             sentence = document.text[start:end]
+            if len(sentence) < MIN_SENTENCE_CHARS and any(ch.isdigit() for ch in sentence):
+                # A bare figure under its question ("35247"): quote the question with it.
+                question = question_span(document, start)
+                if question is None or not region[0] <= question[0]:
+                    continue
+                start, sentence = question[0], document.text[question[0] : end]
+                if (document.doc_id, start, end) not in seen:
+                    seen.add((document.doc_id, start, end))
+                    candidates.append(_Candidate(hit, document, start, end, hit.score))
+                continue
             if not MIN_SENTENCE_CHARS <= len(sentence) <= MAX_SENTENCE_CHARS:
                 continue
-            if not region[0] <= start < region[1] or is_question(sentence):
+            if not region[0] <= start < region[1] or (is_question(sentence) and not _answered_inline(sentence)):
                 continue  # a quoted or repeated request, or a question: not an answer
             if not readable(sentence) or _HEADER_LINE.search(sentence):
                 continue  # table rules, e-mail headers and URLs make poor answers
@@ -336,8 +315,18 @@ def _sentences(retrieved: list[tuple[Hit, StoredDocument]]) -> list[_Candidate]:
     return candidates
 
 
-def _mmr(relevance, vectors, similarity, min_score, limit, balance=0.7) -> list[int]:
-    """Maximal marginal relevance: relevant sentences that do not repeat each other."""
+def _answered_inline(sentence: str) -> bool:
+    """A question line with its figure on the next line ("... sent out in 2022\n35247")."""
+    head, _, last = sentence.rstrip().rpartition("\n")
+    return bool(head) and len(last) < 60 and any(ch.isdigit() for ch in last) and not is_question(last)
+
+
+def _mmr(relevance, vectors, similarity, min_score, limit, documents, balance=0.7) -> list[int]:
+    """Maximal marginal relevance: relevant sentences that do not repeat each other.
+
+    A sentence from a document not yet quoted must come closer to the best one
+    (`_OTHER_DOCUMENT_MARGIN`): a second document is a second claim to relevance.
+    """
     chosen: list[int] = []
     available = [i for i in range(len(relevance)) if similarity[i] >= min_score]
     best = float(relevance[available].max()) if available else 0.0
@@ -350,6 +339,10 @@ def _mmr(relevance, vectors, similarity, min_score, limit, balance=0.7) -> list[
         pick = available[int(np.argmax(scores))]
         if relevance[pick] < best - 0.12 or (chosen and redundancy[available.index(pick)] > 0.9):
             break  # the rest are much weaker than the best, or near-duplicates
+        if chosen and documents[pick] not in {documents[c] for c in chosen}:
+            if relevance[pick] < best - _OTHER_DOCUMENT_MARGIN:
+                available.remove(pick)
+                continue
         chosen.append(pick)
         available.remove(pick)
     return chosen
@@ -373,8 +366,8 @@ def best_sentences(
     if not candidates:
         return {}
     texts = [c.document.text[c.start : c.end] for c in candidates]
-    terms = _content_terms(question)
-    sentence_terms = [_terms_of(text) for text in texts]
+    terms = content_terms(question)
+    sentence_terms = [terms_of(text) for text in texts]
     weights = _term_weights(terms, sentence_terms)
     coverage = np.array([_coverage(weights, present) for present in sentence_terms], dtype=np.float32)
     answerness = np.array([_answerness(text) for text in texts], dtype=np.float32)

@@ -32,10 +32,24 @@ _LABEL_CHARS = 20  # shorter lines between a question and its answer are labels 
 _BOX = re.compile(r"[─│┌┐└┘├┤┬┴┼═║╔╗╚╝╠╣╦╩╬|+\-=_]")
 
 
+_REQUEST_WORDING = re.compile(r"\bplease (?:provide|supply|state|list|confirm|include|send|advise|give)\b", re.I)
+# A request's list item: "• the number of people in arrears", "a copy of the policy;".
+_REQUEST_ITEM = re.compile(
+    r"^(?:\(?(?:\d{1,2}|[a-z]|[ivx]{1,4})[.)]\s*|[-*•◦]\s*)?(?:the |a )?(?:total )?(?:number|numbers|amount|list|copy|"
+    r"details|breakdown|value|cost|names?) (?:of|for)\b[^0-9£]*$",
+    re.I,
+)
+
+
 def is_question(sentence: str) -> bool:
-    """True for a question or a request ("Please provide ..."): the requester's words."""
+    """True for a question or a request ("Please provide ...", "• the number of ..."): the requester's words."""
     stripped = sentence.strip()
-    return stripped.endswith("?") or bool(_QUESTION_START.match(stripped))
+    return (
+        stripped.endswith(("?", ";"))
+        or bool(_QUESTION_START.match(stripped))
+        or bool(_REQUEST_WORDING.search(stripped))
+        or bool(_REQUEST_ITEM.match(stripped))
+    )
 
 
 def quotable_region(document: StoredDocument) -> tuple[int, int] | None:
@@ -53,30 +67,35 @@ def quotable_region(document: StoredDocument) -> tuple[int, int] | None:
 
 
 def readable(sentence: str) -> bool:
-    """Words or figures, not table rules: a figure list ("18/19 = 6794") is a fine answer."""
-    if not sentence:
+    """Words or figures, not table rules or a bare heading: a figure list ("18/19 = 6794") is a fine answer."""
+    if not sentence or (len(sentence.split()) < 5 and not any(ch.isdigit() for ch in sentence)):
         return False
     content = sum(ch.isalnum() or ch in "£$%" for ch in sentence)
     return content >= len(sentence) * 0.5 and len(_BOX.findall(sentence)) <= len(sentence) * 0.15
 
 
 def question_context(document: StoredDocument, start: int) -> str:
-    """The question sentence that the sentence at `start` answers, or "".
+    """The question sentence that the sentence at `start` answers, or "" (see `question_span`)."""
+    span = question_span(document, start)
+    return " ".join(document.text[span[0] : span[1]].split()) if span else ""
 
-    The question or request sentence directly above `start` (within `_CONTEXT_CHARS`;
-    short labels such as "Answer:" may lie between). A statement in between means the
-    sentence at `start` is not the answer line of that question.
+
+def question_span(document: StoredDocument, start: int) -> tuple[int, int] | None:
+    """The span of the question or request sentence directly above `start`, or None.
+
+    Looked for within `_CONTEXT_CHARS`; short labels such as "Answer:" may lie between.
+    A statement in between means the sentence at `start` is not that question's answer line.
     """
     lo = max(0, start - _CONTEXT_CHARS)
     window = document.text[lo:start]
-    found = ""
+    found = None
     for s, e in sentence_spans(window, whole_word_abbreviations=True):
         sentence = window[s:e]
         if is_question(sentence):
-            found = sentence
+            found = (lo + s, lo + e)
         elif len(sentence) >= _LABEL_CHARS:
-            found = ""
-    return " ".join(found.split())
+            found = None
+    return found
 
 
 def boilerplate_sentences(

@@ -147,6 +147,19 @@ class Settings(BaseModel):
         description="How `ask` decides to abstain: `evidence` (a model calibrated on labelled questions, "
         "see assistant/abstain.py) or `cosine` (the fixed `abstain_below` and `abstain_coverage_below`).",
     )
+    passage_term_weight: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=5.0,
+        description="Within each ranked document, passages are re-chosen by score plus this times the "
+        "IDF-weighted share of the question's words they hold (0 with passage_figure_weight 0: off).",
+    )
+    passage_figure_weight: float = Field(
+        default=0.1,
+        ge=0.0,
+        le=5.0,
+        description="For how-many / how-much questions, plus this times the passage's density of figures.",
+    )
     abstain_confidence_below: float = Field(
         default=0.5,
         ge=0.0,
