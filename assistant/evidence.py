@@ -35,7 +35,8 @@ _BOX = re.compile(r"[─│┌┐└┘├┤┬┴┼═║╔╗╚╝╠╣�
 _REQUEST_WORDING = re.compile(r"\bplease (?:provide|supply|state|list|confirm|include|send|advise|give)\b", re.I)
 # A request's list item: "• the number of people in arrears", "a copy of the policy;".
 _REQUEST_ITEM = re.compile(
-    r"^(?:\(?(?:\d{1,2}|[a-z]|[ivx]{1,4})[.)]\s*|[-*•◦]\s*)?(?:the |a )?(?:total )?(?:number|numbers|amount|list|copy|"
+    r"^(?:\(?(?:\d{1,2}|[a-z]|[ivx]{1,4})[.)]\s*|[-*•◦]\s*)?(?:the |a )?(?:total )?"
+    r"(?:number|numbers|amount|list|copy|"
     r"details|breakdown|value|cost|names?) (?:of|for)\b[^0-9£]*$",
     re.I,
 )

@@ -148,14 +148,14 @@ class Settings(BaseModel):
         "see assistant/abstain.py) or `cosine` (the fixed `abstain_below` and `abstain_coverage_below`).",
     )
     passage_term_weight: float = Field(
-        default=0.5,
+        default=0.0,
         ge=0.0,
         le=5.0,
         description="Within each ranked document, passages are re-chosen by score plus this times the "
         "IDF-weighted share of the question's words they hold (0 with passage_figure_weight 0: off).",
     )
     passage_figure_weight: float = Field(
-        default=0.1,
+        default=0.0,
         ge=0.0,
         le=5.0,
         description="For how-many / how-much questions, plus this times the passage's density of figures.",

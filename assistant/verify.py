@@ -38,7 +38,7 @@ class QuoteVerifier:
                 return False
             lo, hi = max(start, chunk_start), min(end, chunk_end)
             if passage[lo - chunk_start : hi - chunk_start] != quote[lo - start : hi - start]:
-                logger.warning("quote at %s %d-%d differs from the stored passage; citation dropped", doc_id, start, end)
+                logger.warning("quote at %s %d-%d differs from the stored passage; dropped", doc_id, start, end)
                 return False
             if lo <= covered_to:
                 covered_to = max(covered_to, hi)
