@@ -8,10 +8,21 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from assistant.abstain import confidence
+from assistant.terms import content_terms, evidence_coverage, question_terms, terms_of
+from assistant.evidence import (
+    boilerplate_sentences,
+    is_question,
+    question_context,
+    question_span,
+    quotable_region,
+    readable,
+)
 from index.embedder import Embedder
 from index.records import StoredDocument
 from index.search import Hit
@@ -27,6 +38,8 @@ ABSTAIN_MESSAGE = (
 MIN_SENTENCE_CHARS = 25
 _HEADER_LINE = re.compile(r"^(?:from|to|sent|cc|subject|date)\s*:|@|https?://|www\.|mailto:", re.I | re.M)
 MAX_SENTENCE_CHARS = 600
+_OTHER_DOCUMENT_MARGIN = 0.06  # vs 0.12 within the documents already quoted
+QuoteCheck = Callable[[str, int, int, str], bool]  # (doc_id, start, end, quote) -> verified
 
 
 @dataclass(frozen=True)
@@ -69,6 +82,8 @@ class Answer:
     passages: list[Hit]
     filters: dict[str, str] = field(default_factory=dict)
     matching: int | None = None
+    confidence: float | None = None  # `assistant.abstain.confidence`, when computed
+    signals: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -90,59 +105,94 @@ def compose_answer(
     sentence_min_score: float,
     max_sentences: int,
     cite,
+    verify: QuoteCheck,
     max_candidates: int = 16,
     coverage: float | None = None,
     abstain_coverage_below: float = 0.0,
+    abstention: str = "cosine",
+    abstain_confidence_below: float = 0.5,
+    term_counts: tuple[int, dict[str, int]] | None = None,
+    sentence_documents: Callable[[Iterable[str]], dict[str, int]] | None = None,
 ) -> Answer:
     """Choose relevant, non-redundant sentences from `retrieved` and cite each one.
+
+    Only the authority's own statements are candidates: never a requester's message,
+    a quoted request or a question (`assistant.evidence`); each candidate is scored
+    together with the question it answers.
 
     Args:
         question: The user's question.
         question_vector: Its unit-length embedding.
         retrieved: Passages and their documents, best first.
         embedder: Embeds candidate sentences.
-        abstain_below: Abstain when the best passage scores below this.
+        abstain_below: With `abstention="cosine"`: abstain when the best passage scores below this.
         sentence_min_score: Sentences scoring below this are never quoted.
         max_sentences: Upper bound on quoted sentences.
         max_candidates: Sentences embedded and compared with the question (cost grows with it).
         coverage: `evidence_coverage` of the question by the retrieved passages, if known.
-        abstain_coverage_below: Abstain when `coverage` is below this: the question's
-            rarest words are nowhere in the evidence.
+        abstain_coverage_below: With `abstention="cosine"`: abstain when `coverage` is below
+            this: the question's rarest words are nowhere in the evidence.
+        abstention: "evidence" (the calibrated model of `assistant.abstain`) or "cosine"
+            (the two fixed thresholds above).
+        abstain_confidence_below: With `abstention="evidence"`: abstain when the model's
+            confidence is below this.
+        term_counts: (passages, {term: passages holding it}) of the collection, for the
+            rare-term coverage of the chosen sentences.
+        sentence_documents: The store's `sentence_document_counts`; sentences found in
+            many documents (signatures, disclaimers) are not quoted.
         cite: Callable(hit, document, start, end) -> citation line.
+        verify: Callable(doc_id, start, end, quote) -> bool, reading the span from the
+            store independently of `retrieved` (`assistant.verify.QuoteVerifier.verify`);
+            a quote it rejects is not cited.
     """
     hits = [hit for hit, _ in retrieved]
-    if not retrieved or max(hit.score for hit in hits) < abstain_below:
+    if not retrieved:
         return Answer(question, ABSTAIN_MESSAGE, [], True, hits)
-    if coverage is not None and coverage < abstain_coverage_below:
-        return Answer(question, ABSTAIN_MESSAGE, [], True, hits)
+    if abstention == "cosine":
+        if max(hit.score for hit in hits) < abstain_below:
+            return Answer(question, ABSTAIN_MESSAGE, [], True, hits)
+        if coverage is not None and coverage < abstain_coverage_below:
+            return Answer(question, ABSTAIN_MESSAGE, [], True, hits)
 
     candidates = _sentences(retrieved)
+    boilerplate = boilerplate_sentences([c.document.text[c.start : c.end] for c in candidates], sentence_documents)
+    candidates = [c for c, common in zip(candidates, boilerplate) if not common]
     if not candidates:
         return Answer(question, ABSTAIN_MESSAGE, [], True, hits)
     texts = [c.document.text[c.start : c.end] for c in candidates]
+    contexts = [question_context(c.document, c.start) for c in candidates]
     passage_scores = np.array([c.hit.score for c in candidates], dtype=np.float32)
-    terms = _content_terms(question)
-    sentence_terms = [_terms_of(text) for text in texts]
+    terms = content_terms(question)
+    sentence_terms = [terms_of(text) | terms_of(context) for text, context in zip(texts, contexts)]
     weights = _term_weights(terms, sentence_terms)
-    coverage = np.array([_coverage(weights, present) for present in sentence_terms], dtype=np.float32)
+    term_cover = np.array([_coverage(weights, present) for present in sentence_terms], dtype=np.float32)
     answerness = np.array([_answerness(text) for text in texts], dtype=np.float32)
     # Embedding sentences is the whole cost of an answer on a CPU: embed only the
     # most promising ones by the cheap features.
     if len(candidates) > max_candidates:
-        cheap = 0.5 * passage_scores + 0.4 * coverage + answerness
+        cheap = 0.5 * passage_scores + 0.4 * term_cover + answerness
         keep = np.sort(np.argsort(-cheap, kind="stable")[:max_candidates])
         candidates = [candidates[i] for i in keep]
-        texts = [texts[i] for i in keep]
-        passage_scores, coverage, answerness = passage_scores[keep], coverage[keep], answerness[keep]
-    vectors = embedder.embed(texts, batch_size=64)
-    similarity = vectors @ question_vector.reshape(-1)
+        texts, contexts = [texts[i] for i in keep], [contexts[i] for i in keep]
+        passage_scores, term_cover, answerness = passage_scores[keep], term_cover[keep], answerness[keep]
+    paired = [i for i, context in enumerate(contexts) if context]
+    vectors = embedder.embed(texts + [f"{contexts[i]} {texts[i]}" for i in paired], batch_size=64)
+    similarity = vectors[: len(texts)] @ question_vector.reshape(-1)
+    if paired:
+        # An answer line ("21/22: 7695") is about what its question asks.
+        with_question = vectors[len(texts) :] @ question_vector.reshape(-1)
+        similarity[paired] = np.maximum(similarity[paired], with_question)
+    vectors = vectors[: len(texts)]
     # Dense similarity finds the topic; term coverage keeps the question's own words
     # (names, schemes, numbers) in the quote; answerness prefers the authority's
-    # statements over the requester's questions that share the same words.
-    relevance = 0.45 * similarity + 0.15 * passage_scores + 0.4 * coverage + answerness
-    chosen = _mmr(relevance, vectors, similarity, sentence_min_score, max_sentences)
-    if not chosen:
-        return Answer(question, ABSTAIN_MESSAGE, [], True, hits)
+    # statements.
+    relevance = 0.45 * similarity + 0.15 * passage_scores + 0.4 * term_cover + answerness
+    documents = [c.document.doc_id for c in candidates]
+    chosen = _mmr(relevance, vectors, similarity, sentence_min_score, max_sentences, documents)
+    signals = _signals(question, chosen, texts, contexts, similarity, hits, coverage, term_counts)
+    trust = confidence(signals)
+    if not chosen or (abstention == "evidence" and trust < abstain_confidence_below):
+        return Answer(question, ABSTAIN_MESSAGE, [], True, hits, confidence=trust, signals=signals)
 
     # Quote in reading order within a document, documents in order of relevance.
     doc_rank = {}
@@ -155,7 +205,7 @@ def compose_answer(
     for index in chosen:
         candidate = candidates[index]
         quote = candidate.document.text[candidate.start : candidate.end]
-        if not verify_quote(candidate.document.text, quote, candidate.start, candidate.end):
+        if not verify(candidate.document.doc_id, candidate.start, candidate.end, quote):
             continue
         n = len(citations) + 1
         page = candidate.document.page_at(candidate.start)
@@ -178,45 +228,27 @@ def compose_answer(
         )
         sentences.append(f"{one_line(quote)} [{n}]")
     if not citations:
-        return Answer(question, ABSTAIN_MESSAGE, [], True, hits)
-    return Answer(question, " ".join(sentences), citations, False, hits)
+        return Answer(question, ABSTAIN_MESSAGE, [], True, hits, confidence=trust, signals=signals)
+    return Answer(question, " ".join(sentences), citations, False, hits, confidence=trust, signals=signals)
 
 
-def question_terms(question: str) -> list[str]:
-    """The question's content words, stemmed (numbers and codes left to retrieval)."""
-    return sorted(t for t in _content_terms(question) if t.isalpha() and len(t) > 2)
+def _signals(question, chosen, texts, contexts, similarity, hits, coverage, term_counts) -> dict[str, float]:
+    """The evidence `assistant.abstain` weighs (see there)."""
+    picked = chosen or [int(np.argmax(similarity))]
+    evidence = [texts[i] for i in picked] + [contexts[i] for i in picked if contexts[i]]
+    terms = question_terms(question)
+    if term_counts is not None:
+        rare = evidence_coverage(terms, evidence, term_counts[1], term_counts[0])
+    else:
+        rare = evidence_coverage(terms, evidence, {}, 1)
+    return {
+        "rare_coverage": round(float(rare), 4),
+        "passage_coverage": round(float(1.0 if coverage is None else coverage), 4),
+        "best_similarity": round(float(max(similarity[i] for i in picked)), 4),
+        "top_passage": round(float(max(hit.score for hit in hits)), 4),
+    }
 
 
-def evidence_coverage(terms: list[str], passages: list[str], counts: dict[str, int], total: int) -> float:
-    """Share of the question's information (IDF-weighted words) found in the passages.
-
-    A question about something the documents never mention (a word absent from the
-    corpus, or from every retrieved passage) scores low even when its other words match.
-    """
-    if not terms:
-        return 1.0
-    present = set().union(*(_terms_of(text) for text in passages)) if passages else set()
-    weights = {t: math.log((total + 1) / (counts.get(t, 0) + 0.5)) for t in terms}
-    found = sum(w for t, w in weights.items() if any(p.startswith(t) for p in present if p[:3] == t[:3]))
-    return found / (sum(weights.values()) or 1.0)
-
-
-def verify_quote(text: str, quote: str, start: int, end: int) -> bool:
-    """True when `quote` is exactly `text[start:end]`."""
-    return 0 <= start < end <= len(text) and text[start:end] == quote
-
-
-_STOPWORDS = frozenset(
-    "a an and any are as at be been by can could did do does for from had has have how i in is it its "
-    "many me much of on or our please should tell than that the their them there these they this those "
-    "to was we were what when where which who whom why will with would you your about into per any "
-    "confirm confirmed use used uses using".split()
-)
-_QUESTION_START = re.compile(
-    r"^(?:\d{1,2}[.)]\s*|[a-z][.)]\s*|[-*•]\s*)?(?:please|could you|can you|would you|i would like|"
-    r"i am writing|i write|how many|how much|what|which|who|when|where|why|does|do|is|are|has|have)\b",
-    re.I,
-)
 _STATEMENT = re.compile(
     r"\b(?:i can confirm|we can confirm|confirm(?:s|ed)? that|is used|are used|we use|we do not|does not|"
     r"do not (?:currently )?(?:use|hold)|not held|is held|neither confirm nor deny|we hold|has been|were|"
@@ -224,22 +256,6 @@ _STATEMENT = re.compile(
     re.I,
 )
 _NUMBER = re.compile(r"£\s?\d|\b\d[\d,.]*\b")
-
-
-def _stem(word: str) -> str:
-    for suffix in ("ing", "ed", "es", "s"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
-
-
-def _content_terms(question: str) -> set[str]:
-    words = re.findall(r"[\w£/.-]+", question.lower())
-    return {_stem(w.strip(".-")) for w in words if w.strip(".-") and w.strip(".-") not in _STOPWORDS}
-
-
-def _terms_of(sentence: str) -> set[str]:
-    return {_stem(w.strip(".-")) for w in re.findall(r"[\w£/.-]+", sentence.lower())}
 
 
 def _term_weights(terms: set[str], sentence_terms: list[set[str]]) -> dict[str, float]:
@@ -263,7 +279,7 @@ def _answerness(sentence: str) -> float:
     """A small bonus for statements, a penalty for questions and request wording."""
     stripped = sentence.strip()
     score = 0.0
-    if stripped.endswith("?") or _QUESTION_START.match(stripped):
+    if is_question(stripped):
         score -= 0.12
     if _STATEMENT.search(stripped):
         score += 0.10
@@ -276,14 +292,28 @@ def _sentences(retrieved: list[tuple[Hit, StoredDocument]]) -> list[_Candidate]:
     seen: set[tuple[str, int, int]] = set()
     candidates = []
     for hit, document in retrieved:
-        for start, end in sentence_spans(document.text[hit.start : hit.end], offset=hit.start):
+        region = quotable_region(document)
+        if region is None:
+            continue  # the requester's own message
+        spans = sentence_spans(document.text[hit.start : hit.end], offset=hit.start, whole_word_abbreviations=True)
+        for start, end in spans:
             sentence = document.text[start:end]
+            if len(sentence) < MIN_SENTENCE_CHARS and any(ch.isdigit() for ch in sentence):
+                # A bare figure under its question ("35247"): quote the question with it.
+                question = question_span(document, start)
+                if question is None or not region[0] <= question[0]:
+                    continue
+                start, sentence = question[0], document.text[question[0] : end]
+                if (document.doc_id, start, end) not in seen:
+                    seen.add((document.doc_id, start, end))
+                    candidates.append(_Candidate(hit, document, start, end, hit.score))
+                continue
             if not MIN_SENTENCE_CHARS <= len(sentence) <= MAX_SENTENCE_CHARS:
                 continue
-            if not is_row_line(sentence) and (
-                sum(ch.isalpha() for ch in sentence) < len(sentence) * 0.5 or _HEADER_LINE.search(sentence)
-            ):
-                continue  # raw tables, e-mail headers and URLs make poor answers; a row with its headers is fine
+            if not region[0] <= start < region[1] or (is_question(sentence) and not _answered_inline(sentence)):
+                continue  # a quoted or repeated request, or a question: not an answer
+            if not is_row_line(sentence) and (not readable(sentence) or _HEADER_LINE.search(sentence)):
+                continue  # table rules, e-mail headers and URLs make poor answers; a row with its headers is fine
             key = (document.doc_id, start, end)
             if key not in seen:
                 seen.add(key)
@@ -291,8 +321,18 @@ def _sentences(retrieved: list[tuple[Hit, StoredDocument]]) -> list[_Candidate]:
     return candidates
 
 
-def _mmr(relevance, vectors, similarity, min_score, limit, balance=0.7) -> list[int]:
-    """Maximal marginal relevance: relevant sentences that do not repeat each other."""
+def _answered_inline(sentence: str) -> bool:
+    """A question line with its figure on the next line ("... sent out in 2022\n35247")."""
+    head, _, last = sentence.rstrip().rpartition("\n")
+    return bool(head) and len(last) < 60 and any(ch.isdigit() for ch in last) and not is_question(last)
+
+
+def _mmr(relevance, vectors, similarity, min_score, limit, documents, balance=0.7) -> list[int]:
+    """Maximal marginal relevance: relevant sentences that do not repeat each other.
+
+    A sentence from a document not yet quoted must come closer to the best one
+    (`_OTHER_DOCUMENT_MARGIN`): a second document is a second claim to relevance.
+    """
     chosen: list[int] = []
     available = [i for i in range(len(relevance)) if similarity[i] >= min_score]
     best = float(relevance[available].max()) if available else 0.0
@@ -305,6 +345,10 @@ def _mmr(relevance, vectors, similarity, min_score, limit, balance=0.7) -> list[
         pick = available[int(np.argmax(scores))]
         if relevance[pick] < best - 0.12 or (chosen and redundancy[available.index(pick)] > 0.9):
             break  # the rest are much weaker than the best, or near-duplicates
+        if chosen and documents[pick] not in {documents[c] for c in chosen}:
+            if relevance[pick] < best - _OTHER_DOCUMENT_MARGIN:
+                available.remove(pick)
+                continue
         chosen.append(pick)
         available.remove(pick)
     return chosen
@@ -328,8 +372,8 @@ def best_sentences(
     if not candidates:
         return {}
     texts = [c.document.text[c.start : c.end] for c in candidates]
-    terms = _content_terms(question)
-    sentence_terms = [_terms_of(text) for text in texts]
+    terms = content_terms(question)
+    sentence_terms = [terms_of(text) for text in texts]
     weights = _term_weights(terms, sentence_terms)
     coverage = np.array([_coverage(weights, present) for present in sentence_terms], dtype=np.float32)
     answerness = np.array([_answerness(text) for text in texts], dtype=np.float32)

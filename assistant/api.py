@@ -10,14 +10,17 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from assistant.answer import Answer, compose_answer, evidence_coverage, question_terms
+from assistant.answer import Answer, compose_answer
 from assistant.citations import citation_line
 from assistant.followup import contextual_question
 from assistant.listing import compose_listing
 from assistant.ocr import ocr_options
+from assistant.passage_choice import choose_passages
 from assistant.question_filters import filters_from_question
 from assistant.settings import Settings, load_settings
 from assistant.table_citations import with_table_rows
+from assistant.terms import evidence_coverage, question_terms
+from assistant.verify import QuoteVerifier
 from index.directory import IndexDirectory, Snapshot
 from index.embedder import Embedder, load_embedder
 from index.errors import IndexFormatError, IndexMismatch
@@ -179,6 +182,15 @@ class Assistant:
     def _ranked(self, snapshot: Snapshot, query: str, vector, *, k: int, **options) -> list:
         """`search_vectors`, then the reranker (if any) over its top `rerank_candidates`."""
         reranker = self.reranker
+        term_weight, figure_weight = self.settings.passage_term_weight, self.settings.passage_figure_weight
+        if not reranker and (term_weight or figure_weight):
+            # Documents keep their places; each place goes to that document's best passage.
+            cap = options.pop("max_per_document", None) or self.settings.max_hits_per_document
+            pairs = search_vectors(snapshot, vector, k=max(4 * k, 40), query_text=query,
+                                   boilerplate=self._boilerplate, max_per_document=4 * cap, **options)
+            counts = snapshot.store.term_document_counts(question_terms(query))
+            return choose_passages(pairs, query, counts, k=k, per_document=cap, term_weight=term_weight,
+                                   figure_weight=figure_weight)
         fetch = max(k, self.settings.rerank_candidates) if reranker else k
         pairs = search_vectors(snapshot, vector, k=fetch, query_text=query, boilerplate=self._boilerplate, **options)
         return rerank(reranker, query, pairs, k) if reranker else pairs
@@ -354,7 +366,8 @@ class Assistant:
         if read:
             retrieved = self._retrieve(snapshot, vector, query, SearchFilter.build(**read), listing=True)
             listing = compose_listing(
-                query, read, retrieved, cite=self._cite, max_items=self.settings.answer_passages,
+                query, read, retrieved, cite=self._cite, verify=QuoteVerifier(snapshot.store).verify,
+                max_items=self.settings.answer_passages,
                 matching=self._count_matching(snapshot, read),
             )
             if listing.citations:
@@ -374,7 +387,12 @@ class Assistant:
             max_candidates=self.settings.answer_candidate_sentences,
             coverage=coverage,
             abstain_coverage_below=self.settings.abstain_coverage_below,
+            abstention=self.settings.abstention,
+            abstain_confidence_below=self.settings.abstain_confidence_below,
+            term_counts=(total, counts),
+            sentence_documents=snapshot.store.sentence_document_counts,
             cite=self._cite,
+            verify=QuoteVerifier(snapshot.store).verify,
         )
         return with_table_rows(snapshot.store, answer)
 

@@ -123,6 +123,10 @@ class Summary:
     search_ms_p95: float | None
     ask_ms_p50: float | None
     ask_ms_p95: float | None
+    # Of the answers that abstained, the share on unanswerable questions; of the
+    # unanswerable questions, the share that abstained.
+    abstention_precision: float | None = None
+    abstention_recall: float | None = None
 
 
 @dataclass(frozen=True)
@@ -406,6 +410,8 @@ def summarise(results: Sequence[QuestionResult]) -> Summary:
         evidence_hit_at_5=_mean(float(r.evidence_hit_at_5) for r in with_evidence),
         citation_precision=_mean(r.citation_precision for r in answered),
         abstention_accuracy=_mean(float(r.abstention_correct) for r in results),
+        abstention_precision=_mean(float(not r.answerable) for r in results if r.abstained),
+        abstention_recall=_mean(float(r.abstained) for r in results if not r.answerable),
         search_ms_p50=_percentile([r.search_ms for r in results], 50),
         search_ms_p95=_percentile([r.search_ms for r in results], 95),
         ask_ms_p50=_percentile([r.ask_ms for r in results], 50),
@@ -434,6 +440,8 @@ _COLUMNS = [
     ("Ev@5", "evidence_hit_at_5", "{:.3f}"),
     ("CitePrec", "citation_precision", "{:.3f}"),
     ("AbstAcc", "abstention_accuracy", "{:.3f}"),
+    ("AbstP", "abstention_precision", "{:.3f}"),
+    ("AbstR", "abstention_recall", "{:.3f}"),
     ("search p50/p95 ms", ("search_ms_p50", "search_ms_p95"), "{:.0f}/{:.0f}"),
     ("ask p50/p95 ms", ("ask_ms_p50", "ask_ms_p95"), "{:.0f}/{:.0f}"),
 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from assistant.answer import MAX_SENTENCE_CHARS, Answer, Citation, verify_quote
+from assistant.answer import MAX_SENTENCE_CHARS, Answer, Citation, QuoteCheck
 from assistant.question_filters import topic_words
 from index.records import StoredDocument
 from index.search import Hit
@@ -26,6 +26,7 @@ def compose_listing(
     retrieved: list[tuple[Hit, StoredDocument]],
     *,
     cite: Callable[[Hit, StoredDocument, int | None], str],
+    verify: QuoteCheck,
     max_items: int,
     matching: int,
 ) -> Answer:
@@ -39,6 +40,7 @@ def compose_listing(
         filters: The metadata filters read from it (`outcome` or `exemption`).
         retrieved: Passages of documents that satisfy `filters`, best first.
         cite: Citation line for (hit, document, page).
+        verify: Re-reads a quote's span from the store (see `compose_answer`).
         max_items: At most this many documents are quoted.
         matching: How many requests in the whole index satisfy `filters`.
 
@@ -59,7 +61,7 @@ def compose_listing(
             continue  # e.g. the request of a refused thread: its reply carries the evidence
         start, end = span
         quote = document.text[start:end]
-        if not verify_quote(document.text, quote, start, end):
+        if not verify(document.doc_id, start, end, quote):
             continue
         listed.add(hit.path)
         page = document.page_at(start)
@@ -102,7 +104,8 @@ def _evidence_sentence(document: StoredDocument, field: str, exemption: str) -> 
         if not 0 <= start < end <= len(document.text):
             continue
         window = max(0, start - _WINDOW)
-        for s_start, s_end in sentence_spans(document.text[window : end + _WINDOW], offset=window):
+        sentences = sentence_spans(document.text[window : end + _WINDOW], offset=window, whole_word_abbreviations=True)
+        for s_start, s_end in sentences:
             if s_start <= start and end <= s_end and s_end - s_start <= MAX_SENTENCE_CHARS:
                 return s_start, s_end
         return start, end

@@ -187,6 +187,32 @@ class Settings(BaseModel):
         description="Where OCR text is cached by page hash (JSON); default $FOI_CACHE/ocr, else <index_dir>/ocr-cache.",
     )
     ocr_workers: int = Field(default=0, ge=0, le=64, description="Pages OCRed at once; 0 = one per CPU core.")
+    # Abstention by evidence (issue 14).
+    abstention: Literal["evidence", "cosine"] = Field(
+        default="evidence",
+        description="How `ask` decides to abstain: `evidence` (a model calibrated on labelled questions, "
+        "see assistant/abstain.py) or `cosine` (the fixed `abstain_below` and `abstain_coverage_below`).",
+    )
+    passage_term_weight: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=5.0,
+        description="Within each ranked document, passages are re-chosen by score plus this times the "
+        "IDF-weighted share of the question's words they hold (0 with passage_figure_weight 0: off).",
+    )
+    passage_figure_weight: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=5.0,
+        description="For how-many / how-much questions, plus this times the passage's density of figures.",
+    )
+    abstain_confidence_below: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="With `abstention = \"evidence\"`, `ask` abstains when the calibrated confidence that "
+        "its chosen sentences answer the question is below this.",
+    )
 
     @model_validator(mode="after")
     def _overlap_below_size(self) -> "Settings":

@@ -175,3 +175,8 @@ class PassageIndex:
             "INSERT INTO vector_sentences VALUES (?, ?, ?)",
             [(vector_id, key, chars) for key, chars in sentence_keys(text)],
         )
+
+    def sentence_document_counts(self, hashes: Iterable[str]) -> dict[str, int]:
+        """In how many documents each normalised sentence (`index.boilerplate.sentence_keys`) occurs."""
+        rows = self._rows_in("SELECT hash, documents FROM sentence_documents WHERE hash IN ({marks})", hashes)
+        return {row[0]: int(row[1]) for row in rows}

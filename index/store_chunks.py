@@ -118,3 +118,17 @@ class ChunkTable:
     def chunk_counts(self) -> dict[str, int]:
         rows = self._db.execute("SELECT doc_id, COUNT(*) FROM chunks GROUP BY doc_id")
         return {row[0]: int(row[1]) for row in rows}
+
+    def stored_passages_covering(self, doc_id: str, start: int, end: int) -> list[tuple[int, int, str]]:
+        """(chunk start, chunk end, passage text) of every chunk of `doc_id` overlapping
+        [start, end), read fresh from the chunks and the lexical passages tables.
+
+        The passage text is the copy written when the chunk was indexed, independent
+        of `documents.text`: quoting code cuts from the latter, verification reads this.
+        """
+        rows = self._db.execute(
+            "SELECT c.start, c.end, p.text FROM chunks c JOIN passages p ON p.rowid = c.vector_id "
+            "WHERE c.doc_id = ? AND c.start < ? AND c.end > ? ORDER BY c.start",
+            (doc_id, end, start),
+        )
+        return [(row[0], row[1], row[2]) for row in rows]

@@ -19,19 +19,31 @@ _LIST_MARKER = re.compile(r"(?:\d{1,2}|[a-zA-Z]|[ivx]{1,4})[.)]|")
 _ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "Mr.", "Mrs.", "Ms.", "Dr.", "No.", "St.", "s.", "ss.", "para.", "cf.", "vs.")
 
 
-def sentence_spans(text: str, offset: int = 0) -> Iterator[tuple[int, int]]:
-    """Yield (start, end) spans of sentences in `text`, shifted by `offset`, trimmed of whitespace."""
+def sentence_spans(text: str, offset: int = 0, *, whole_word_abbreviations: bool = False) -> Iterator[tuple[int, int]]:
+    """Yield (start, end) spans of sentences in `text`, shifted by `offset`, trimmed of whitespace.
+
+    With `whole_word_abbreviations`, only a whole word such as "s." or "No." is an
+    abbreviation; otherwise any word ending so is ("cameras." then ends no sentence).
+    Boilerplate keys stored in existing indexes were cut the old way, so index/ keeps it.
+    """
     start = 0
     for match in _BOUNDARY.finditer(text):
         before = text[start : match.start()]
         if _LIST_MARKER.fullmatch(before.strip()) and "\n\n" in match.group(0):
             start = match.end()  # a bare "1)" above a paragraph: the paragraph is the sentence
             continue
-        if before.rstrip().endswith(_ABBREVIATIONS) or _LIST_MARKER.fullmatch(before.strip()):
+        if _LIST_MARKER.fullmatch(before.strip()) or _abbreviated(before, whole_word_abbreviations):
             continue
         yield from _trimmed(text, start, match.start(), offset)
         start = match.end()
     yield from _trimmed(text, start, len(text), offset)
+
+
+def _abbreviated(before: str, whole_word: bool) -> bool:
+    if not whole_word:
+        return before.rstrip().endswith(_ABBREVIATIONS)
+    words = before.split()
+    return bool(words) and words[-1].lstrip("([\"'") in _ABBREVIATIONS
 
 
 def _trimmed(text: str, start: int, end: int, offset: int) -> Iterator[tuple[int, int]]:

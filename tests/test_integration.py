@@ -39,10 +39,16 @@ def assistant(corpus_dir, real_embedder, tmp_path_factory):
     return assistant
 
 
-def test_tools_question_cites_the_2019_01031_response_verbatim(assistant):
+def test_tools_question_reads_the_2019_01031_response_and_never_quotes_its_request(assistant):
+    # This test used to require a citation into 2019-01031, which `ask` met only by quoting the
+    # request's own question ("please can you tell me which ... tools and tactics ..."). The
+    # response's answers ("Body worn video cameras – I can confirm ...") do not repeat the
+    # question's words; linking such list answers to the request is not done yet (README,
+    # "Answer quality").
     answer = assistant.ask("Which tools and tactics did West Midlands Police confirm it uses?")
     assert not answer.abstained
-    assert any("2019-01031" in c.path for c in answer.citations)
+    assert any("2019-01031" in hit.path for hit in answer.passages)
+    assert not any("please can you tell me" in c.quote for c in answer.citations)
     for citation in answer.citations:
         text = assistant.document(citation.doc_id).text
         assert text[citation.start : citation.end] == citation.quote

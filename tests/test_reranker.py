@@ -50,7 +50,7 @@ def test_reranker_reorders_the_candidates_and_keeps_cosine_scores(tmp_path, fake
 
 def test_answers_read_the_reranked_passages(tmp_path, fake_embedder):
     assistant = Assistant.open(tmp_path / "idx", embedder=fake_embedder, reranker=WordReranker("parking"),
-                               answer_passages=1, abstain_below=-1.0, abstain_coverage_below=0.0,
+                               answer_passages=1, abstain_below=-1.0, abstain_coverage_below=0.0, abstain_confidence_below=0.0,
                                sentence_min_score=-1.0)
     assistant.ingest([write_docs(tmp_path / "docs")])
     answer = assistant.ask("How many CCTV cameras are there?")

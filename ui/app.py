@@ -36,6 +36,9 @@ logger = logging.getLogger(__name__)
 KINDS = ["pdf", "docx", "email", "html", "txt", "md", "odt", "rtf", "image", "xlsx", "xlsm", "xls", "ods", "csv", "tsv"]
 EMPTY_INDEX = '<div class="foi-empty">The index is empty: upload documents in the Documents tab, then press “Update index”.</div>'
 PRIVATE = {"api_visibility": "private"}
+# The Ask box's example: the demo index (`foi demo`) answers it with the body-worn-video figure
+# (tests/test_demo_answers.py keeps it so).
+DEMO_QUESTION = "How many body worn video cameras does the force hold?"
 
 
 def build_app(
@@ -157,7 +160,7 @@ def build_app(
                         )
                         with gr.Row(elem_classes="foi-ask-row"):
                             question = gr.Textbox(
-                                label="Question", placeholder="e.g. Does the force use body worn video?",
+                                label="Question", placeholder=f"e.g. {DEMO_QUESTION}",
                                 scale=5, elem_id="foi-question", autofocus=True,
                             )
                             ask_button = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="foi-ask")

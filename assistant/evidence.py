@@ -1,0 +1,120 @@
+"""Which sentences of a document may be quoted as an answer, and what each one answers.
+
+FOI documents are question/answer pairs: a response repeats the requester's
+numbered questions and answers each below it. The requester's questions are
+never an answer — they share the question's words and nothing else — but the
+question above an answer says what the answer is about ("2. How many ... in
+2021/22?" above "21/22: 7695"). So a question sentence is not quoted, and each
+answer sentence carries the question it answers as its context.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+from index.boilerplate import sentence_keys
+from index.records import StoredDocument
+from ingest.foi.sections import own_text_end, response_start
+from ingest.sentences import sentence_spans
+
+_QUESTION_START = re.compile(
+    r"^(?:\(?\d{1,2}[.)]\s*|\(?[a-z][.)]\s*|[-*•]\s*|q(?:uestion)?\s*\d+\s*[:.)-]?\s*)?"
+    r"(?:please (?:provide|could|can|supply|send|confirm|state|list|tell|advise|give|include)|could you|"
+    r"can you|would you|i would (?:like|be grateful)|i am (?:writing|requesting)|i write|i wish|"
+    r"i request|how many|how much|how often|how long|what|which|who|when|where|why|does|do|is|are|has|have|"
+    r"did|was|were|will|can)\b",
+    re.I,
+)
+_CONTEXT_CHARS = 500  # how far above an answer its question may be
+BOILERPLATE_DOCUMENTS = 8  # a sentence in this many documents is a signature or disclaimer, not an answer
+_LABEL_CHARS = 20  # shorter lines between a question and its answer are labels ("Answer:")
+_BOX = re.compile(r"[─│┌┐└┘├┤┬┴┼═║╔╗╚╝╠╣╦╩╬|+\-=_]")
+
+
+_REQUEST_WORDING = re.compile(r"\bplease (?:provide|supply|state|list|confirm|include|send|advise|give)\b", re.I)
+# A request's list item: "• the number of people in arrears", "a copy of the policy;".
+_REQUEST_ITEM = re.compile(
+    r"^(?:\(?(?:\d{1,2}|[a-z]|[ivx]{1,4})[.)]\s*|[-*•◦]\s*)?(?:the |a )?(?:total )?"
+    r"(?:number|numbers|amount|list|copy|"
+    r"details|breakdown|value|cost|names?) (?:of|for)\b[^0-9£]*$",
+    re.I,
+)
+
+
+def is_question(sentence: str) -> bool:
+    """True for a question or a request ("Please provide ...", "• the number of ..."): the requester's words."""
+    stripped = sentence.strip()
+    return (
+        stripped.endswith(("?", ";"))
+        or bool(_QUESTION_START.match(stripped))
+        or bool(_REQUEST_WORDING.search(stripped))
+        or bool(_REQUEST_ITEM.match(stripped))
+    )
+
+
+def quotable_region(document: StoredDocument) -> tuple[int, int] | None:
+    """[start, end) of the authority's own words in `document`; None for the requester's.
+
+    A requester's message (WhatDoTheyKnow sender, or classified as a request) has
+    nothing to quote; in a response, the quoted earlier correspondence below it and
+    a repeated request above its response heading are left out.
+    """
+    foi = document.metadata.get("foi") if isinstance(document.metadata.get("foi"), dict) else {}
+    if foi.get("from_authority") is False or (foi and foi.get("role") == "request"):
+        return None
+    end = own_text_end(document.text)
+    return response_start(document.text, end), end
+
+
+def readable(sentence: str) -> bool:
+    """Words or figures, not table rules or a bare heading: a figure list ("18/19 = 6794") is a fine answer."""
+    if not sentence or (len(sentence.split()) < 5 and not any(ch.isdigit() for ch in sentence)):
+        return False
+    content = sum(ch.isalnum() or ch in "£$%" for ch in sentence)
+    return content >= len(sentence) * 0.5 and len(_BOX.findall(sentence)) <= len(sentence) * 0.15
+
+
+def question_context(document: StoredDocument, start: int) -> str:
+    """The question sentence that the sentence at `start` answers, or "" (see `question_span`)."""
+    span = question_span(document, start)
+    return " ".join(document.text[span[0] : span[1]].split()) if span else ""
+
+
+def question_span(document: StoredDocument, start: int) -> tuple[int, int] | None:
+    """The span of the question or request sentence directly above `start`, or None.
+
+    Looked for within `_CONTEXT_CHARS`; short labels such as "Answer:" may lie between.
+    A statement in between means the sentence at `start` is not that question's answer line.
+    """
+    lo = max(0, start - _CONTEXT_CHARS)
+    window = document.text[lo:start]
+    found = None
+    for s, e in sentence_spans(window, whole_word_abbreviations=True):
+        sentence = window[s:e]
+        if is_question(sentence):
+            found = (lo + s, lo + e)
+        elif len(sentence) >= _LABEL_CHARS:
+            found = None
+    return found
+
+
+def boilerplate_sentences(
+    texts: list[str], document_counts: Callable[[Iterable[str]], dict[str, int]] | None
+) -> list[bool]:
+    """For each sentence, whether it (most of it) recurs in `BOILERPLATE_DOCUMENTS` or more
+    documents: an address block, a disclaimer, "show quoted sections".
+
+    `document_counts` maps normalised-sentence hashes to document counts (the store's);
+    without it nothing counts as boilerplate. The threshold is well above the index's
+    own boilerplate count, because a short true answer ("We do not hold this
+    information.") can recur in a few responses.
+    """
+    if document_counts is None or not texts:
+        return [False] * len(texts)
+    keys = [sentence_keys(text) for text in texts]
+    counts = document_counts({key for sentence in keys for key, _ in sentence})
+    return [
+        sum(chars for key, chars in sentence if counts.get(key, 0) >= BOILERPLATE_DOCUMENTS) >= 0.6 * len(text)
+        for text, sentence in zip(texts, keys)
+    ]

@@ -1,0 +1,50 @@
+"""The words of questions and texts, stemmed alike, and how much of a question a text covers."""
+
+from __future__ import annotations
+
+import math
+import re
+
+_STOPWORDS = frozenset(
+    "a an and any are as at be been by can could did do does for from had has have how i in is it its "
+    "many me much of on or our please should tell than that the their them there these they this those "
+    "to was we were what when where which who whom why will with would you your about into per any "
+    "confirm confirmed use used uses using".split()
+)
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+def content_terms(question: str) -> set[str]:
+    """The stemmed words of `question` without stopwords."""
+    words = re.findall(r"[\w£/.-]+", question.lower())
+    return {_stem(w.strip(".-")) for w in words if w.strip(".-") and w.strip(".-") not in _STOPWORDS}
+
+
+def terms_of(sentence: str) -> set[str]:
+    """The stemmed words of `sentence`."""
+    return {_stem(w.strip(".-")) for w in re.findall(r"[\w£/.-]+", sentence.lower())}
+
+
+def question_terms(question: str) -> list[str]:
+    """The question's content words, stemmed (numbers and codes left to retrieval)."""
+    return sorted(t for t in content_terms(question) if t.isalpha() and len(t) > 2)
+
+
+def evidence_coverage(terms: list[str], passages: list[str], counts: dict[str, int], total: int) -> float:
+    """Share of the question's information (IDF-weighted words) found in the passages.
+
+    A question about something the documents never mention (a word absent from the
+    corpus, or from every retrieved passage) scores low even when its other words match.
+    """
+    if not terms:
+        return 1.0
+    present = set().union(*(terms_of(text) for text in passages)) if passages else set()
+    weights = {t: math.log((total + 1) / (counts.get(t, 0) + 0.5)) for t in terms}
+    found = sum(w for t, w in weights.items() if any(p.startswith(t) for p in present if p[:3] == t[:3]))
+    return found / (sum(weights.values()) or 1.0)
