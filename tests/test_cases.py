@@ -310,3 +310,18 @@ def test_case_status_floor_on_the_blind_labels(corpus, labels):
                            date.fromisoformat(label["as_of"]))[0]
         agree += case.status == label["status"] and case.received.isoformat() == label["received"]
     assert agree / len(rows) >= 0.95
+
+
+@pytest.mark.corpus
+def test_case_outcome_floor_on_the_adjudicated_labels(corpus):
+    from tests.conftest import REPO
+
+    bench = _benchmark()
+    path = REPO / "examples" / "labels" / "case_outcome_adjudicated.jsonl"
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line]
+    agree = sum(
+        bench.requester_outcome(build_cases(bench.records_of_file(corpus / r["path"], r["path"]),
+                                            date(2026, 1, 1))[0].outcome) == r["outcome"]
+        for r in rows
+    )
+    assert agree / len(rows) >= 0.75  # 0.78 measured; a floor against regressions, not a blind score

@@ -118,3 +118,35 @@ def test_cases_and_case_endpoints(cases_app):
     assert [c["title"] for c in overdue] == ["Gritting routes"]
     with pytest.raises(Exception, match="no case matches"):
         client.predict("no-such-case", "", api_name="/case")
+
+
+@pytest.mark.browser
+def test_case_endpoints_ask_the_app_who_may_read(tmp_path, pytestconfig):
+    import gradio as gr
+    from gradio_client import Client
+
+    from ui.cases_tab import register_case_endpoints
+
+    (tmp_path / "docs").mkdir()
+    write_thread(tmp_path / "docs" / "potholes.mbox")
+    assistant = Assistant.open(tmp_path / "idx", embedder=_fake_embedder_class(pytestconfig)())
+    assistant.ingest([tmp_path / "docs"])
+    asked = []
+
+    def require(request, verb):
+        asked.append(verb)
+        if len(asked) > 1:
+            raise gr.Error("you may not read this index")
+
+    with gr.Blocks() as demo:
+        register_case_endpoints(assistant, require=require)
+    demo.launch(server_name="127.0.0.1", server_port=_free_port(), prevent_thread_lock=True, quiet=True)
+    try:
+        client = Client(demo.local_url, verbose=False)
+        assert len(client.predict("2024-05-01", "", "", "", api_name="/cases")["cases"]) == 1
+        with pytest.raises(Exception, match="you may not read this index"):
+            client.predict("2024-05-01", "", "", "", api_name="/cases")
+        assert asked == ["read", "read"]
+    finally:
+        demo.close()
+        assistant.close()

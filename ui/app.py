@@ -446,5 +446,5 @@ def build_app(
         demo.load(on_load_role, None, [signed_in, edit_row, remove_box, audit_tab, audit_html], **PRIVATE)
 
         register_endpoints(assistant, uploads, searched=searched, rows=rows, remove_document=remove_document, access=access)
-        register_case_endpoints(assistant)
+        register_case_endpoints(assistant, require=access.require)
     return demo

@@ -121,18 +121,31 @@ def wire_cases_tab(tab: CasesTab, open_in_viewer: Callable, viewer_outputs: list
     tab.events.select(on_event, None, viewer_outputs, **PRIVATE)
 
 
-def register_case_endpoints(assistant: Assistant) -> None:
+def register_case_endpoints(assistant: Assistant, *, require: Callable | None = None) -> None:
     """`cases` and `case` for gradio_client: the JSON of `foi cases --json` and `foi case --json`
-    (events' "path" is "file_path", as in every endpoint: see `ui.results.for_client`)."""
+    (events' "path" is "file_path", as in every endpoint: see `ui.results.for_client`).
 
-    def cases(as_of: str = "", status: str = "", authority: str = "", law: str = "") -> dict:
+    Args:
+        assistant: The app's Assistant.
+        require: Called as `require(request, "read")` before answering, where the app checks
+            who may read the index (sign-in and roles); None when it does not.
+    """
+
+    def check(request) -> None:
+        if require is not None:
+            require(request, "read")
+
+    def cases(as_of: str = "", status: str = "", authority: str = "", law: str = "",
+              request: gr.Request = None) -> dict:
         """Every case as of `as_of` (YYYY-MM-DD, empty: today), filtered by status, authority (substring) and law."""
+        check(request)
         found = assistant.cases(as_of=_as_of(as_of), status=status or None, authority=authority or None,
                                 law=law or None) if assistant.directory.exists() else []
         return for_client({"as_of": found[0].as_of.isoformat() if found else None, "cases": [c.to_dict() for c in found]})
 
-    def case(target: str, as_of: str = "") -> dict:
+    def case(target: str, as_of: str = "", request: gr.Request = None) -> dict:
         """One case by case id, doc_id or file path, with its timeline."""
+        check(request)
         found = assistant.case(target, as_of=_as_of(as_of)) if assistant.directory.exists() else None
         if found is None:
             raise gr.Error(f"no case matches {target!r}")

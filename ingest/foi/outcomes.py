@@ -122,7 +122,7 @@ _PERSONAL_DATA = re.compile(r"^[^.]{0,80}?(?:\b(?:section|s\.?)\s*40\s*\(2\)|reg
 REDACTION = "redaction"
 # WhatDoTheyKnow lists a message's attachments first ("2 Attachments  report.pdf 1.2M Download"):
 # a document or spreadsheet attached is information released (logos and signatures are images).
-_ATTACHED = re.compile(r"\s*\d+ Attachments?\b[^\n]{0,400}?([\w .()&'-]+\.(?:pdf|xlsx?|docx?|csv|odt|ods|zip))\b", re.I)
+_ATTACHED = re.compile(r"\s*\d+ Attachments?[ \t]*\n(?:[^\n]*\n){0,20}?([^\n]+\.(?:pdf|xlsx?|docx?|csv|odt|ods|zip))[ \t]*\n", re.I)
 
 
 def find_cues(text: str, start: int, end: int) -> list[Cue]:
