@@ -57,3 +57,20 @@ def make_title(candidate: str | None, fallback: str) -> str:
 def one_line(message: object, limit: int = 200) -> str:
     """An exception message squeezed onto one short line for a skip reason."""
     return textutil.one_line(message, limit)
+
+
+# What an attachment inherits from the message that carries it (its sender and date cite it).
+INHERITED_HEADERS = ("from", "date", "date_iso", "subject", "message_id")
+
+
+def message_document(part: str | None, metadata: dict[str, str], body: str) -> Document:
+    """One e-mail message (.eml, .mbox or .msg) as a document of kind "email", titled by its subject."""
+    return Document(
+        path="", part=part, kind="email", title=make_title(metadata.get("subject"), "(no subject)"),
+        text=body, metadata=metadata,
+    )
+
+
+def inherited_headers(metadata: dict[str, str]) -> dict[str, str]:
+    """The headers of `metadata` that the message's attachments carry too."""
+    return {key: metadata[key] for key in INHERITED_HEADERS if key in metadata}

@@ -12,9 +12,15 @@ import re
 from email.message import EmailMessage
 from pathlib import PurePath
 
-from ingest.documents import Document, Skipped
+from ingest.documents import Skipped
 from ingest.errors import SkippedFile
-from ingest.readers.base import ReadResult, make_title, normalise_newlines, one_line
+from ingest.readers.base import (
+    ReadResult,
+    inherited_headers,
+    message_document,
+    normalise_newlines,
+    one_line,
+)
 from ingest.readers.encoding import decode_bytes
 from ingest.readers.html import html_to_text
 from ingest.text_tables import rewrite_text_tables
@@ -28,7 +34,6 @@ _HEADERS = {
     "subject": "Subject",
     "message_id": "Message-ID",
 }
-_INHERITED = ("from", "date", "date_iso", "subject", "message_id")
 # Any one of these shows that a .eml file really starts with mail headers.
 _MAIL_HEADERS = ("from", "to", "subject", "date", "message-id", "received", "mime-version")
 _MBOX_SEPARATOR = re.compile(rb"^From [^\n]*(?:\n|$)", re.MULTILINE)
@@ -121,17 +126,8 @@ def _read_message(message: EmailMessage, label: str | None, result: ReadResult) 
     ]
     if body.strip() or not attachments:
         # An empty message without attachments is kept so the dispatcher reports it as "no text".
-        result.documents.append(
-            Document(
-                path="",
-                part=label,
-                kind="email",
-                title=make_title(metadata.get("subject"), "(no subject)"),
-                text=body,
-                metadata=metadata,
-            )
-        )
-    inherited = {key: metadata[key] for key in _INHERITED if key in metadata}
+        result.documents.append(message_document(label, metadata, body))
+    inherited = inherited_headers(metadata)
     for number, part in enumerate(attachments, start=1):
         _read_attachment(part, number, label, inherited, result)
 

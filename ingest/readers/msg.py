@@ -6,9 +6,15 @@ import email.utils
 import logging
 import re
 
-from ingest.documents import Document, Skipped
+from ingest.documents import Skipped
 from ingest.errors import SkippedFile
-from ingest.readers.base import ReadResult, make_title, normalise_newlines, one_line
+from ingest.readers.base import (
+    ReadResult,
+    inherited_headers,
+    message_document,
+    normalise_newlines,
+    one_line,
+)
 from ingest.readers.encoding import decode_bytes
 from ingest.readers.html import html_to_text
 
@@ -17,7 +23,6 @@ logger = logging.getLogger(__name__)
 _OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 # olefile takes shorter bytes for a file name, so a tiny file is refused before it gets there.
 _MIN_OLE_SIZE = 1536
-_INHERITED = ("from", "date", "date_iso", "subject", "message_id")
 _MAX_NESTED_MESSAGES = 5
 
 
@@ -70,17 +75,8 @@ def _read_message(message, label: str | None, result: ReadResult, depth: int) ->
     body = _body(message)
     attachments = [a for a in _attachments(message) if not _is_inline_image(a)]
     if body.strip() or not attachments:
-        result.documents.append(
-            Document(
-                path="",
-                part=label,
-                kind="email",
-                title=make_title(metadata.get("subject"), "(no subject)"),
-                text=body,
-                metadata=metadata,
-            )
-        )
-    inherited = {key: metadata[key] for key in _INHERITED if key in metadata}
+        result.documents.append(message_document(label, metadata, body))
+    inherited = inherited_headers(metadata)
     for number, attachment in enumerate(attachments, start=1):
         filename = _attachment_name(attachment, number)
         prefix = f"attachment {filename}" if label is None else f"{label} / attachment {filename}"
