@@ -8,9 +8,9 @@ from pathlib import PurePath
 
 from ingest.documents import Skipped
 from ingest.errors import SkippedFile
+from ingest.readers import docx, email, html, image, pdf, text
 from ingest.ocr.options import OcrOptions
 from ingest.ocr.options import using as using_ocr
-from ingest.readers import docx, email, html, image, pdf, text
 from ingest.readers.base import ReadResult, one_line
 
 logger = logging.getLogger(__name__)
