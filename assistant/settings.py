@@ -161,7 +161,7 @@ class Settings(BaseModel):
     )
     ocr_engine: Literal["tesseract", "rapidocr"] = Field(
         default="tesseract",
-        description="tesseract (Debian tesseract-ocr; more accurate and 5x faster here, see README) or rapidocr "
+        description="tesseract (Debian tesseract-ocr; more accurate and 6x faster here, see README) or rapidocr "
         "(pip extra foi-assistant[rapidocr]).",
     )
     ocr_languages: str = Field(
@@ -169,7 +169,10 @@ class Settings(BaseModel):
         pattern=r"^[A-Za-z_]+(\+[A-Za-z_]+)*$",
         description="Tesseract languages, joined by + (e.g. eng+cym); each needs its tesseract-ocr-LANG package.",
     )
-    ocr_dpi: int = Field(default=300, ge=72, le=600, description="Resolution PDF pages are rendered at for OCR.")
+    ocr_dpi: int = Field(
+        default=150, ge=72, le=600,
+        description="Resolution PDF pages are rendered at for OCR (150 read tables best; README, OCR).",
+    )
     ocr_min_letters: int = Field(
         default=20, ge=0, description="A PDF page with fewer letters than this in its text layer is OCRed (auto)."
     )

@@ -274,3 +274,24 @@ def test_a_tiff_page_over_the_pixel_limit_skips_the_file_naming_the_page(tmp_pat
         read_file(path, max_bytes=LIMIT, ocr=OcrOptions(max_image_pixels=1_000_000))
 
     assert caught.value.reason == "page 2: image too large: 2,173,720 pixels (limit 1,000,000; a decompression bomb?)"
+
+
+@needs_tesseract
+def test_scanned_pdf_attached_to_an_email_is_ocred_with_the_ingest_options(tmp_path, engine_calls):
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["From"] = "foi@eastshire.police.uk"
+    message["Subject"] = "Your FOI request"
+    message.set_content("Please find our response attached.")
+    message.add_attachment(image_only_pdf(page_image()), maintype="application", subtype="pdf", filename="reply.pdf")
+    path = write(tmp_path, "reply.eml", message.as_bytes())
+    options = OcrOptions(cache_dir=tmp_path / "cache")
+
+    documents = read_file(path, max_bytes=LIMIT, ocr=options).documents
+
+    attachment = next(d for d in documents if d.part and d.part.endswith("reply.pdf"))
+    assert REFERENCE in attachment.text and attachment.pages[0].ocr
+    assert len(list((tmp_path / "cache").rglob("*.json"))) == 1  # the caller's options reached the attachment
+    without_ocr = read_file(path, max_bytes=LIMIT, ocr=OcrOptions(mode="off"))
+    assert [s.reason for s in without_ocr.skipped] == ["no extractable text (scanned PDF? OCR is off)"]

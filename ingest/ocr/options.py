@@ -38,7 +38,7 @@ class OcrOptions:
     mode: OcrMode = "auto"
     engine: EngineName = "tesseract"
     languages: str = "eng"
-    dpi: int = 300
+    dpi: int = 150
     min_letters: int = 20
     max_pages: int = 200
     max_image_pixels: int = 100_000_000

@@ -93,7 +93,6 @@ class Recogniser:
         self.options = options
         self._engine: OcrEngine | None = None
         self._cache = OcrCache(options.cache_dir) if options.cache_dir else None
-        self.engine_calls = 0
 
     def engine(self) -> OcrEngine:
         if self._engine is None:
@@ -111,15 +110,21 @@ class Recogniser:
             tally.plan(count)
         texts: list[str | None] = [None] * count
         workers = max(1, self.options.workers)
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="foi-ocr") as pool:
-            running: list[tuple[int, Future]] = []
-            for index, image in enumerate(images):
-                if len(running) >= 2 * workers:  # bound the rendered pages held in memory
-                    done_index, future = running.pop(0)
+        submitted = 0
+        try:
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="foi-ocr") as pool:
+                running: list[tuple[int, Future]] = []
+                for index, image in enumerate(images):
+                    if len(running) >= 2 * workers:  # bound the rendered pages held in memory
+                        done_index, future = running.pop(0)
+                        texts[done_index] = future.result()
+                    running.append((index, pool.submit(self._one, image)))
+                    submitted += 1
+                for done_index, future in running:
                     texts[done_index] = future.result()
-                running.append((index, pool.submit(self._one, image)))
-            for done_index, future in running:
-                texts[done_index] = future.result()
+        finally:
+            if tally is not None and submitted < count:  # pages given up on still close the bar
+                tally.finish(count - submitted)
         return [text or "" for text in texts]
 
     def _one(self, image: Image.Image) -> str:
@@ -131,7 +136,6 @@ class Recogniser:
             if cached is not None:
                 return cached
             engine = self.engine()
-            self.engine_calls += 1
             text = engine.recognise(image).replace("\x00", "").replace("\x0c", "").strip()
             if self._cache:
                 self._cache.put(key, text, engine.name)
