@@ -7,14 +7,14 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 from assistant.answer import Answer, compose_answer
+from assistant.browse import Browsing, IndexStats  # noqa: F401 - IndexStats is part of this API
 from assistant.citations import citation_line
 from assistant.followup import contextual_question
 from assistant.listing import compose_listing
-from assistant.ocr import ocr_options
+from assistant.ingest_options import update_options
 from assistant.passage_choice import choose_passages
 from assistant.question_filters import filters_from_question
 from assistant.settings import Settings, load_settings
@@ -24,15 +24,14 @@ from assistant.verify import QuoteVerifier
 from index.directory import IndexDirectory, Snapshot
 from index.embedder import Embedder, load_embedder
 from index.errors import IndexFormatError, IndexMismatch
-from index.maintenance import CheckReport, RemoveReport, check_index, rebuild_index, remove_documents
 from index.locations import relocate_index
+from index.maintenance import CheckReport, RemoveReport, check_index, rebuild_index, remove_documents
 from index.migrations import pending, upgrade
 from index.records import StoredDocument
 from index.reranker import CrossEncoderReranker, Reranker, rerank
 from index.search import Boilerplate, Hit, SearchFilter, search_vectors
 from index.snapshots import Snapshots
-from index.update import IngestReport, Progress, UpdateOptions, update_index
-from ingest.documents import TableRow
+from index.update import IngestReport, Progress, update_index
 from ingest.foi.filters import foi_matches
 
 logger = logging.getLogger(__name__)
@@ -46,31 +45,7 @@ class SearchResult:
     hits: list[Hit]
 
 
-@dataclass(frozen=True)
-class IndexStats:
-    """What is in an index and what built it."""
-
-    index_dir: str
-    documents: int
-    files: int
-    chunks: int
-    vectors: int
-    model: str
-    dimension: int
-    max_tokens: int
-    chunk_tokens: int
-    chunk_overlap: int
-    format_version: int
-    generation: int
-    size_bytes: int
-    created_at: str
-    updated_at: str
-    versions: dict[str, str]
-    backend: str = "torch"
-    vector_index: str = "flat"
-
-
-class Assistant:
+class Assistant(Browsing):
     """Ingest FOI documents, search them, and answer questions with citations.
 
     Example:
@@ -204,18 +179,7 @@ class Assistant:
         Bad files are skipped and listed in the report; they never stop the batch. With
         `ray` (an `index.distributed.RayOptions`), files are read and embedded on a Ray cluster.
         """
-        options = UpdateOptions(
-            chunk_tokens=self.settings.effective_chunk_tokens,
-            chunk_overlap=self.settings.effective_chunk_overlap,
-            max_file_bytes=int(self.settings.max_file_mb * 1_000_000),
-            batch_size=self.settings.batch_size,
-            lock_timeout=self.settings.lock_timeout,
-            sync=sync,
-            boilerplate_min_documents=self.settings.boilerplate_min_documents,
-            ann_threshold=self.settings.ann_threshold,
-            zip_limits=self.settings.zip_limits,
-            ocr=ocr_options(self.settings),
-        )
+        options = update_options(self.settings, sync=sync)
         if ray is not None:
             from index.distributed import distributed_update
 
@@ -416,117 +380,6 @@ class Assistant:
     def _count_matching(snapshot: Snapshot, filters: dict[str, str]) -> int:
         """Requests (files: a mailbox thread counts once) whose metadata satisfy `filters`."""
         return len({path for _, path, metadata in snapshot.store.iter_metadata() if foi_matches(metadata, **filters)})
-
-    def foi_document(self, target: str) -> dict | None:
-        """`foi show`: the FOI fields of one document by doc_id or path (+ part), or None.
-
-        `target` is a doc_id, a file path, or "path::message 3" for one part of a mailbox;
-        a path with several parts gives its first.
-        """
-        from assistant.foi import foi_view
-
-        with self.snapshots.reading() as snapshot:
-            store = snapshot.store
-            document = store.document(target)
-            if document is None:
-                path, _, part = target.partition("::")
-                for candidate in store.iter_documents():
-                    if any(loc.path == path or loc.path.endswith("/" + path.lstrip("./")) for loc in candidate.locations
-                           if not part or loc.part == part.strip()):
-                        if document is None or (candidate.location.part or "") < (document.location.part or ""):
-                            document = candidate
-        return foi_view(document) if document else None
-
-    def document(self, doc_id: str) -> StoredDocument | None:
-        """One stored document with its full extracted text, or None."""
-        with self.snapshots.reading() as snapshot:
-            return snapshot.store.document(doc_id)
-
-    def table_rows(self, doc_id: str, start: int, end: int) -> list[TableRow]:
-        """The spreadsheet rows whose lines overlap `start:end` of a document (empty for other documents)."""
-        with self.snapshots.reading() as snapshot:
-            return snapshot.store.table_rows(doc_id, start, end)
-
-    def documents(self) -> list[StoredDocument]:
-        """Every stored document."""
-        with self.snapshots.reading() as snapshot:
-            return list(snapshot.store.iter_documents())
-
-    def chunk_counts(self) -> dict[str, int]:
-        """Number of chunks per doc_id."""
-        with self.snapshots.reading() as snapshot:
-            return snapshot.store.chunk_counts()
-
-    def stats(self) -> IndexStats:
-        """Counts, model, chunking and format of the index."""
-        with self.snapshots.reading() as snapshot:
-            return self._stats(snapshot)
-
-    def _stats(self, snapshot: Snapshot) -> IndexStats:
-        manifest = snapshot.manifest
-        counts = snapshot.store.counts()
-        return IndexStats(
-            index_dir=str(self.directory.root),
-            documents=counts["documents"],
-            files=counts["files"],
-            chunks=counts["chunks"],
-            vectors=len(snapshot.vectors),
-            model=manifest.model,
-            dimension=manifest.dimension,
-            max_tokens=manifest.max_tokens,
-            chunk_tokens=manifest.chunk_tokens,
-            chunk_overlap=manifest.chunk_overlap,
-            format_version=manifest.format_version,
-            generation=manifest.generation,
-            size_bytes=self.directory.size_bytes(),
-            created_at=manifest.created_at,
-            updated_at=manifest.updated_at,
-            versions=manifest.versions,
-            backend=manifest.backend,
-            vector_index=snapshot.vectors.kind,
-        )
-
-    def facets(
-        self,
-        query: str,
-        *,
-        k: int = 100,
-        kinds: Iterable[str] = (),
-        path_contains: str = "",
-        mode: str | None = None,
-        **foi: str,
-    ) -> dict[str, list[tuple[str, int]]]:
-        """Facet counts for `query`: distinct documents among its top-`k` passages per
-        authority, year, outcome and applied exemption (see `assistant.facets`).
-
-        Args:
-            query: Free text, as for `search`.
-            k: How many passages to count the documents of.
-            kinds, path_contains, mode, **foi: Filters, as for `search`.
-
-        Returns:
-            `{"authority": [(value, documents), ...], "year": ..., "outcome": ..., "exemption": ...}`,
-            most documents first.
-        """
-        from assistant.facets import facet_counts
-
-        hits = self.search(query, k=k, kinds=kinds, path_contains=path_contains, mode=mode, **foi).hits
-        return facet_counts({hit.doc_id: hit.metadata for hit in hits}.values())
-
-    def cases(self, *, as_of: date | None = None, status: str | None = None, authority: str | None = None,
-              law: str | None = None) -> list:
-        """`foi cases`: every request's case as it stood on `as_of` (default today), filtered
-        (see `assistant.cases`); most working days overdue first."""
-        from assistant.cases import cases_of_snapshot
-
-        with self.snapshots.reading() as snapshot:
-            return cases_of_snapshot(snapshot, as_of=as_of, status=status, authority=authority, law=law)
-
-    def case(self, target: str, *, as_of: date | None = None):
-        """`foi case`: the case with id `target` or holding the document or file `target`, or None."""
-        from assistant.cases import find_case
-
-        return find_case(self.cases(as_of=as_of), target)
 
     def citation(self, hit: Hit) -> str:
         """The human-readable citation line of a search hit."""
