@@ -1,8 +1,9 @@
 """The Gradio app: Ask, Search, Compare, Documents, Cases and Viewer tabs over one Assistant.
 
-Callbacks are thin: they call one Assistant method and hand the result to
-`ui.render` (HTML), `ui.chat` (chat messages), `ui.results` (plain data)
-or `ui.uploads` (files).
+Search (`ui.search_tab`), Compare (`ui.compare_tab`), Cases (`ui.cases_tab`) and the admins'
+Audit tab (`ui.access_view`) are built by modules of their own; this one builds the rest and the
+wiring between tabs. Callbacks are thin: they call one Assistant method and hand the result to
+`ui.render` (HTML), `ui.chat` (chat messages), `ui.results` (plain data) or `ui.uploads` (files).
 JSON endpoints for `gradio_client` (`ask`, `search`, `compare`,
 `documents`, `document`, `update`, `remove`) live in `ui.endpoints`; the UI's own events are private.
 """
@@ -15,25 +16,22 @@ from pathlib import Path
 import gradio as gr
 
 from assistant.api import Assistant
-from assistant.compare import comparison_rows, write_csv
 from assistant.errors import AssistantError
-from assistant.facets import facet_filter
-from assistant.shapes import hit_json
 from index.errors import IndexProblem
-from ingest.foi.outcomes import OUTCOMES
 from ui import render, results, table_view
-from ui.cases_tab import build_cases_tab, register_case_endpoints, wire_cases_tab
-from ui.chat import answer_stream, marker_target, md_escape, plain_text_answer
 from ui.access import Access
 from ui.access_view import admin_tab, role_view
-from ui.endpoints import FACET_PASSAGES, changed_files, register_endpoints
+from ui.cases_tab import build_cases_tab, register_case_endpoints, wire_cases_tab
+from ui.chat import answer_stream, marker_target, md_escape, plain_text_answer
+from ui.compare_tab import build_compare_tab
+from ui.endpoints import changed_files, register_endpoints
 from ui.ocr_view import with_page_image
-from ui.scripts import FACET_ON_CLICK, OPEN_MARKER, OPEN_ON_CLICK, SCROLL_TO_CITED
+from ui.scripts import OPEN_MARKER, OPEN_ON_CLICK, SCROLL_TO_CITED
+from ui.search_tab import build_search_tab
 from ui.uploads import UploadPolicy, discard_upload, save_uploads
 
 logger = logging.getLogger(__name__)
 
-KINDS = ["pdf", "docx", "email", "html", "txt", "md", "odt", "rtf", "image", "xlsx", "xlsm", "xls", "ods", "csv", "tsv"]
 EMPTY_INDEX = '<div class="foi-empty">The index is empty: upload documents in the Documents tab, then press “Update index”.</div>'
 PRIVATE = {"api_visibility": "private"}
 # The Ask box's example: the demo index (`foi demo`) answers it with the body-worn-video figure
@@ -212,110 +210,13 @@ def build_app(
 
             # Search ------------------------------------------------------------
             with gr.Tab("Search", id="search"):
-                search_targets = gr.State([])
-                with gr.Row(elem_classes="foi-stack"):
-                    query = gr.Textbox(label="Search", placeholder="words or a sentence", scale=4, elem_id="foi-query")
-                    k = gr.Number(label="Results", value=assistant.settings.k, minimum=1, maximum=100, precision=0, scale=1, min_width=90)
-                    search_button = gr.Button("Search", variant="primary", scale=1, min_width=90, elem_id="foi-search")
-                with gr.Row(elem_classes="foi-stack"):
-                    kinds = gr.CheckboxGroup(KINDS, label="File type (none = all)", elem_id="foi-kinds", scale=3)
-                    folder = gr.Textbox(label="Folder or path contains", scale=2, elem_id="foi-folder")
-                with gr.Row(elem_classes="foi-stack"):
-                    authority = gr.Textbox(label="Authority", scale=2, elem_id="foi-authority")
-                    outcome = gr.Dropdown(["", *OUTCOMES], value="", label="Outcome", scale=2, elem_id="foi-outcome")
-                    exemption = gr.Textbox(label="Exemption (e.g. s.31)", scale=1, elem_id="foi-exemption")
-                    after = gr.Textbox(label="From (YYYY-MM-DD)", scale=1, elem_id="foi-after")
-                    before = gr.Textbox(label="To (YYYY-MM-DD)", scale=1, elem_id="foi-before")
-                with gr.Row(equal_height=False, elem_classes="foi-stack"):
-                    with gr.Column(scale=3, min_width=280):
-                        hits_html = gr.HTML(elem_id="foi-hits", js_on_load=OPEN_ON_CLICK)
-                    with gr.Column(scale=1, min_width=220):
-                        facets_html = gr.HTML(elem_id="foi-facets", js_on_load=FACET_ON_CLICK)
-                        csv_file = gr.File(label="CSV", interactive=False, elem_id="foi-csv")
-                        json_file = gr.File(label="JSON", interactive=False, elem_id="foi-json")
-
-                def run_search(text, count, chosen_kinds, folder_text, foi):
-                    """Cards, exports, viewer targets and facet counts for one search."""
-                    if not has_index():
-                        return EMPTY_INDEX, None, None, [], ""
-                    pairs = searched(text, count or assistant.settings.k, chosen_kinds, folder_text or "", foi)
-                    hits = [h for h, _ in pairs]
-                    others, extra = others_of(hits, len(hits))
-                    html = render.search_results(hits, [c for _, c in pairs], text, others)
-                    csv_path, json_path = results.write_exports([hit_json(h, c) for h, c in pairs], text)
-                    targets = [{"doc_id": h.doc_id, "start": h.start, "end": h.end} for h in hits] + extra
-                    counts = assistant.facets(
-                        text, k=FACET_PASSAGES, kinds=chosen_kinds or (), path_contains=folder_text or "", **foi
-                    )
-                    active = {"authority": foi["authority"], "outcome": foi["outcome"], "exemption": foi["exemption"]}
-                    year = foi["after"][:4]
-                    if (foi["after"], foi["before"]) == (f"{year}-01-01", f"{year}-12-31"):
-                        active["year"] = year
-                    return html, str(csv_path), str(json_path), targets, render.facet_list(counts, FACET_PASSAGES, active)
-
-                def on_search(text, count, chosen_kinds, folder_text, who, result, code, since, until):
-                    text = (text or "").strip()
-                    if not text:
-                        return gr.skip()
-                    foi = results.foi_filters(who, result, code, since, until)
-                    return run_search(text, count, chosen_kinds, folder_text, foi)
-
-                def on_facet(text, count, chosen_kinds, folder_text, who, result, code, since, until, evt: gr.EventData):
-                    """Apply a clicked facet value as a filter (into its field) and search again;
-                    clicking the value already applied removes that filter."""
-                    text = (text or "").strip()
-                    try:
-                        applied = facet_filter(str(getattr(evt, "facet", "")), str(getattr(evt, "facet_value", "")))
-                    except ValueError:
-                        return gr.skip()
-                    foi = results.foi_filters(who, result, code, since, until)
-                    if all(foi[name] == value for name, value in applied.items()):
-                        applied = dict.fromkeys(applied, "")
-                    foi.update(applied)
-                    if not text or foi["outcome"] not in ("", *OUTCOMES):
-                        return gr.skip()
-                    fields = (foi["authority"], foi["outcome"], foi["exemption"], foi["after"], foi["before"])
-                    return *fields, *run_search(text, count, chosen_kinds, folder_text, foi)
-
-                search_inputs = [query, k, kinds, folder, authority, outcome, exemption, after, before]
-                search_outputs = [hits_html, csv_file, json_file, search_targets, facets_html]
-                for trigger in (query.submit, search_button.click):
-                    trigger(on_search, search_inputs, search_outputs, **PRIVATE)
-                facets_html.click(on_facet, search_inputs, [authority, outcome, exemption, after, before, *search_outputs], **PRIVATE)
+                search_tab = build_search_tab(
+                    assistant, has_index=has_index, searched=searched, others_of=others_of, empty_index=EMPTY_INDEX
+                )
 
             # Compare -----------------------------------------------------------
             with gr.Tab("Compare", id="compare"):
-                compare_targets = gr.State([])
-                with gr.Row(elem_classes="foi-stack"):
-                    topic = gr.Textbox(
-                        label="Compare responses about", placeholder="e.g. facial recognition", scale=4, elem_id="foi-topic",
-                    )
-                    limit = gr.Number(label="Responses", value=20, minimum=1, maximum=200, precision=0, scale=1, min_width=90)
-                    compare_button = gr.Button("Compare", variant="primary", scale=1, min_width=90, elem_id="foi-compare")
-                compare_status = gr.HTML(elem_id="foi-compare-status")
-                compare_table = gr.Dataframe(
-                    headers=render.COMPARE_COLUMNS, interactive=False, wrap=True, elem_id="foi-compare-table", max_height=480,
-                    column_widths=render.COMPARE_WIDTHS,
-                )
-                compare_csv = gr.File(label="CSV", interactive=False, elem_id="foi-compare-csv")
-
-                def on_compare(text, count):
-                    text = (text or "").strip()
-                    if not text:
-                        return gr.skip()
-                    if not has_index():
-                        return EMPTY_INDEX, [], None, []
-                    found = comparison_rows(assistant, text, limit=int(count or 20))
-                    table = render.compare_rows(found)
-                    csv_path = results.export_stem("compare", text).with_suffix(".csv")
-                    write_csv(found, csv_path)
-                    targets = [{"row": row, "doc_id": r.doc_id, "start": r.start, "end": r.end} for row, r in zip(table, found)]
-                    note = (f'<div class="foi-note">{len(found)} responses; select a row to open the document at its sentence.</div>'
-                            if found else '<div class="foi-empty">Nothing relevant found.</div>')
-                    return note, table, str(csv_path), targets
-
-                for trigger in (topic.submit, compare_button.click):
-                    trigger(on_compare, [topic, limit], [compare_status, compare_table, compare_csv, compare_targets], **PRIVATE)
+                compare_tab = build_compare_tab(assistant, has_index=has_index, empty_index=EMPTY_INDEX)
 
             # Documents ---------------------------------------------------------
             with gr.Tab("Documents", id="documents"):
@@ -411,7 +312,7 @@ def build_app(
         # Wiring that crosses tabs ---------------------------------------------------
         viewer_outputs = [tabs, viewer, metadata, download, doc_pick, confirm_remove, remove_status]
         cards.click(open_card, ask_targets, viewer_outputs, **PRIVATE).then(None, js=SCROLL_TO_CITED)
-        hits_html.click(open_card, search_targets, viewer_outputs, **PRIVATE).then(None, js=SCROLL_TO_CITED)
+        search_tab.hits_html.click(open_card, search_tab.search_targets, viewer_outputs, **PRIVATE).then(None, js=SCROLL_TO_CITED)
         doc_pick.input(
             lambda doc_id: (*view(doc_id), False, ""), doc_pick, [viewer, metadata, download, confirm_remove, remove_status],
             **PRIVATE,
@@ -432,7 +333,7 @@ def build_app(
             target = next((t for t in targets or [] if t["row"] == evt.row_value), None)
             return gr.skip() if target is None else open_in_viewer(target)
 
-        compare_table.select(on_compare_row, compare_targets, viewer_outputs, **PRIVATE).then(None, js=SCROLL_TO_CITED)
+        compare_tab.compare_table.select(on_compare_row, compare_tab.compare_targets, viewer_outputs, **PRIVATE).then(None, js=SCROLL_TO_CITED)
         update_button.click(on_update, doc_filter, [update_report, table, footer_html], **PRIVATE).then(
             lambda: gr.Dropdown(choices=document_choices()), None, doc_pick, **PRIVATE
         )
