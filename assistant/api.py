@@ -13,8 +13,8 @@ from assistant.answer import Answer, compose_answer
 from assistant.browse import Browsing, IndexStats  # noqa: F401 - IndexStats is part of this API
 from assistant.citations import citation_line
 from assistant.followup import contextual_question
-from assistant.listing import compose_listing
 from assistant.ingest_options import update_options
+from assistant.listing import compose_listing
 from assistant.passage_choice import choose_passages
 from assistant.question_filters import filters_from_question
 from assistant.settings import Settings, load_settings

@@ -18,7 +18,6 @@ each counted once at the rank where it first appears.
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import time
@@ -28,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.errors import AssistantError
+from assistant.eval_questions import EvaluationError, Question, load_questions  # noqa: F401 - part of this API
 from index.search import Hit
 
 logger = logging.getLogger(__name__)
@@ -36,38 +35,10 @@ logger = logging.getLogger(__name__)
 CUTOFFS = (1, 5, 10)
 EVIDENCE_DEPTH = 5
 RANK_DEPTH = 10
-_FIELDS = {"id", "question", "relevant", "evidence", "answerable", "kind"}
 
 SearchFn = Callable[[str, int], list[Hit]]
 AskFn = Callable[[str], object]
 ProgressFn = Callable[[int, int], None]
-
-
-class EvaluationError(AssistantError):
-    """A question file is malformed, or the evaluation cannot run as asked."""
-
-
-@dataclass(frozen=True)
-class Question:
-    """One evaluation question.
-
-    Attributes:
-        id: Unique name of the question, used in reports.
-        question: The text sent to search and ask.
-        relevant: Files (relative to the ingest root, "/"-separated) that answer it.
-        evidence: Short verbatim strings a good passage contains.
-        answerable: False when the corpus does not answer the question.
-        kind: Optional label ("lookup", "numeric", "topical", ...) for per-kind rows.
-        line: Line number in the question file (0 when built in code).
-    """
-
-    id: str
-    question: str
-    relevant: tuple[str, ...] = ()
-    evidence: tuple[str, ...] = ()
-    answerable: bool = True
-    kind: str = ""
-    line: int = 0
 
 
 @dataclass(frozen=True)
@@ -150,89 +121,9 @@ class EvaluationReport:
 
     def format_table(self, *, per_question: bool = True) -> str:
         """A plain-text report: overall metrics, one row per kind, then one row per question."""
-        return _format_table(self, per_question=per_question)
+        from assistant.evaluation_table import format_table
 
-
-# Loading -------------------------------------------------------------------
-
-
-def load_questions(path: str | Path) -> list[Question]:
-    """Read a JSONL question file.
-
-    Args:
-        path: The file; blank lines are ignored.
-
-    Returns:
-        The questions in file order.
-
-    Raises:
-        EvaluationError: The file is missing or empty, or a line is malformed;
-            the message names the file and line.
-    """
-    path = Path(path)
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise EvaluationError(f"cannot read question file {path}: {exc.strerror or exc}") from exc
-    except UnicodeDecodeError as exc:
-        raise EvaluationError(f"question file {path} is not UTF-8 text") from exc
-    questions: list[Question] = []
-    seen: dict[str, int] = {}
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        question = _parse_line(line, f"{path}:{number}", number)
-        if question.id in seen:
-            raise EvaluationError(f"{path}:{number}: duplicate id {question.id!r} (first on line {seen[question.id]})")
-        seen[question.id] = number
-        questions.append(question)
-    if not questions:
-        raise EvaluationError(f"question file {path} holds no questions")
-    return questions
-
-
-def _parse_line(line: str, where: str, number: int) -> Question:
-    try:
-        data = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise EvaluationError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") from exc
-    if not isinstance(data, dict):
-        raise EvaluationError(f"{where}: expected a JSON object, got {type(data).__name__}")
-    unknown = sorted(set(data) - _FIELDS)
-    if unknown:
-        raise EvaluationError(f"{where}: unknown field(s) {', '.join(unknown)}; expected {', '.join(sorted(_FIELDS))}")
-    for name in ("id", "question"):
-        if not isinstance(data.get(name), str) or not data[name].strip():
-            raise EvaluationError(f"{where}: {name!r} must be a non-empty string")
-    answerable = data.get("answerable", True)
-    if not isinstance(answerable, bool):
-        raise EvaluationError(f"{where}: 'answerable' must be true or false")
-    relevant = _string_list(data.get("relevant", []), "relevant", where)
-    evidence = _string_list(data.get("evidence", []), "evidence", where)
-    if answerable and not relevant:
-        raise EvaluationError(f"{where}: an answerable question needs at least one 'relevant' path")
-    kind = data.get("kind", "")
-    if not isinstance(kind, str):
-        raise EvaluationError(f"{where}: 'kind' must be a string")
-    return Question(
-        id=data["id"].strip(),
-        question=data["question"].strip(),
-        relevant=tuple(_clean_relative(p) for p in relevant),
-        evidence=tuple(evidence),
-        answerable=answerable,
-        kind=kind.strip() or ("unanswerable" if not answerable else ""),
-        line=number,
-    )
-
-
-def _string_list(value, name: str, where: str) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise EvaluationError(f"{where}: {name!r} must be a list of non-empty strings")
-    return value
-
-
-def _clean_relative(path: str) -> str:
-    return Path(path.strip()).as_posix().removeprefix("./")
+        return format_table(self, per_question=per_question)
 
 
 # Scoring -------------------------------------------------------------------
@@ -426,73 +317,3 @@ def _mean(values: Iterable[float]) -> float | None:
 
 def _percentile(values: list[float], q: float) -> float | None:
     return round(float(np.percentile(values, q)), 1) if values else None
-
-
-# Formatting ----------------------------------------------------------------
-
-_COLUMNS = [
-    ("n", "questions", "{}"),
-    ("R@1", "recall_at_1", "{:.3f}"),
-    ("R@5", "recall_at_5", "{:.3f}"),
-    ("R@10", "recall_at_10", "{:.3f}"),
-    ("MRR@10", "mrr_at_10", "{:.3f}"),
-    ("nDCG@10", "ndcg_at_10", "{:.3f}"),
-    ("Ev@5", "evidence_hit_at_5", "{:.3f}"),
-    ("CitePrec", "citation_precision", "{:.3f}"),
-    ("AbstAcc", "abstention_accuracy", "{:.3f}"),
-    ("AbstP", "abstention_precision", "{:.3f}"),
-    ("AbstR", "abstention_recall", "{:.3f}"),
-    ("search p50/p95 ms", ("search_ms_p50", "search_ms_p95"), "{:.0f}/{:.0f}"),
-    ("ask p50/p95 ms", ("ask_ms_p50", "ask_ms_p95"), "{:.0f}/{:.0f}"),
-]
-
-
-def _cell(summary: Summary, key, fmt: str) -> str:
-    keys = key if isinstance(key, tuple) else (key,)
-    values = [getattr(summary, name) for name in keys]
-    return "-" if any(v is None for v in values) else fmt.format(*values)
-
-
-def _grid(header: list[str], rows: list[list[str]]) -> list[str]:
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-
-    def line(cells: list[str]) -> str:
-        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
-
-    return [line(header), "  ".join("-" * w for w in widths), *(line(r) for r in rows)]
-
-
-def _format_table(report: EvaluationReport, *, per_question: bool) -> str:
-    o = report.overall
-    out = [
-        f"Evaluation of {o.questions} questions ({o.answerable} answerable, "
-        f"{o.questions - o.answerable} unanswerable), k={report.k}, root {report.root}",
-        "Retrieval metrics over answerable questions, by distinct file; "
-        f"Ev@5 over {o.with_evidence} with evidence; CitePrec over {o.answered} answered; AbstAcc over all.",
-        "",
-    ]
-    header = ["group"] + [name for name, _, _ in _COLUMNS]
-    rows = [["all"] + [_cell(o, key, fmt) for _, key, fmt in _COLUMNS]]
-    rows += [[kind] + [_cell(s, key, fmt) for _, key, fmt in _COLUMNS] for kind, s in report.by_kind.items()]
-    out += _grid(header, rows)
-    if per_question:
-        out += ["", "Per question (rank = first relevant file among distinct files; '-' = not found or n/a):", ""]
-        header = ["id", "kind", "rank", "R@5", "nDCG", "Ev@5", "cites", "CitePrec", "abstained", "ok", "ms s/a"]
-        rows = [
-            [
-                r.id,
-                r.kind or "-",
-                "-" if r.first_relevant_rank is None else str(r.first_relevant_rank),
-                "-" if r.recall is None else f"{r.recall[5]:.2f}",
-                "-" if r.ndcg_at_10 is None else f"{r.ndcg_at_10:.2f}",
-                "-" if r.evidence_hit_at_5 is None else ("yes" if r.evidence_hit_at_5 else "no"),
-                str(r.citations),
-                "-" if r.citation_precision is None else f"{r.citation_precision:.2f}",
-                "yes" if r.abstained else "no",
-                "yes" if r.abstention_correct else "NO",
-                f"{r.search_ms:.0f}/{r.ask_ms:.0f}",
-            ]
-            for r in report.results
-        ]
-        out += _grid(header, rows)
-    return "\n".join(out)

@@ -118,7 +118,8 @@ def step_ingest(path: Path) -> dict:
         started = time.perf_counter()
         report = assistant.ingest([path])
         seconds = time.perf_counter() - started
-        rows = len(assistant._refresh().store.table_rows(assistant.documents()[0].doc_id))
+        document = assistant.documents()[0]
+        rows = len(assistant.table_rows(document.doc_id, 0, len(document.text)))
         assistant.close()
     return {"rows": rows, "chunks": report.chunks, "embedded": report.embedded, "seconds": seconds}
 
