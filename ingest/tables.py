@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from ingest.documents import TableRow
 
 CELL_SEPARATOR = "; "
+TABLE_KINDS = frozenset({"xlsx", "xlsm", "xls", "ods", "csv", "tsv"})
+"""Document kinds whose text is all table rows (spreadsheets and delimited files)."""
 _SPACE = re.compile(r"\s+")
 _ROW_LINE = re.compile(r"[^\n:;]{1,80}: [^\n;]*(?:; [^\n:;]{1,80}: [^\n;]*)+")
 
