@@ -327,3 +327,16 @@ def test_viewer_shows_the_cited_rows_as_an_escaped_table_with_the_header():
     assert "<td>3</td><td>Theft &amp; burglary</td><td>121</td>" in html
     assert "<script>" not in html
     assert cited_rows_table(document.text, []) == ""
+
+
+def test_a_one_cell_title_row_is_a_caption_and_a_first_cell_merged_down_carries_over():
+    text = (
+        "┌───────────────────────────────┐\n│Annual Levy In and Spent │\n├──────────┬──────────┬─────────┤\n"
+        "│Year │Levy Activity │Amount │\n├──────────┼──────────┼─────────┤\n│2018/19 │Paid In │£1,619,293.00 │\n"
+        "├──────────┼──────────┼─────────┤\n│ │Spent │£448,955.05 │\n└──────────┴──────────┴─────────┘"
+    )
+    assert rewrite_text_tables(text).split("\n") == [
+        "Annual Levy In and Spent",
+        "Year: 2018/19; Levy Activity: Paid In; Amount: £1,619,293.00",
+        "Year: 2018/19; Levy Activity: Spent; Amount: £448,955.05",
+    ]
