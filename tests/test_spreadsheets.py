@@ -340,3 +340,28 @@ def test_a_one_cell_title_row_is_a_caption_and_a_first_cell_merged_down_carries_
         "Year: 2018/19; Levy Activity: Paid In; Amount: £1,619,293.00",
         "Year: 2018/19; Levy Activity: Spent; Amount: £448,955.05",
     ]
+
+
+def test_removing_a_workbook_removes_its_row_map(tmp_path, crime_folder, fake_embedder):
+    assistant = Assistant.open(tmp_path / "idx", embedder=fake_embedder)
+    assistant.ingest([crime_folder])
+    (workbook,) = [d for d in assistant.documents() if d.kind == "xlsx"]
+    assert len(assistant.table_rows(workbook.doc_id, 0, len(workbook.text))) == 6  # 5 + 1 hidden
+
+    assistant.remove([str(crime_folder / "crime.xlsx")])
+
+    assert assistant.table_rows(workbook.doc_id, 0, len(workbook.text)) == []
+
+
+@pytest.mark.corpus
+def test_sheffield_agency_spend_table_reads_as_rows(corpus):
+    path = corpus / "sheffield-wdtk" / "social_care_workers_226.mbox"
+
+    texts = [document.text for document in read_file(path, max_bytes=LIMIT).documents]
+
+    reply = next(text for text in texts if "£407,601.52" in text)
+    assert (
+        "Financial Year: 2021/22; Adult Social Worker: £407,601.52; Childrens Social Worker: £2,476,025.48; "
+        "Grand Total: £2,883,627.00" in reply.split("\n")
+    )
+    assert "├" not in reply and "│" not in reply
