@@ -139,8 +139,10 @@ class TableWriter:
     def _flush_pending(self) -> None:
         pending, self._pending = self._pending, []
         header_at = next((i for i, (_, cells) in enumerate(pending) if _filled(cells) >= 2), 0)
-        for number, cells in pending[:header_at]:
-            self._write(" ".join(clean_cell(c) for c in cells if clean_cell(c)))
+        for number, cells in pending[:header_at]:  # titles are rows too: a quote of one cites its row
+            line = " ".join(clean_cell(c) for c in cells if clean_cell(c))
+            start = self._write(line)
+            self.rows.append(TableRow(self._sheet, number, start, start + len(line)))
         self._headers = header_names(pending[header_at][1], self.column_offset)
         for number, cells in pending[header_at + 1 :]:
             self._write_row(number, cells)

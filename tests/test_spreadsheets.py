@@ -74,6 +74,7 @@ def test_workbook_reads_every_sheet_with_cached_formula_values_and_row_numbers()
     assert document.metadata["sheets"] == "Crime group, Notes (hidden)"
     # Each row's line is where the row map says, numbered as the spreadsheet shows it.
     by_line = {document.text[row.start : row.end]: (row.sheet, row.number) for row in document.rows}
+    assert by_line["Crimes recorded on hospital grounds"] == ("Crime group", 1)  # a title is a row too
     assert by_line["Crime Group: Theft Offences; 2021/22: 98; 2022/23: 121"] == ("Crime group", 5)
     assert by_line["Crime Group: Total; 2021/22: 310; 2022/23: 363"] == ("Crime group", 8)
     assert by_line["Note: Source; Detail: Police records management system"] == ("Notes", 2)
@@ -346,7 +347,7 @@ def test_removing_a_workbook_removes_its_row_map(tmp_path, crime_folder, fake_em
     assistant = Assistant.open(tmp_path / "idx", embedder=fake_embedder)
     assistant.ingest([crime_folder])
     (workbook,) = [d for d in assistant.documents() if d.kind == "xlsx"]
-    assert len(assistant.table_rows(workbook.doc_id, 0, len(workbook.text))) == 6  # 5 + 1 hidden
+    assert len(assistant.table_rows(workbook.doc_id, 0, len(workbook.text))) == 7  # title, 5 rows, 1 hidden
 
     assistant.remove([str(crime_folder / "crime.xlsx")])
 
