@@ -60,15 +60,8 @@ class Chunker:
         A spreadsheet (a document with a row map) is cut only between its row lines,
         never across a sheet; see `_row_spans`.
         """
-        spans: list[tuple[int, int]] = [] if not document.rows else self._row_spans(document.text)
         text = document.text
-        previous_start, previous_end = -1, 0
-        for piece in self._splitter.split_text(text) if not document.rows else ():
-            start = self._locate(text, piece, previous_start, previous_end)
-            if start < 0:
-                continue  # the splitter never invents text; this is defensive
-            spans.extend(self._fit(text, start, start + len(piece)))
-            previous_start, previous_end = start, start + len(piece)
+        spans = self._row_spans(text) if document.rows else self._text_spans(text)
         chunks = []
         for seq, (start, end) in enumerate(spans):
             chunks.append(
@@ -82,6 +75,17 @@ class Chunker:
                 )
             )
         return chunks
+
+    def _text_spans(self, text: str) -> list[tuple[int, int]]:
+        spans: list[tuple[int, int]] = []
+        previous_start, previous_end = -1, 0
+        for piece in self._splitter.split_text(text):
+            start = self._locate(text, piece, previous_start, previous_end)
+            if start < 0:
+                continue  # the splitter never invents text; this is defensive
+            spans.extend(self._fit(text, start, start + len(piece)))
+            previous_start, previous_end = start, start + len(piece)
+        return spans
 
     def _row_spans(self, text: str) -> list[tuple[int, int]]:
         """Runs of whole lines of at most `chunk_tokens`, each within one blank-line-separated

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from ingest.documents import TableRow
 
 CELL_SEPARATOR = "; "
+TABLE_KINDS = frozenset({"xlsx", "xlsm", "xls", "ods", "csv", "tsv"})
+"""Document kinds whose text is all table rows (spreadsheets and delimited files)."""
 _SPACE = re.compile(r"\s+")
 _ROW_LINE = re.compile(r"[^\n:;]{1,80}: [^\n;]*(?:; [^\n:;]{1,80}: [^\n;]*)+")
 
@@ -137,8 +139,10 @@ class TableWriter:
     def _flush_pending(self) -> None:
         pending, self._pending = self._pending, []
         header_at = next((i for i, (_, cells) in enumerate(pending) if _filled(cells) >= 2), 0)
-        for number, cells in pending[:header_at]:
-            self._write(" ".join(clean_cell(c) for c in cells if clean_cell(c)))
+        for number, cells in pending[:header_at]:  # titles are rows too: a quote of one cites its row
+            line = " ".join(clean_cell(c) for c in cells if clean_cell(c))
+            start = self._write(line)
+            self.rows.append(TableRow(self._sheet, number, start, start + len(line)))
         self._headers = header_names(pending[header_at][1], self.column_offset)
         for number, cells in pending[header_at + 1 :]:
             self._write_row(number, cells)

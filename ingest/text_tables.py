@@ -94,6 +94,13 @@ def _rewrite(block: list[str]) -> list[str] | None:
     width = max(len(cells) for group in groups for cells in group)
     if width < 2:
         return None
+    captions = []  # a title drawn as the table's first, one-cell row ("│Annual Levy In, Sent … │")
+    while groups and len(groups[0][0]) == 1 and len(groups) + len(groups[0]) > 2:
+        captions.append(" ".join(cell for cell in groups[0].pop(0) if cell))
+        if not groups[0]:
+            groups.pop(0)
+    if not groups:
+        return None
     if len(groups) == 1:  # no rule under the header: the first line is the header
         header, rows = [groups[0][0]], [[cells] for cells in groups[0][1:]]
     elif len(groups) == 2:  # one rule under the header: every body line is a row
@@ -101,8 +108,13 @@ def _rewrite(block: list[str]) -> list[str] | None:
     else:  # rules between rows: each group is one row, its wrapped lines joined
         header, rows = groups[0], groups[1:]
     headers = header_names(_joined(header, width))
-    written = [row_line(headers, _joined(row, width)) for row in rows]
-    return [line for line in written if line] or None
+    cells_of_rows = [_joined(row, width) for row in rows]
+    for previous, cells in zip(cells_of_rows, cells_of_rows[1:]):
+        if not cells[0] and any(cells[1:]):
+            cells[0] = previous[0]  # a first cell merged down over several rows ("2019/20 │Paid In", "│Spent")
+    written = [row_line(headers, cells) for cells in cells_of_rows]
+    lines = [line for line in written if line]
+    return [caption for caption in captions if caption] + lines if lines else None
 
 
 def _joined(lines: list[list[str]], width: int) -> list[str]:

@@ -74,6 +74,7 @@ def test_workbook_reads_every_sheet_with_cached_formula_values_and_row_numbers()
     assert document.metadata["sheets"] == "Crime group, Notes (hidden)"
     # Each row's line is where the row map says, numbered as the spreadsheet shows it.
     by_line = {document.text[row.start : row.end]: (row.sheet, row.number) for row in document.rows}
+    assert by_line["Crimes recorded on hospital grounds"] == ("Crime group", 1)  # a title is a row too
     assert by_line["Crime Group: Theft Offences; 2021/22: 98; 2022/23: 121"] == ("Crime group", 5)
     assert by_line["Crime Group: Total; 2021/22: 310; 2022/23: 363"] == ("Crime group", 8)
     assert by_line["Note: Source; Detail: Police records management system"] == ("Notes", 2)
@@ -327,3 +328,41 @@ def test_viewer_shows_the_cited_rows_as_an_escaped_table_with_the_header():
     assert "<td>3</td><td>Theft &amp; burglary</td><td>121</td>" in html
     assert "<script>" not in html
     assert cited_rows_table(document.text, []) == ""
+
+
+def test_a_one_cell_title_row_is_a_caption_and_a_first_cell_merged_down_carries_over():
+    text = (
+        "┌───────────────────────────────┐\n│Annual Levy In and Spent │\n├──────────┬──────────┬─────────┤\n"
+        "│Year │Levy Activity │Amount │\n├──────────┼──────────┼─────────┤\n│2018/19 │Paid In │£1,619,293.00 │\n"
+        "├──────────┼──────────┼─────────┤\n│ │Spent │£448,955.05 │\n└──────────┴──────────┴─────────┘"
+    )
+    assert rewrite_text_tables(text).split("\n") == [
+        "Annual Levy In and Spent",
+        "Year: 2018/19; Levy Activity: Paid In; Amount: £1,619,293.00",
+        "Year: 2018/19; Levy Activity: Spent; Amount: £448,955.05",
+    ]
+
+
+def test_removing_a_workbook_removes_its_row_map(tmp_path, crime_folder, fake_embedder):
+    assistant = Assistant.open(tmp_path / "idx", embedder=fake_embedder)
+    assistant.ingest([crime_folder])
+    (workbook,) = [d for d in assistant.documents() if d.kind == "xlsx"]
+    assert len(assistant.table_rows(workbook.doc_id, 0, len(workbook.text))) == 7  # title, 5 rows, 1 hidden
+
+    assistant.remove([str(crime_folder / "crime.xlsx")])
+
+    assert assistant.table_rows(workbook.doc_id, 0, len(workbook.text)) == []
+
+
+@pytest.mark.corpus
+def test_sheffield_agency_spend_table_reads_as_rows(corpus):
+    path = corpus / "sheffield-wdtk" / "social_care_workers_226.mbox"
+
+    texts = [document.text for document in read_file(path, max_bytes=LIMIT).documents]
+
+    reply = next(text for text in texts if "£407,601.52" in text)
+    assert (
+        "Financial Year: 2021/22; Adult Social Worker: £407,601.52; Childrens Social Worker: £2,476,025.48; "
+        "Grand Total: £2,883,627.00" in reply.split("\n")
+    )
+    assert "├" not in reply and "│" not in reply

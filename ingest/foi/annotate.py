@@ -9,14 +9,21 @@ authority's last substantive reply (see `thread.thread_outcome`).
 
 from __future__ import annotations
 
+import dataclasses
+
 from ingest.documents import Document
 from ingest.foi.extract import extract_foi
 from ingest.foi.thread import thread_outcome
+from ingest.tables import TABLE_KINDS
+
+TABLE_HEAD_CHARS = 20_000
+"""A spreadsheet's FOI fields are read from its first this many characters: its title lines and
+first rows say what it is, and the rules' cost grows with the text (a 100,000-row sheet is ~10 MB)."""
 
 
 def annotate(documents: list[Document]) -> None:
     """Set the FOI metadata of `documents`, all read from one file, in order."""
-    extracted = [extract_foi(document) for document in documents]
+    extracted = [extract_foi(_foi_view(document)) for document in documents]
     messages = [
         (document, fields)
         for document, fields in zip(documents, extracted)
@@ -31,3 +38,9 @@ def annotate(documents: list[Document]) -> None:
         if thread:
             foi.update(thread)
         document.metadata = {**document.metadata, **fields.citation_fields(), "foi": foi}
+
+
+def _foi_view(document: Document) -> Document:
+    if document.kind in TABLE_KINDS and len(document.text) > TABLE_HEAD_CHARS:
+        return dataclasses.replace(document, text=document.text[:TABLE_HEAD_CHARS], rows=[])
+    return document

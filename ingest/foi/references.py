@@ -11,6 +11,7 @@ financial year (`2019/20`) or part of a date.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -72,11 +73,12 @@ def find_references(text: str, title: str = "") -> list[Reference]:
     none; its matches carry no span.
     """
     found: list[Reference] = []
-    taken: list[tuple[int, int]] = []
+    taken: list[tuple[int, int]] = []  # sorted, never overlapping: an overlap test needs only the neighbours
     for pattern, holder in _PATTERNS:
         for match in pattern.finditer(text):
             start, end = match.span(1)
-            if any(start < e and s < end for s, e in taken):
+            at = bisect.bisect_left(taken, (start, end))
+            if any(start < e and s < end for s, e in taken[max(at - 1, 0) : at + 1]):
                 continue
             if holder == "title":
                 # "Predictive Policing (855A/22)": a web page's heading line, near the top only.
@@ -86,7 +88,7 @@ def find_references(text: str, title: str = "") -> list[Reference]:
             value = normalise_reference(match.group(1))
             if not re.search(r"\d", value):
                 continue
-            taken.append((start, end))
+            taken.insert(at, (start, end))
             found.append(Reference(value, holder, Span.of(text, start, end)))
     found.sort(key=lambda r: r.span.start)
     seen: dict[str, Reference] = {}
