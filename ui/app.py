@@ -1,8 +1,9 @@
 """The Gradio app: Ask, Search, Compare, Documents, Cases and Viewer tabs over one Assistant.
 
-Search (`ui.search_tab`), Compare (`ui.compare_tab`), Cases (`ui.cases_tab`) and the admins'
-Audit tab (`ui.access_view`) are built by modules of their own; this one builds the rest and the
-wiring between tabs. Callbacks are thin: they call one Assistant method and hand the result to
+Search (`ui.search_tab`), Compare (`ui.compare_tab`), Documents (`ui.documents_tab`), Cases
+(`ui.cases_tab`), Viewer (`ui.viewer_tab`) and the admins' Audit tab (`ui.access_view`) are built by
+modules of their own; this one builds the Ask tab, the helpers the tabs share and the wiring between
+tabs. Callbacks are thin: they call one Assistant method and hand the result to
 `ui.render` (HTML), `ui.chat` (chat messages), `ui.results` (plain data) or `ui.uploads` (files).
 JSON endpoints for `gradio_client` (`ask`, `search`, `compare`,
 `documents`, `document`, `update`, `remove`) live in `ui.endpoints`; the UI's own events are private.
@@ -24,11 +25,13 @@ from ui.access_view import admin_tab, role_view
 from ui.cases_tab import build_cases_tab, register_case_endpoints, wire_cases_tab
 from ui.chat import answer_stream, marker_target, md_escape, plain_text_answer
 from ui.compare_tab import build_compare_tab
-from ui.endpoints import changed_files, register_endpoints
+from ui.documents_tab import build_documents_tab
+from ui.endpoints import register_endpoints
 from ui.ocr_view import with_page_image
 from ui.scripts import OPEN_MARKER, OPEN_ON_CLICK, SCROLL_TO_CITED
 from ui.search_tab import build_search_tab
-from ui.uploads import UploadPolicy, discard_upload, save_uploads
+from ui.uploads import UploadPolicy, discard_upload
+from ui.viewer_tab import build_viewer_tab
 
 logger = logging.getLogger(__name__)
 
@@ -220,88 +223,18 @@ def build_app(
 
             # Documents ---------------------------------------------------------
             with gr.Tab("Documents", id="documents"):
-                with gr.Row(elem_classes="foi-stack"):
-                    doc_filter = gr.Textbox(label="Filter", placeholder="type to filter by title, path, type…", scale=3, elem_id="foi-doc-filter")
-                    refresh_button = gr.Button("Refresh", scale=1, min_width=90)
-                table = gr.Dataframe(
-                    headers=render.DOCUMENT_COLUMNS, interactive=False, wrap=True, elem_id="foi-docs", max_height=420,
+                documents_tab = build_documents_tab(
+                    assistant, uploads=uploads, policy=policy, access=access, rows=rows, footer=footer
                 )
-                with gr.Row(equal_height=False, elem_classes="foi-stack") as edit_row:
-                    with gr.Column(min_width=280):
-                        upload = gr.File(
-                            label=f"Upload files (≤ {policy.max_bytes / 1e6:.0f} MB each)",
-                            file_count="multiple", elem_id="foi-upload",
-                        )
-                        gr.HTML(f'<div class="foi-note">Allowed: {render.esc(" ".join(sorted(policy.allowed_extensions)))}; '
-                                "zip archives are extracted into their own folder.</div>")
-                        upload_status = gr.HTML(elem_id="foi-upload-status")
-                    with gr.Column(min_width=280):
-                        update_button = gr.Button("Update index", variant="primary", elem_id="foi-update")
-                        update_report = gr.HTML(elem_id="foi-report")
-
-                def on_upload(files, request: gr.Request):
-                    access.require(request, "write")
-                    result = save_uploads([f if isinstance(f, str) else f.name for f in files or []], uploads, policy)
-                    saved = "".join(f"<li>saved <code>{render.esc(p.relative_to(uploads.resolve()))}</code></li>" for p in result.saved)
-                    rejected = "".join(f"<li>rejected <code>{render.esc(r.name)}</code>: {render.esc(r.reason)}</li>" for r in result.rejected)
-                    hint = "<p>Press “Update index” to add them.</p>" if result.saved else ""
-                    access.record(request, "upload", [str(p) for p in result.saved], rejected=[r.name for r in result.rejected])
-                    return f'<ul class="foi-upload-list">{saved}{rejected}</ul>{hint}'
-
-                def on_update(needle, request: gr.Request, progress=gr.Progress()):
-                    access.require(request, "write")
-
-                    def report(stage: str, done: int, total: int) -> None:
-                        progress((done, max(total, 1)), desc=stage)
-
-                    uploads.mkdir(parents=True, exist_ok=True)
-                    try:
-                        outcome = assistant.ingest([uploads], progress=report).to_dict()
-                    except (AssistantError, IndexProblem) as exc:
-                        return f'<div class="foi-error">{render.esc(exc)}</div>', gr.skip(), gr.skip()
-                    access.record(request, "update", changed_files(outcome), added=outcome["added"],
-                                  updated=outcome["updated"], removed=outcome["removed"])
-                    return render.ingest_report(outcome, uploads), rows(needle), footer()
-
-                doc_filter.input(rows, doc_filter, table, trigger_mode="always_last", show_progress="hidden", **PRIVATE)
-                refresh_button.click(rows, doc_filter, table, **PRIVATE)
-                upload.upload(on_upload, upload, upload_status, **PRIVATE)
 
             cases_tab = build_cases_tab(assistant)
 
             # Viewer ------------------------------------------------------------
             with gr.Tab("Viewer", id="viewer"):
-                doc_pick = gr.Dropdown(label="Document", choices=[], elem_id="foi-doc-pick")
-                with gr.Row(equal_height=False, elem_classes="foi-stack"):
-                    with gr.Column(scale=3, min_width=280):
-                        viewer = gr.HTML(elem_id="foi-viewer")
-                    with gr.Column(scale=1, min_width=240):
-                        metadata = gr.HTML(elem_id="foi-meta")
-                        download = gr.DownloadButton(
-                            "Download original", visible=False, size="sm", variant="secondary", elem_id="foi-download",
-                        )
-                        with gr.Group(elem_id="foi-remove-box") as remove_box:
-                            confirm_remove = gr.Checkbox(
-                                label="I understand: this removes the document from the index and deletes its uploaded copy",
-                                value=False, elem_id="foi-remove-confirm",
-                            )
-                            remove_button = gr.Button(
-                                "Remove from index", variant="stop", size="sm", interactive=False, elem_id="foi-remove",
-                            )
-                        remove_status = gr.HTML(elem_id="foi-remove-status")
-
-                def on_remove(doc_id, confirmed, needle, request: gr.Request):
-                    access.require(request, "write")
-                    if not (doc_id and confirmed):
-                        return gr.skip()
-                    title, report, discarded = remove_document(doc_id)
-                    access.record(request, "remove", [doc_id], title=title, deleted_upload=discarded)
-                    return (
-                        render.remove_report(title, report, discarded), '<div class="foi-empty">Choose a document.</div>', "",
-                        gr.DownloadButton(value=None, visible=False), gr.Dropdown(choices=document_choices(), value=None), False, rows(needle), footer(),
-                    )
-
-                confirm_remove.change(lambda ok: gr.Button(interactive=bool(ok)), confirm_remove, remove_button, **PRIVATE)
+                viewer_tab = build_viewer_tab(
+                    access=access, remove_document=remove_document, document_choices=document_choices, rows=rows,
+                    footer=footer,
+                )
 
             # Audit and users (admins only) -------------------------------------------
             audit_tab, audit_html = admin_tab(access, PRIVATE)
@@ -310,22 +243,24 @@ def build_app(
         footer_html = gr.HTML(elem_id="foi-footer")
 
         # Wiring that crosses tabs ---------------------------------------------------
-        viewer_outputs = [tabs, viewer, metadata, download, doc_pick, confirm_remove, remove_status]
+        v = viewer_tab
+        viewer_outputs = [tabs, v.viewer, v.metadata, v.download, v.doc_pick, v.confirm_remove, v.remove_status]
         cards.click(open_card, ask_targets, viewer_outputs, **PRIVATE).then(None, js=SCROLL_TO_CITED)
         search_tab.hits_html.click(open_card, search_tab.search_targets, viewer_outputs, **PRIVATE).then(None, js=SCROLL_TO_CITED)
-        doc_pick.input(
-            lambda doc_id: (*view(doc_id), False, ""), doc_pick, [viewer, metadata, download, confirm_remove, remove_status],
+        v.doc_pick.input(
+            lambda doc_id: (*view(doc_id), False, ""), v.doc_pick, [v.viewer, v.metadata, v.download, v.confirm_remove, v.remove_status],
             **PRIVATE,
         )
-        remove_button.click(
-            on_remove, [doc_pick, confirm_remove, doc_filter],
-            [remove_status, viewer, metadata, download, doc_pick, confirm_remove, table, footer_html], **PRIVATE,
+        v.remove_button.click(
+            v.on_remove, [v.doc_pick, v.confirm_remove, documents_tab.doc_filter],
+            [v.remove_status, v.viewer, v.metadata, v.download, v.doc_pick, v.confirm_remove, documents_tab.table, footer_html],
+            **PRIVATE,
         )
 
         def on_row(evt: gr.SelectData):
             return open_in_viewer({"doc_id": (evt.row_value or [None])[-1]})
 
-        table.select(on_row, None, viewer_outputs, **PRIVATE)
+        documents_tab.table.select(on_row, None, viewer_outputs, **PRIVATE)
         wire_cases_tab(cases_tab, open_in_viewer, viewer_outputs)
 
         def on_compare_row(targets: list[dict], evt: gr.SelectData):
@@ -334,17 +269,18 @@ def build_app(
             return gr.skip() if target is None else open_in_viewer(target)
 
         compare_tab.compare_table.select(on_compare_row, compare_tab.compare_targets, viewer_outputs, **PRIVATE).then(None, js=SCROLL_TO_CITED)
-        update_button.click(on_update, doc_filter, [update_report, table, footer_html], **PRIVATE).then(
-            lambda: gr.Dropdown(choices=document_choices()), None, doc_pick, **PRIVATE
+        d = documents_tab
+        d.update_button.click(d.on_update, d.doc_filter, [d.update_report, d.table, footer_html], **PRIVATE).then(
+            lambda: gr.Dropdown(choices=document_choices()), None, v.doc_pick, **PRIVATE
         )
         demo.load(
-            lambda: (footer(), rows(), gr.Dropdown(choices=document_choices())), None, [footer_html, table, doc_pick], **PRIVATE
+            lambda: (footer(), rows(), gr.Dropdown(choices=document_choices())), None, [footer_html, d.table, v.doc_pick], **PRIVATE
         )
 
         def on_load_role(request: gr.Request):
             return role_view(access, request)
 
-        demo.load(on_load_role, None, [signed_in, edit_row, remove_box, audit_tab, audit_html], **PRIVATE)
+        demo.load(on_load_role, None, [signed_in, d.edit_row, v.remove_box, audit_tab, audit_html], **PRIVATE)
 
         register_endpoints(assistant, uploads, searched=searched, rows=rows, remove_document=remove_document, access=access)
         register_case_endpoints(assistant, require=access.require)
