@@ -23,12 +23,18 @@ _MARKER_GROUP = r"\[\d+(?:\s*[,;]\s*\d+)*\]"
 _MARKERS = re.compile(_MARKER_GROUP)
 # A sentence ends at . ! ? (with any markers after it), or at markers followed by a
 # capital letter or the end: the prompt asks for markers at the end of each sentence.
+_NEXT = r"(?=\s+[\"'(£]?[A-Z0-9]|\s*$)"  # what starts a new sentence, as in `ingest.sentences`
 _SENTENCE_END = re.compile(
-    r"[.!?]+(?:\s*" + _MARKER_GROUP + r")*(?=\s|$)|(?:\s*" + _MARKER_GROUP + r")+[.!?]*(?=\s+[A-Z(\"'£]|\s*$)"
+    r"[.!?]+(?:\s*" + _MARKER_GROUP + r")*" + _NEXT + r"|(?:\s*" + _MARKER_GROUP + r")+[.!?]*" + _NEXT
 )
+_ABBREVIATION = re.compile(r"(?:\b(?:no|nos|e\.g|i\.e|etc|mr|mrs|ms|dr|st|ss?|para|cf|vs|approx)|\b[A-Za-z])\.$", re.I)
 _LIST_PREFIX = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)])\s+")
 _MONEY = re.compile(r"[£$€]\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:million|billion|bn|m|k)\b)?", re.I)
-_NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\d])")
+# A figure with what binds it: "2019/20", "01/04/19", "24.5", "7,069" are one fact each,
+# so a changed financial year or date is not found among the passage's other numbers.
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:[,./:-]\d+)*(?![\d])")
+_MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*"
+_DATE = re.compile(r"\b(?:\d{1,2}(?:st|nd|rd|th)?\s+)?" + _MONTHS + r",?\s+\d{4}\b", re.I)
 _NAME = re.compile(r"\b[A-Z][A-Za-z'’&-]*[A-Za-z]\b")
 # Capitalised words that name nothing: sentence openers, pronouns, months are still checked.
 _NOT_NAMES = frozenset(
@@ -77,6 +83,8 @@ def split_sentences(reply: str) -> list[str]:
         line = _LIST_PREFIX.sub("", line).strip()
         last = 0
         for match in _SENTENCE_END.finditer(line):
+            if _ABBREVIATION.search(line[: match.end()]):
+                continue  # "Total No. of Crimes", "e.g. streets": no sentence ends there
             piece = line[last : match.end()].strip()
             if piece:
                 sentences.append(piece)
@@ -106,6 +114,7 @@ def strip_markers(sentence: str) -> str:
 def facts_of(sentence: str) -> list[str]:
     """What must be found in a cited passage: money, figures, FOI references, names."""
     facts: list[str] = [match.group(0) for match in _MONEY.finditer(sentence)]
+    facts += [match.group(0) for match in _DATE.finditer(sentence)]
     references = find_references(sentence)
     facts += [ref.value for ref in references]
     taken = [(ref.span.start, ref.span.end) for ref in references]
@@ -127,13 +136,18 @@ def missing_fact(facts: list[str], passages: list[str]) -> str | None:
     """The first fact no passage in `passages` holds, or None."""
     joined = "\n".join(passages)
     flat = _flat(joined)
+    figures = re.sub(r"(?<=\d),(?=\d{3})", "", joined)
     keys = re.sub(r"[^A-Z0-9]", "", joined.upper())
     for fact in facts:
         if fact[:1] in "£$€":
             if _flat(fact) not in flat:
                 return fact
-        elif re.fullmatch(r"\d[\d,]*(?:\.\d+)?", fact):
-            if not re.search(r"(?<![\d.])" + re.escape(fact.replace(",", "")) + r"(?![\d]|\.\d)", flat):
+        elif _DATE.fullmatch(fact):
+            if _date_key(fact) not in _date_key(joined):
+                return fact
+        elif re.fullmatch(r"\d+(?:[,./:-]\d+)*", fact):
+            figure = re.sub(r"(?<=\d),(?=\d{3})", "", fact)
+            if not re.search(r"(?<![\d.,/:-])" + re.escape(figure) + r"(?!\d|[.,/:-]\d)", figures):
                 return fact
         elif re.search(r"\d", fact):
             if reference_key(fact) not in keys:
@@ -141,6 +155,12 @@ def missing_fact(facts: list[str], passages: list[str]) -> str | None:
         elif not re.search(r"\b" + re.escape(fact.lower()), joined.lower()):
             return fact
     return None
+
+
+def _date_key(text: str) -> str:
+    """Dates compared without case, ordinal suffixes, commas or extra spaces ("1st May, 2019" = "1 may 2019")."""
+    text = re.sub(r"(?<=\d)(?:st|nd|rd|th)\b|\^", "", text.lower())
+    return re.sub(r"\s+", " ", text.replace(",", " "))
 
 
 def _flat(text: str) -> str:

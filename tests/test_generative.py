@@ -234,8 +234,10 @@ def test_sentences_are_split_with_their_markers(reply, sentences):
 def test_facts_must_occur_in_the_cited_passage():
     sentence = "West Midlands Police answered FOI 18201/18 on 3 May 2019 and spent £1,200 on 45 cameras."
     facts = facts_of(sentence)
-    assert {"£1,200", "18201/18", "2019", "45", "West", "Midlands", "Police", "May"} <= set(facts)
+    assert {"£1,200", "18201/18", "3 May 2019", "2019", "45", "West", "Midlands", "Police"} <= set(facts)
     passage = "Our ref FOI 18201/18. West Midlands Police, 3 May 2019: we bought 45 cameras for £1200."
     assert missing_fact(facts, [passage]) is None
     assert missing_fact(facts, [passage.replace("45 cameras", "46 cameras")]) == "45"
+    assert missing_fact(facts, [passage.replace("3 May", "4 May")]) == "3 May 2019"  # the date, not just its year
+    assert missing_fact(["2019/20"], ["In 2020/21 and 2019/2020 there were 19 and 20."]) == "2019/20"
     assert markers_of("Text [2][1, 3] and [2].") == [2, 1, 3]
