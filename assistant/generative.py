@@ -140,8 +140,9 @@ def ask_generatively(assistant, snapshot, question: str, query: str, vector, foi
     """
     where = SearchFilter.build(**{name: value for name, value in foi.items() if value})
     retrieved = assistant._retrieve(snapshot, vector, query, where)
+    # Like extractive answers, the model answers the question as retrieved (a follow-up with its context).
     return generate_answer(
-        question, retrieved, assistant.embedder, assistant.settings, cite=assistant._cite, on_text=on_text,
+        query, retrieved, assistant.embedder, assistant.settings, cite=assistant._cite, on_text=on_text,
         verify=QuoteVerifier(snapshot.store).verify,
         fallback=lambda: assistant._ask(snapshot, question, query, vector, foi),
     )

@@ -241,3 +241,31 @@ def test_facts_must_occur_in_the_cited_passage():
     assert missing_fact(facts, [passage.replace("3 May", "4 May")]) == "3 May 2019"  # the date, not just its year
     assert missing_fact(["2019/20"], ["In 2020/21 and 2019/2020 there were 19 and 20."]) == "2019/20"
     assert markers_of("Text [2][1, 3] and [2].") == [2, 1, 3]
+
+
+def test_ui_stream_shows_the_reply_as_it_arrives_then_the_checked_answer(tmp_path, fake_embedder, docs, server):
+    from assistant.streaming import ask_streaming
+    from ui.chat import answer_markdown, generating_markdown
+
+    assistant = _assistant(tmp_path, fake_embedder, docs, server, llm_support_min=0.5)
+    items = list(ask_streaming(assistant, QUESTION))
+    partial, final = items[:-1], items[-1]
+    assert len(partial) > 5 and all(isinstance(p, str) for p in partial)
+    assert "£700,000" in partial[-1]  # shown while it streams, unchecked ...
+    assert "not yet checked" in generating_markdown(partial[-1])
+    _check_scripted_answer(assistant, final)
+    message = answer_markdown(final)
+    assert "Generated answer: every sentence checked" in message
+    answer_part, removed = message.split("Removed from the generated answer")
+    assert "700,000" not in answer_part and "700,000" in removed  # ... then listed as removed, with its reason
+    assert "no citation marker" in removed
+
+
+def test_ui_stream_in_extractive_mode_is_the_answer_alone(tmp_path, fake_embedder, docs):
+    from assistant.streaming import ask_streaming
+    from ui.chat import answer_markdown
+
+    assistant = Assistant.open(tmp_path / "idx", embedder=fake_embedder, sentence_min_score=0.1)
+    assistant.ingest([docs])
+    [answer] = list(ask_streaming(assistant, QUESTION))
+    assert answer.answer_mode == "extractive" and "Generated" not in answer_markdown(answer)

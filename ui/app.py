@@ -19,11 +19,12 @@ from assistant.compare import comparison_rows, write_csv
 from assistant.errors import AssistantError
 from assistant.facets import facet_filter
 from assistant.shapes import hit_json
+from assistant.streaming import ask_streaming
 from index.errors import IndexProblem
 from ingest.foi.outcomes import OUTCOMES
 from ui import render, results, table_view
 from ui.cases_tab import build_cases_tab, register_case_endpoints, wire_cases_tab
-from ui.chat import answer_stream, marker_target, md_escape, plain_text_answer
+from ui.chat import answer_stream, generating_markdown, marker_target, md_escape, plain_text_answer
 from ui.access import Access
 from ui.access_view import admin_tab, role_view
 from ui.endpoints import FACET_PASSAGES, changed_files, register_endpoints
@@ -185,7 +186,10 @@ def build_app(
                     # The answer's question is the one retrieved with: a short follow-up
                     # carries the previous question, and the next follow-up carries it on.
                     try:
-                        answer = assistant.ask(text, previous=last)
+                        for answer in ask_streaming(assistant, text, previous=last):
+                            if isinstance(answer, str):  # a generative answer as the model writes it
+                                writing = {"role": "assistant", "content": generating_markdown(answer)}
+                                yield gr.skip(), asked + [writing], *keep
                     except (AssistantError, IndexProblem) as exc:
                         yield gr.skip(), asked + [{"role": "assistant", "content": md_escape(str(exc))}], *keep
                         return
