@@ -8,6 +8,7 @@ is sent anywhere unless the user configured `llm_base_url`.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import socket
@@ -28,6 +29,8 @@ class LlmNotConfigured(AssistantError):
 
 def completions_url(base_url: str) -> str:
     """`{base}/v1/chat/completions`; a base that already ends in /v1 is not doubled."""
+    if not base_url.lower().startswith(("http://", "https://")):
+        raise LlmNotConfigured(f"llm_base_url must be an http:// or https:// address, not {base_url!r}")
     base = base_url.rstrip("/")
     if base.endswith("/chat/completions"):
         return base
@@ -54,7 +57,12 @@ class ChatClient:
     def complete(self, messages: list[dict], *, temperature: float = 0.0) -> str:
         """The model's whole reply to `messages` (one non-streaming request)."""
         with self._post(messages, temperature=temperature, stream=False) as response:
-            body = response.read()
+            try:
+                body = response.read()
+            except (TimeoutError, socket.timeout):
+                raise LlmError(f"the model endpoint {self.url} stopped answering ({self.timeout:g} s)") from None
+            except (OSError, http.client.HTTPException) as exc:
+                raise LlmError(f"the model endpoint {self.url} broke off its reply: {exc!r}") from None
         try:
             return json.loads(body)["choices"][0]["message"]["content"] or ""
         except (ValueError, KeyError, IndexError, TypeError) as exc:
@@ -79,8 +87,8 @@ class ChatClient:
                         yield delta
             except (TimeoutError, socket.timeout):
                 raise LlmError(f"the model endpoint {self.url} stopped answering ({self.timeout:g} s)") from None
-            except OSError as exc:
-                raise LlmError(f"the model endpoint {self.url} broke off the stream: {exc}") from None
+            except (OSError, http.client.HTTPException) as exc:
+                raise LlmError(f"the model endpoint {self.url} broke off the stream: {exc!r}") from None
 
     def _headers(self) -> dict[str, str]:
         headers = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
@@ -100,6 +108,6 @@ class ChatClient:
             raise LlmError(f"the model endpoint {self.url} answered HTTP {exc.code} {exc.reason}") from None
         except (TimeoutError, socket.timeout):
             raise LlmError(f"the model endpoint {self.url} did not answer within {self.timeout:g} s") from None
-        except (urllib.error.URLError, OSError, ValueError) as exc:
+        except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as exc:
             reason = getattr(exc, "reason", exc)
             raise LlmError(f"cannot reach the model endpoint {self.url}: {reason}") from None

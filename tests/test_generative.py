@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from assistant import Assistant
 from assistant.cli import main
+from assistant.llm_client import LlmNotConfigured
 from assistant.sentence_check import facts_of, markers_of, missing_fact, split_sentences
 from tests.test_index import write_docs
 
@@ -269,3 +270,11 @@ def test_ui_stream_in_extractive_mode_is_the_answer_alone(tmp_path, fake_embedde
     assistant.ingest([docs])
     [answer] = list(ask_streaming(assistant, QUESTION))
     assert answer.answer_mode == "extractive" and "Generated" not in answer_markdown(answer)
+
+
+def test_a_non_http_endpoint_is_refused_before_anything_is_read(tmp_path, fake_embedder, docs):
+    assistant = Assistant.open(tmp_path / "idx", embedder=fake_embedder, answer_mode="generative",
+                               llm_base_url="file:///etc", llm_model="m")
+    assistant.ingest([docs])
+    with pytest.raises(LlmNotConfigured, match="must be an http:// or https:// address"):
+        assistant.ask(QUESTION)
