@@ -49,6 +49,7 @@ class ChatServer(ThreadingHTTPServer):
         self.requests: list[tuple[dict, dict]] = []  # (body, headers)
         self.behaviour = "answer"  # answer | slow | garbage | error
         self.reply = scripted_reply
+        self.pause = 0.0  # seconds before each streamed piece
 
     @property
     def url(self) -> str:
@@ -79,6 +80,7 @@ class ChatHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "text/event-stream")
         self.end_headers()
         for piece in re.findall(r"\S+\s*", text):
+            time.sleep(server.pause)
             event = {"choices": [{"index": 0, "delta": {"content": piece}}]}
             self.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
             self.wfile.flush()
