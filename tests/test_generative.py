@@ -191,13 +191,18 @@ def test_a_corrupted_stored_span_drops_the_generated_sentence(tmp_path, fake_emb
     assert "its supporting quote failed verification" in [d["reason"] for d in answer.dropped]
 
 
-def test_generative_mode_without_an_endpoint_is_a_clear_cli_error(tmp_path, fake_model, docs):
+def test_generative_mode_without_an_endpoint_is_a_clear_cli_error(tmp_path, fake_model, docs, monkeypatch):
     runner = CliRunner()
     assert runner.invoke(main, ["ingest", str(docs), "-q"]).exit_code == 0
     result = runner.invoke(main, ["ask", QUESTION, "--answer-mode", "generative", "-q"])
     assert result.exit_code == 1
     assert "answer_mode generative needs llm_base_url and llm_model" in result.stderr
     assert "Traceback" not in result.output
+    monkeypatch.setenv("FOI_ANSWER_MODE", "generative")
+    monkeypatch.setenv("FOI_LLM_BASE_URL", "http://127.0.0.1:9")
+    result = runner.invoke(main, ["ask", QUESTION, "-q"])
+    assert result.exit_code == 1 and result.stderr.strip() == "error: answer_mode generative needs llm_model (e.g. " \
+        "FOI_LLM_BASE_URL=http://127.0.0.1:11434 FOI_LLM_MODEL=llama3.2)"
 
 
 def test_cli_generative_json_reports_mode_dropped_and_citations(tmp_path, fake_model, docs, server, monkeypatch):
@@ -212,6 +217,10 @@ def test_cli_generative_json_reports_mode_dropped_and_citations(tmp_path, fake_m
     assert data["answer_mode"] == "generative" and data["note"] is None
     assert len(data["dropped"]) == 3 and set(data["dropped"][0]) == {"sentence", "reason"}
     assert [c["n"] for c in data["citations"]] == [1] and "£3.4 million" in data["citations"][0]["quote"]
+    text = runner.invoke(main, ["ask", QUESTION, "--answer-mode", "generative", "-q"])
+    assert text.stdout.startswith("(generated answer; every sentence checked")
+    assert "£3.4 million on agency social workers in 2023/24. [1]" in text.stdout and "700,000" not in text.stdout
+    assert "dropped: Agency spend fell compared with the previous year. (no citation marker)" in text.stderr
     extractive = json.loads(runner.invoke(main, ["ask", QUESTION, "--json", "-q"]).stdout)
     assert extractive["answer_mode"] == "extractive" and extractive["dropped"] == []
 
