@@ -225,6 +225,7 @@ def test_cli_generative_json_reports_mode_dropped_and_citations(tmp_path, fake_m
     assert extractive["answer_mode"] == "extractive" and extractive["dropped"] == []
 
 
+@pytest.mark.integration
 def test_real_model_keeps_the_supported_sentence_only(tmp_path, real_embedder, docs, server):
     assistant = _assistant(tmp_path, real_embedder, docs, server)
     _check_scripted_answer(assistant, assistant.ask(QUESTION))

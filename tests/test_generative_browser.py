@@ -12,6 +12,8 @@ from tests.test_index import write_docs
 from tests.test_ui_browser import Browser, _fake_embedder_class, _free_port
 from ui.serve import serve
 
+pytestmark = pytest.mark.browser
+
 
 @pytest.fixture(scope="module")
 def generative_app(tmp_path_factory, pytestconfig):
