@@ -84,6 +84,9 @@ class Answer:
     matching: int | None = None
     confidence: float | None = None  # `assistant.abstain.confidence`, when computed
     signals: dict[str, float] = field(default_factory=dict)
+    answer_mode: str = "extractive"  # the mode that produced it: "extractive" or "generative"
+    dropped: list[dict] = field(default_factory=list)  # generated sentences removed: {sentence, reason}
+    note: str | None = None  # e.g. why a generative answer fell back to the extractive one
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from assistant.answer import Answer, compose_answer
 from assistant.browse import Browsing, IndexStats  # noqa: F401 - IndexStats is part of this API
 from assistant.citations import citation_line
 from assistant.followup import contextual_question
+from assistant.generative import ask_generatively
 from assistant.ingest_options import update_options
 from assistant.listing import compose_listing
 from assistant.passage_choice import choose_passages
@@ -304,7 +305,8 @@ class Assistant(Browsing):
             result = self.search(query, k=k, mode=mode, **filters)
             yield result, time.perf_counter() - started
 
-    def ask(self, question: str, *, previous: str | None = None, **foi: str) -> Answer:
+    def ask(self, question: str, *, previous: str | None = None, answer_mode: str | None = None, on_text=None,
+            **foi: str) -> Answer:
         """An extractive answer whose every sentence is a cited quote, or an abstention.
 
         A listing question that names an outcome or exemption ("which requests
@@ -317,11 +319,15 @@ class Assistant(Browsing):
             question: The question.
             previous: The conversation's previous question; a short follow-up
                 ("and in 2021?") is retrieved together with it.
+            answer_mode: "extractive" or "generative" (`assistant.generative`); default `settings.answer_mode`.
+            on_text: With generative answers, called with the model's reply so far as it streams.
             **foi: FOI filters, as for `search`.
         """
         query = contextual_question(previous, question)
         vector = self.embedder.embed([query])[0]
         with self.snapshots.reading() as snapshot:
+            if (answer_mode or self.settings.answer_mode) == "generative":
+                return ask_generatively(self, snapshot, question, query, vector, foi, on_text=on_text)
             return self._ask(snapshot, question, query, vector, foi)
 
     def _ask(self, snapshot: Snapshot, question: str, query: str, vector, foi: dict[str, str]) -> Answer:

@@ -175,13 +175,15 @@ def _search_batch(assistant, lines, *, k, mode, as_json, filters) -> None:
 
 @main.command()
 @click.argument("question")
+@click.option("--answer-mode", type=click.Choice(["extractive", "generative"]),
+              help="Quotes only, or a model's answer checked sentence by sentence (default: settings.answer_mode).")
 @backend_option
 @foi_filter_options
 @common_options
-def ask(question, backend, authority, reference, exemption, outcome, after, before, law,
+def ask(question, answer_mode, backend, authority, reference, exemption, outcome, after, before, law,
         index_dir, config_file, as_json, quiet):
     """Answer QUESTION with quoted sentences from the documents, each cited."""
-    assistant = open_assistant(index_dir, config_file, quiet, embedding_backend=backend)
+    assistant = open_assistant(index_dir, config_file, quiet, embedding_backend=backend, answer_mode=answer_mode)
     answer = assistant.ask(
         question, authority=authority, reference=reference, exemption=exemption, outcome=outcome,
         after=after, before=before, law=law,
@@ -189,6 +191,12 @@ def ask(question, backend, authority, reference, exemption, outcome, after, befo
     if as_json:
         print_json(answer_json(answer, assistant.citation))
         return
+    if answer.note:
+        click.echo(f"note: {answer.note}", err=True)
+    for dropped in answer.dropped:
+        click.echo(f"dropped: {dropped['sentence']} ({dropped['reason']})", err=True)
+    if answer.answer_mode == "generative":
+        click.echo("(generated answer; every sentence checked against the passages it cites)\n")
     if answer.filters:
         click.echo(f"{listing_note(answer)}\n")
     click.echo(answer.answer)

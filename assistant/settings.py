@@ -216,6 +216,37 @@ class Settings(BaseModel):
         description="With `abstention = \"evidence\"`, `ask` abstains when the calibrated confidence that "
         "its chosen sentences answer the question is below this.",
     )
+    # Optional generated answers, checked sentence by sentence (issue 14).
+    answer_mode: Literal["extractive", "generative"] = Field(
+        default="extractive",
+        description="`extractive` (quotes only) or `generative` (an OpenAI-compatible model writes the answer "
+        "from the retrieved passages; every sentence is checked, and the extractive answer is the fallback).",
+    )
+    llm_base_url: str | None = Field(
+        default=None,
+        description="The chat-completions server for generative answers, e.g. http://127.0.0.1:11434; "
+        "the retrieved passages are sent there. Unset: nothing is sent anywhere.",
+    )
+    llm_model: str | None = Field(default=None, description="The model name the `llm_base_url` server knows.")
+    llm_api_key_env: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        description="Name of the environment variable holding the API key (sent as a Bearer token); never the key.",
+    )
+    llm_timeout: float = Field(default=60.0, gt=0, le=3600, description="Seconds to wait for the model endpoint.")
+    llm_support_min: float = Field(
+        default=0.6,
+        ge=-1.0,
+        le=1.0,
+        description="A generated sentence is kept only if its best-matching cited sentence has at least this "
+        "cosine similarity (index embeddings).",
+    )
+    llm_coverage_min: float = Field(
+        default=0.6,
+        ge=0.0,
+        le=1.0,
+        description="... and at least this share of its content words occurs in the passages it cites.",
+    )
 
     @model_validator(mode="after")
     def _overlap_below_size(self) -> "Settings":

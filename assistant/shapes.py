@@ -75,4 +75,7 @@ def answer_json(answer: Answer, cite: Callable[[Hit], str]) -> dict:
         "filters_from_question": answer.filters,
         "matching": answer.matching,
         "passages": [hit_json(hit, cite(hit)) for hit in answer.passages] if answer.abstained else [],
+        "answer_mode": answer.answer_mode,
+        "dropped": [{"sentence": d["sentence"], "reason": d["reason"]} for d in answer.dropped],
+        "note": answer.note,
     }

@@ -18,12 +18,13 @@ import gradio as gr
 
 from assistant.api import Assistant
 from assistant.errors import AssistantError
+from assistant.streaming import ask_streaming
 from index.errors import IndexProblem
 from ui import render, results, table_view
 from ui.access import Access
 from ui.access_view import admin_tab, role_view
 from ui.cases_tab import build_cases_tab, register_case_endpoints, wire_cases_tab
-from ui.chat import answer_stream, marker_target, md_escape, plain_text_answer
+from ui.chat import answer_stream, generating_markdown, marker_target, md_escape, plain_text_answer
 from ui.compare_tab import build_compare_tab
 from ui.documents_tab import build_documents_tab
 from ui.endpoints import register_endpoints
@@ -186,7 +187,10 @@ def build_app(
                     # The answer's question is the one retrieved with: a short follow-up
                     # carries the previous question, and the next follow-up carries it on.
                     try:
-                        answer = assistant.ask(text, previous=last)
+                        for answer in ask_streaming(assistant, text, previous=last):
+                            if isinstance(answer, str):  # a generative answer as the model writes it
+                                writing = {"role": "assistant", "content": generating_markdown(answer)}
+                                yield gr.skip(), asked + [writing], *keep
                     except (AssistantError, IndexProblem) as exc:
                         yield gr.skip(), asked + [{"role": "assistant", "content": md_escape(str(exc))}], *keep
                         return

@@ -38,7 +38,15 @@ def answer_markdown(answer: Answer, *, read_as: str | None = None) -> str:
             lines.append(f"\n{i}\\. {md_escape(hit.title)} ({md_escape(_page(hit.page))}): {md_escape(_preview(hit.text, 160))}")
     else:
         lines.append(linked_answer(answer))
+    if answer.dropped:
+        lines.append("\n*Removed from the generated answer (not supported by the passages):*")
+        lines += [f"\n- {md_escape(d['sentence'])} — *{md_escape(d['reason'])}*" for d in answer.dropped]
     return "\n".join(lines)
+
+
+def generating_markdown(reply: str) -> str:
+    """The chat message while a model writes: its unchecked text, literal, marked as such."""
+    return f"*Generating, not yet checked against the passages…*\n\n{md_escape(reply)}"
 
 
 def answer_stream(answer: Answer, *, read_as: str | None = None) -> Iterator[str]:
@@ -61,6 +69,10 @@ def _head(answer: Answer, read_as: str | None) -> str:
         lines.append(f"*Read as a follow-up:* {md_escape(read_as)}\n")
     if answer.filters:
         lines.append(f"*{md_escape(listing_note(answer))}*\n")
+    if answer.answer_mode == "generative":
+        lines.append("*Generated answer: every sentence checked against the passage it cites.*\n")
+    if answer.note:
+        lines.append(f"*{md_escape(answer.note)}*\n")
     return "\n".join(lines)
 
 
