@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import shutil
 import time
-from urllib.parse import urlparse
 
 import pytest
 
-from tests.test_ui_browser import LOCAL_HOSTS, Browser, By, _fake_embedder_class, _free_port  # skips without Chromium
+from tests.test_ui_browser import Browser, By, _fake_embedder_class, _free_port  # skips without Chromium
 from assistant.api import Assistant
 from tests.ocr_fixtures import mixed_pdf, page_image
 from ui.ocr_view import OCR_NOTE
@@ -32,10 +31,7 @@ def scan_browser(tmp_path_factory, pytestconfig):
     chrome = Browser(demo.local_url)
     yield chrome
     try:
-        chrome.collect_requests()
-        foreign = [u for u in chrome.requests if urlparse(u).scheme in ("http", "https", "ws", "wss")
-                   and urlparse(u).hostname not in LOCAL_HOSTS]
-        assert not foreign, f"requests left the machine: {foreign}"
+        chrome.assert_stayed_local()
     finally:
         chrome.driver.quit()
         demo.close()

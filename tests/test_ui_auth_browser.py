@@ -6,13 +6,12 @@ Same rules as tests/test_ui_browser.py: any request the page makes beyond loopba
 from __future__ import annotations
 
 import time
-from urllib.parse import urlparse
 
 import pytest
 
 from assistant.api import Assistant
 from assistant.users import Users
-from tests.test_ui_browser import CHROMIUM, DOCS, LOCAL_HOSTS, Browser, _fake_embedder_class, _free_port
+from tests.test_ui_browser import CHROMIUM, DOCS, Browser, _fake_embedder_class, _free_port
 
 from selenium.webdriver.common.by import By  # noqa: E402  (test_ui_browser skipped the module if missing)
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
@@ -74,10 +73,7 @@ class SignInBrowser(Browser):
             return False
 
     def check_requests(self) -> None:
-        self.collect_requests()
-        foreign = [u for u in self.requests if urlparse(u).scheme in ("http", "https", "ws", "wss")
-                   and urlparse(u).hostname not in LOCAL_HOSTS]
-        assert not foreign, f"requests left the machine: {foreign}"
+        self.assert_stayed_local()
 
 
 @pytest.fixture

@@ -125,6 +125,12 @@ class Browser:
                 self.requests.append(message["params"]["request"]["url"])
         return self.requests
 
+    def assert_stayed_local(self) -> None:
+        """Fail if the page made any request to a host beyond loopback."""
+        foreign = [u for u in self.collect_requests() if urlparse(u).scheme in ("http", "https", "ws", "wss")
+                   and urlparse(u).hostname not in LOCAL_HOSTS]
+        assert not foreign, f"requests left the machine: {foreign}"
+
     def wait_for(self, css: str, text: str | None = None, timeout: float = 20):
         def found(driver):
             try:
@@ -194,10 +200,7 @@ def browser(app_url):
     chrome = Browser(app_url)
     yield chrome
     try:
-        chrome.collect_requests()
-        foreign = [u for u in chrome.requests if urlparse(u).scheme in ("http", "https", "ws", "wss")
-                   and urlparse(u).hostname not in LOCAL_HOSTS]
-        assert not foreign, f"requests left the machine: {foreign}"
+        chrome.assert_stayed_local()
     finally:
         chrome.driver.quit()
 

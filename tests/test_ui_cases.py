@@ -8,13 +8,12 @@ stay on loopback; each chart is screenshotted into tests/artifacts/.
 from __future__ import annotations
 
 import time
-from urllib.parse import urlparse
 
 import pytest
 
 from assistant.api import Assistant
 from tests.test_cases import _email, write_thread
-from tests.test_ui_browser import LOCAL_HOSTS, Browser, _fake_embedder_class, _free_port  # skips without Chromium
+from tests.test_ui_browser import Browser, _fake_embedder_class, _free_port  # skips without Chromium
 from ui.serve import serve
 
 from selenium.webdriver.common.by import By  # noqa: E402  (after the skip above)
@@ -50,10 +49,7 @@ def cases_browser(cases_app):
     chrome = Browser(cases_app)
     yield chrome
     try:
-        chrome.collect_requests()
-        foreign = [u for u in chrome.requests if urlparse(u).scheme in ("http", "https", "ws", "wss")
-                   and urlparse(u).hostname not in LOCAL_HOSTS]
-        assert not foreign, f"requests left the machine: {foreign}"
+        chrome.assert_stayed_local()
     finally:
         chrome.driver.quit()
 
