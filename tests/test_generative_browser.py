@@ -29,11 +29,15 @@ def generative_app(tmp_path_factory, pytestconfig):
     demo = serve(assistant, port=_free_port(), block=False, quiet=True)
     browser = Browser(demo.local_url)
     yield browser, chat
-    browser.driver.quit()
-    demo.close()
-    assistant.close()
-    chat.shutdown()
-    chat.server_close()
+    try:
+        # The chat server is on loopback too: the page itself talks only to the app.
+        browser.assert_stayed_local()
+    finally:
+        browser.driver.quit()
+        demo.close()
+        assistant.close()
+        chat.shutdown()
+        chat.server_close()
 
 
 def test_generated_answer_streams_then_shows_the_checked_answer_and_cards(generative_app):
