@@ -48,6 +48,19 @@ class FakeEmbedder:
         return out
 
 
+class SlowEmbedder(FakeEmbedder):
+    """The fake embedder at 0.05 s per 4 texts: slow enough for a test to kill a write mid-way."""
+
+    def embed(self, texts, **kwargs):
+        import time
+
+        out = []
+        for begin in range(0, len(texts), 4):
+            time.sleep(0.05)
+            out.append(super().embed(texts[begin : begin + 4]))
+        return np.concatenate(out) if out else super().embed([])
+
+
 @pytest.fixture
 def fake_embedder() -> FakeEmbedder:
     return FakeEmbedder()

@@ -197,18 +197,9 @@ def test_damaged_generation_is_named_and_the_last_good_one_restored(index, runne
 PROCESS_SCRIPT = textwrap.dedent(
     """
     import sys, time
-    import numpy as np
     sys.path.insert(0, {repo!r})
-    from tests.conftest import FakeEmbedder
+    from tests.conftest import SlowEmbedder as Slow
     from assistant import Assistant
-
-    class Slow(FakeEmbedder):
-        def embed(self, texts, **kwargs):
-            out = []
-            for begin in range(0, len(texts), 4):
-                time.sleep(0.05)
-                out.append(super().embed(texts[begin:begin + 4]))
-            return np.concatenate(out) if out else super().embed([])
 
     def open_index(**kwargs):
         return Assistant.open({index!r}, embedder=Slow(), chunk_tokens=20, chunk_overlap=0, **kwargs)

@@ -138,17 +138,8 @@ KILL_SCRIPT = textwrap.dedent(
     """
     import sys, time
     sys.path.insert(0, {repo!r})
-    from tests.conftest import FakeEmbedder
+    from tests.conftest import SlowEmbedder as Slow
     from assistant import Assistant
-
-    class Slow(FakeEmbedder):
-        def embed(self, texts, **kwargs):
-            out = []
-            for begin in range(0, len(texts), 4):
-                time.sleep(0.05)
-                out.append(super().embed(texts[begin:begin + 4]))
-            import numpy as np
-            return np.concatenate(out) if out else super().embed([])
 
     print("started", flush=True)
     Assistant.open({index!r}, embedder=Slow(), chunk_tokens=20, chunk_overlap=0).ingest([{docs!r}])
