@@ -29,6 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from assistant.ingest_options import update_options  # noqa: E402
 from assistant.settings import DEFAULT_BACKEND, DEFAULT_MODEL, load_settings  # noqa: E402
 from index.directory import IndexDirectory  # noqa: E402
 from index.distributed import RayOptions, _Committer, distributed_update, prepare_environment  # noqa: E402
@@ -46,14 +47,8 @@ def load() -> str:
 
 
 def options() -> UpdateOptions:
-    settings = load_settings()
-    return UpdateOptions(
-        chunk_tokens=settings.effective_chunk_tokens,
-        chunk_overlap=settings.effective_chunk_overlap,
-        max_file_bytes=int(settings.max_file_mb * 1_000_000),
-        batch_size=settings.batch_size,
-        lock_timeout=settings.lock_timeout,
-    )
+    """The options `foi ingest` uses with the default settings, for both pipelines."""
+    return update_options(load_settings())
 
 
 def corpus_paths(threads: int) -> list[Path]:
