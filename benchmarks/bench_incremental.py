@@ -27,7 +27,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from assistant import Assistant  # noqa: E402
-from bench_ingest_query import cpu_model  # noqa: E402
+from machine import cpu_model  # noqa: E402
 
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus" / "sheffield-wdtk"
 

@@ -52,7 +52,6 @@ os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 
 import argparse  # noqa: E402
 import json  # noqa: E402
-import platform  # noqa: E402
 import shlex  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
@@ -60,7 +59,6 @@ import time  # noqa: E402
 import warnings  # noqa: E402
 from collections.abc import Callable, Sequence  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
-from importlib import metadata  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -74,7 +72,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from assistant.api import Assistant  # noqa: E402
 from assistant.evaluation import Question, document_metrics, load_questions, ranked_documents  # noqa: E402
 from assistant.settings import load_settings  # noqa: E402
-from bench_ingest_query import cpu_model  # noqa: E402
+from compare_report import K, TARGETS, format_report, ratios, targets  # noqa: E402
+from machine import machine  # noqa: E402
 from index.embedder import load_embedder, resolve_model_path  # noqa: E402
 from ingest.discover import discover  # noqa: E402
 from ingest.errors import SkippedFile  # noqa: E402
@@ -82,17 +81,18 @@ from ingest.readers import read_file  # noqa: E402
 
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus" / "sheffield-wdtk"
 DEFAULT_QUESTIONS = REPO / "examples" / "eval" / "questions.jsonl"
-K = 10
 BASELINE_CHUNK_SIZE = 1000
 BASELINE_CHUNK_OVERLAP = 200
 READING = "project readers (ingest.readers.read_file) for both pipelines"
 
 # Targets of issue 7: speed-ups are baseline time ÷ our time, quality is ours ÷ baseline.
-TARGETS = {"ingest_speedup": 2.0, "query_p50_speedup": 3.0, "query_p95_speedup": 3.0,
-           "recall_at_5_ratio": 1.0, "ndcg_at_10_ratio": 1.0}
 
 SearchFn = Callable[[str], list[str]]  # query -> hit file paths, best first
 WARM_UP = "How much did the council spend on this last year?"  # not a question of the set
+
+
+COMPARED_PACKAGES = ["torch", "sentence-transformers", "transformers", "onnxruntime", "faiss-cpu",
+                "langchain-core", "langchain-community", "langchain-huggingface", "langchain-text-splitters"]
 
 
 def log(message: str) -> None:
@@ -316,125 +316,6 @@ def build_ours(files: list[Path], workdir: Path) -> Built:
 # Reporting ------------------------------------------------------------------
 
 
-def ratios(base: dict, ours: dict) -> dict:
-    def divide(a, b):
-        return round(a / b, 3) if a is not None and b else None
-
-    return {
-        "ingest_speedup": divide(base["ingest_s"], ours["ingest_s"]),
-        "chunks_per_s_ratio": divide(ours["chunks_per_s"], base["chunks_per_s"]),
-        "query_p50_speedup": divide(base["query_p50_ms"], ours["query_p50_ms"]),
-        "query_p95_speedup": divide(base["query_p95_ms"], ours["query_p95_ms"]),
-        "recall_at_5_ratio": divide(ours["recall_at_5"], base["recall_at_5"]),
-        "ndcg_at_10_ratio": divide(ours["ndcg_at_10"], base["ndcg_at_10"]),
-    }
-
-
-def targets(r: dict, base: dict, ours: dict) -> dict:
-    """Whether each target is met; a quality tie (including 0 = 0) counts as met."""
-    met = {key: r[key] is not None and r[key] >= limit for key, limit in TARGETS.items() if "speedup" in key}
-    for key in ("recall_at_5", "ndcg_at_10"):
-        if ours[key] is not None and base[key] is not None:
-            met[f"{key}_ratio"] = ours[key] >= base[key]
-    return met
-
-
-def memory_total_gb() -> float | None:
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                return round(int(line.split()[1]) / 1024**2, 1)
-    except OSError:
-        pass
-    return None
-
-
-def machine() -> dict:
-    import torch
-
-    packages = ["torch", "sentence-transformers", "transformers", "onnxruntime", "faiss-cpu",
-                "langchain-core", "langchain-community", "langchain-huggingface", "langchain-text-splitters"]
-    versions = {}
-    for name in packages:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = None
-    return {
-        "cpu_model": cpu_model(),
-        "cpu_cores": os.cpu_count(),
-        "cpu_cores_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
-        "ram_gb": memory_total_gb(),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "torch_threads": torch.get_num_threads(),
-        "versions": versions,
-    }
-
-
-def grid(rows: list[list[str]]) -> list[str]:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-
-    def line(cells: list[str]) -> str:
-        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
-
-    return [line(rows[0]), "  ".join("-" * w for w in widths), *(line(r) for r in rows[1:])]
-
-
-def number(value, fmt: str) -> str:
-    return "-" if value is None else fmt.format(value)
-
-
-def format_report(result: dict) -> str:
-    base, ours, r, met, env = result["baseline"], result["ours"], result["ratios"], result["met"], result["machine"]
-
-    def status(key: str) -> str:
-        return ("met" if met[key] else "NOT met") if key in met else ""
-
-    def target(key: str) -> str:
-        return f">= {TARGETS[key]:g}x" if key in TARGETS else ""
-
-    rows = [["", "LangChain baseline", "FOI Assistant", "ratio", "target", "status"]]
-    for label, key, fmt, ratio_key in [
-        ("ingest (s)", "ingest_s", "{:.2f}", "ingest_speedup"),
-        ("chunks", "chunks", "{}", None),
-        ("vectors embedded", "vectors_embedded", "{}", None),
-        ("chunks/s", "chunks_per_s", "{:.1f}", "chunks_per_s_ratio"),
-        ("query p50 (ms)", "query_p50_ms", "{:.1f}", "query_p50_speedup"),
-        ("query p95 (ms)", "query_p95_ms", "{:.1f}", "query_p95_speedup"),
-        ("recall@5", "recall_at_5", "{:.3f}", "recall_at_5_ratio"),
-        ("nDCG@10", "ndcg_at_10", "{:.3f}", "ndcg_at_10_ratio"),
-        ("model load (s, not in ingest)", "model_load_s", "{:.2f}", None),
-        ("index open (s, not in queries)", "index_open_s", "{:.2f}", None),
-    ]:
-        ratio = number(r[ratio_key], "{:.2f}x") if ratio_key else ""
-        rows.append([label, number(base[key], fmt), number(ours[key], fmt), ratio,
-                     target(ratio_key) if ratio_key else "", status(ratio_key) if ratio_key else ""])
-    versions = ", ".join(f"{name} {version}" for name, version in env["versions"].items() if version)
-    limit = f", --limit {result['limit']}" if result["limit"] else ""
-    lines = [
-        "FOI Assistant vs LangChain baseline",
-        f"command: {result['command']}",
-        f"corpus: {result['corpus']} ({result['files']} files{limit}); reading: {result['reading']}",
-        f"questions: {result['questions_about_corpus']} answerable about this corpus (latency, "
-        f"{result['rounds']} alternating rounds); "
-        f"{result['questions_scored']} with all relevant files ingested (quality); k={K} passages -> distinct files",
-        f"baseline: {base['chunking']}; {base['embedding']}; {base['search']}",
-        f"ours:     {ours['chunking']}; {ours['embedding']}; {ours['search']}",
-        "ratio: speed-ups are baseline time / our time; chunks/s, recall and nDCG are ours / baseline",
-        "",
-        *grid(rows),
-        "",
-        f"machine: {env['cpu_model']}, {env['cpu_cores']} cores ({env['cpu_cores_usable']} usable), "
-        f"{env['ram_gb']} GB RAM, {env['platform']}",
-        f"python {env['python']}, torch threads {env['torch_threads']}; {versions}",
-        f"load average (1 min): {result['load_average_start']} at start, {result['load_average_end']} at end",
-    ]
-    if not result["questions_scored"]:
-        lines.append("note: no question's relevant files were ingested, so quality is not measured (drop --limit)")
-    return "\n".join(lines)
-
-
 # Main -----------------------------------------------------------------------
 
 
@@ -483,7 +364,7 @@ def run(args: argparse.Namespace) -> dict:
         "ratios": r,
         "targets": TARGETS,
         "met": targets(r, base, ours),
-        "machine": machine(),
+        "machine": machine(COMPARED_PACKAGES),
         "load_average_start": load_start,
         "load_average_end": round(os.getloadavg()[0], 2),
     }
