@@ -65,6 +65,7 @@ from index.directory import GENERATION_MANIFEST, STORE_NAME, VECTORS_NAME  # noq
 from index.manifest import FORMAT_VERSION, Manifest, now_iso  # noqa: E402
 from index.migrations import ALL_MIGRATIONS  # noqa: E402
 from index.store import Store  # noqa: E402
+from index.term_counts import fill_term_counts  # noqa: E402
 from index.vectors import FLAT, IVF, VectorIndex  # noqa: E402
 
 DIMENSION = 384
@@ -233,6 +234,10 @@ def build_store(path: Path, size: int, model: WordModel, log) -> dict[str, float
     db.execute("INSERT INTO passages(passages) VALUES ('optimize')")  # as Store.optimize_lexical
     db.commit()
     timings["fts_optimize_s"] = time.perf_counter() - began
+    began = time.perf_counter()
+    fill_term_counts(db)  # a bulk build counts terms in one pass at the end, as m005 does
+    db.commit()
+    timings["term_counts_s"] = time.perf_counter() - began
     db.close()
     return timings
 
@@ -302,6 +307,21 @@ for mode in ("dense", "hybrid"):
         run(i, mode)
         latencies.append((time.perf_counter() - began) * 1000)
     out[mode] = latencies
+from assistant.terms import question_terms
+store = snapshot.store
+store._db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.passage_terms USING fts5vocab(main, 'passages', 'row')")
+def vocabulary_sums(prefixes):  # what term_document_counts did before term_counts (format 4)
+    return {{p: store._db.execute("SELECT COALESCE(SUM(doc), 0) FROM temp.passage_terms WHERE term >= ? AND term < ?",
+                                 (p, p + "\\uffff")).fetchone()[0] for p in prefixes}}
+for name, count in (("terms_vocab", vocabulary_sums), ("terms", lambda p: store.term_document_counts(p)[1])):
+    latencies = []
+    for text in texts:
+        prefixes = question_terms(text)
+        began = time.perf_counter()
+        got = count(prefixes)
+        latencies.append((time.perf_counter() - began) * 1000)
+        assert got == vocabulary_sums(prefixes), text
+    out[name] = latencies
 found = [snapshot.vectors.search(q, {fetch})[1][:10] for q in queries]
 out["recall_at_10"] = float(np.mean([len(set(f.tolist()) & set(t.tolist())) / 10 for f, t in zip(found, truth)]))
 out["rss_end_mb"] = rss()
@@ -350,8 +370,9 @@ def main() -> None:
     if not args.json:
         print(f"{note}.\n\n{machine}.\n")
         print("| chunks | index | build s | of which FTS5 optimize s | disk MB | open s | RSS MB | dense p50 ms "
-              "| dense p95 ms | hybrid p50 ms | hybrid p95 ms | recall@10 |")
-        print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+              "| dense p95 ms | hybrid p50 ms | hybrid p95 ms | recall@10 | term stats p50/p95 ms (fts5vocab sum) "
+              "| term stats p50/p95 ms (term_counts) |")
+        print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for size in [int(s) for s in args.sizes.split(",")]:
         log(f"# {size:,} chunks: building the store (load average {os.getloadavg()[0]:.1f})")
         work = workdir / f"n{size}"
@@ -392,6 +413,8 @@ def main() -> None:
                 "hybrid_p50_ms": round(float(np.percentile(result["hybrid"], 50)), 2),
                 "hybrid_p95_ms": round(float(np.percentile(result["hybrid"], 95)), 2),
                 "recall_at_10": round(result["recall_at_10"], 3),
+                "terms_vocab_p50_p95_ms": "/".join(f"{np.percentile(result['terms_vocab'], q):.2f}" for q in (50, 95)),
+                "terms_p50_p95_ms": "/".join(f"{np.percentile(result['terms'], q):.2f}" for q in (50, 95)),
             }
             log(f"  store build {timings['store_s']:.1f} s, boilerplate {timings['boilerplate_s']:.1f} s, "
                 f"vectors {vector_s:.1f} s; RSS after open {result['rss_open_mb']:.0f} MB, after one hybrid "
