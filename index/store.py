@@ -118,6 +118,7 @@ class Store(DocumentTable, ChunkTable, PassageIndex, TableRowIndex):
         return db
 
     def commit(self) -> None:
+        self.flush_term_counts()
         self._db.commit()
 
     def close(self) -> None:

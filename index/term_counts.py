@@ -31,10 +31,18 @@ def has_term_counts(db: sqlite3.Connection) -> bool:
     return row is not None
 
 
-def change_term_counts(db: sqlite3.Connection, texts: Iterable[str], sign: int) -> None:
-    """Add (sign 1) or subtract (sign -1) the distinct terms of `texts`, one passage each."""
+def stage_term_counts(db: sqlite3.Connection, texts: Iterable[str]) -> None:
+    """Tokenise `texts` (one passage each) into the scratch table; `apply_term_counts` counts them."""
     _scratch(db)
     db.executemany("INSERT INTO temp.term_scratch(text) VALUES (?)", ((text,) for text in texts))
+
+
+def apply_term_counts(db: sqlite3.Connection, sign: int) -> None:
+    """Add (sign 1) or subtract (sign -1) the distinct terms of the staged passages, then empty the stage.
+
+    One statement for however many passages were staged: a bulk add costs one aggregation, not one per passage.
+    """
+    _scratch(db)
     db.execute(
         "INSERT INTO term_counts(term, passages) SELECT term, ? * doc FROM temp.term_scratch_vocab WHERE true "
         "ON CONFLICT(term) DO UPDATE SET passages = passages + excluded.passages",
