@@ -58,11 +58,17 @@ def m004_absolute_locations(snapshot: Snapshot) -> None:
         )
 
 
+def m005_term_counts(snapshot: Snapshot) -> None:
+    """Precomputed document frequencies of every FTS5 term (`index.term_counts`), filled in one pass."""
+    snapshot.store.fill_term_counts()
+
+
 MIGRATIONS: list[tuple[str, Callable[[Snapshot], None]]] = [
     ("m001_initial", m001_initial),
     ("m002_passage_fts", m002_passage_fts),
     ("m003_boilerplate", m003_boilerplate),
     ("m004_absolute_locations", m004_absolute_locations),
+    ("m005_term_counts", m005_term_counts),
 ]
 ALL_MIGRATIONS = [name for name, _ in MIGRATIONS]
 

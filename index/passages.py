@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from index import lexical
 from index.boilerplate import REFRESH_SQL, sentence_keys
 from index.lexical import LexicalPlan
+from index.term_counts import apply_term_counts, fill_term_counts, has_term_counts, prefix_counts, stage_term_counts
 
 BOILERPLATE_IN_MEMORY = 200_000
 """A committed generation with at most this many boilerplate passages keeps their table in memory."""
@@ -118,10 +119,15 @@ class PassageIndex:
     def term_document_counts(self, prefixes: Iterable[str]) -> tuple[int, dict[str, int]]:
         """How many passages hold a word starting with each prefix, and how many passages there are.
 
-        Prefixes stand in for stems ("seiz" counts "seized" and "seizures").
+        Prefixes stand in for stems ("seiz" counts "seized" and "seizures"). Read from the
+        precomputed `term_counts` table (`index.term_counts`); an index from before m005 that has
+        not been upgraded sums FTS5's vocabulary instead (the same numbers, slower).
         """
-        self._db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.passage_terms USING fts5vocab(main, 'passages', 'row')")
         total = self.passage_count()
+        if self._counts_terms():
+            self.flush_term_counts()
+            return total, prefix_counts(self._db, prefixes)
+        self._db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.passage_terms USING fts5vocab(main, 'passages', 'row')")
         counts = {}
         for prefix in prefixes:
             row = self._db.execute(
@@ -130,6 +136,34 @@ class PassageIndex:
             ).fetchone()
             counts[prefix] = int(row[0])
         return total, counts
+
+    def _counts_terms(self) -> bool:
+        """Whether this store has `term_counts` (every store from format 5 on; asked once)."""
+        if getattr(self, "_has_term_counts", None) is None:
+            self._has_term_counts = has_term_counts(self._db)
+        return self._has_term_counts
+
+    def flush_term_counts(self) -> None:
+        """Count the terms of the passages added since the last flush (`Store.commit` calls this)."""
+        if getattr(self, "_terms_staged", False):
+            apply_term_counts(self._db, 1)
+            self._terms_staged = False
+
+    def fill_term_counts(self) -> None:
+        """Recount `term_counts` from the FTS5 vocabulary in one pass (m005, bulk builds)."""
+        self.flush_term_counts()
+        fill_term_counts(self._db)
+        self._has_term_counts = True
+
+    def remove_passages(self, vector_ids: list[int]) -> None:
+        """Delete passages from the FTS5 index, their terms from `term_counts` and their sentence keys."""
+        if self._counts_terms() and vector_ids:
+            self.flush_term_counts()
+            texts = [row[0] for row in self._rows_in("SELECT text FROM passages WHERE rowid IN ({marks})", vector_ids)]
+            stage_term_counts(self._db, texts)
+            apply_term_counts(self._db, -1)
+        self._db.executemany("DELETE FROM passages WHERE rowid = ?", [(v,) for v in vector_ids])
+        self._db.executemany("DELETE FROM vector_sentences WHERE vector_id = ?", [(v,) for v in vector_ids])
 
     def refresh_boilerplate(self, min_documents: int) -> None:
         """Recount in how many documents each sentence occurs, and each chunk's boilerplate share."""
@@ -171,6 +205,9 @@ class PassageIndex:
 
     def add_passage(self, vector_id: int, text: str) -> None:
         self._db.execute("INSERT INTO passages(rowid, text) VALUES (?, ?)", (vector_id, text))
+        if self._counts_terms():
+            stage_term_counts(self._db, [text])  # counted in one statement at the next flush
+            self._terms_staged = True
         self._db.executemany(
             "INSERT INTO vector_sentences VALUES (?, ?, ?)",
             [(vector_id, key, chars) for key, chars in sentence_keys(text)],

@@ -13,6 +13,7 @@ from index.passages import PassageIndex
 from index.store_chunks import ChunkTable
 from index.store_documents import DocumentTable
 from index.table_rows import TABLE_ROWS_SCHEMA, TableRowIndex
+from index.term_counts import TERM_COUNTS_SCHEMA
 
 SCHEMA_VERSION = 1
 
@@ -97,7 +98,7 @@ class Store(DocumentTable, ChunkTable, PassageIndex, TableRowIndex):
         self._connections_lock = threading.Lock()
         self._writer_db = None if readonly else self._connect()
         if not readonly:
-            self._writer_db.executescript(SCHEMA + TABLE_ROWS_SCHEMA)
+            self._writer_db.executescript(SCHEMA + TABLE_ROWS_SCHEMA + TERM_COUNTS_SCHEMA)
             self._writer_db.commit()
 
     def _connect(self) -> sqlite3.Connection:
@@ -117,6 +118,7 @@ class Store(DocumentTable, ChunkTable, PassageIndex, TableRowIndex):
         return db
 
     def commit(self) -> None:
+        self.flush_term_counts()
         self._db.commit()
 
     def close(self) -> None:

@@ -18,7 +18,7 @@ class ChunkTable:
     """Chunks (document, sequence, span, pages) and the vector id of each chunk text.
 
     Mixed into `Store`, which provides `_db`, `_rows_in`, `_readonly`, `_chunks`, `document`
-    and `add_passage`.
+    `add_passage` and `remove_passages`.
     """
 
     _db: sqlite3.Connection
@@ -55,8 +55,7 @@ class ChunkTable:
 
     def delete_vectors(self, vector_ids: list[int]) -> None:
         self._db.executemany("DELETE FROM vectors WHERE vector_id = ?", [(v,) for v in vector_ids])
-        self._db.executemany("DELETE FROM passages WHERE rowid = ?", [(v,) for v in vector_ids])
-        self._db.executemany("DELETE FROM vector_sentences WHERE vector_id = ?", [(v,) for v in vector_ids])
+        self.remove_passages(vector_ids)
 
     def chunks_for_vectors(self, vector_ids: Iterable[int]) -> dict[int, list[StoredChunk]]:
         """The chunks that carry each vector (one, or more when documents share a passage)."""
