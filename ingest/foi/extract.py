@@ -22,6 +22,7 @@ from ingest.foi.outcomes import (
     REQUEST,
     classify_role,
     document_outcome,
+    figures_beside_cues,
     find_cues,
     outcomes_by_question,
     plainly_answered_questions,
@@ -190,6 +191,7 @@ def extract_foi(document: Document) -> FoiFields:
             from_requester=fields.from_authority is False,
             answered_questions=plainly_answered_questions(text, answer_from, own_end, cues),
             requester_view=True,
+            figures_beside=figures_beside_cues(text, answer_from, own_end, cues),
         )
     for cue in deciding:
         note("outcome", cue.span)
