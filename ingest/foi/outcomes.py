@@ -267,7 +267,7 @@ def document_outcome(
             kinds.append(DISCLOSED)
         kinds = kinds or [REFUSED]
     # Not held for one part, figures given for another (numbered or not): a partial answer.
-    if requester_view and figures_beside and set(kinds) == {NOT_HELD}:
+    if figures_beside and set(kinds) == {NOT_HELD}:
         kinds.append(DISCLOSED)
     # The cost limit reached for one question while others are plainly answered: a partial answer.
     if requester_view and COST in kinds and (answered_questions or figures_beside):
