@@ -48,10 +48,14 @@ _CUES: dict[str, re.Pattern] = {
         r"\b(?:not|no longer)\s+held\b|(?:does|do|did)\s+not\s+(?:currently\s+)?hold|no\s+(?:recorded\s+)?information\s+(?:is\s+)?held"
         r"|(?:do|does)\s+not\s+(?:record|keep|collect)\b|no\s+(?:such\s+)?records?\s+(?:are|is|were)\s+held|there (?:are|is) no (?:documents|records|information)"
         r"|hold no (?:recorded )?information|don.t (?:currently )?hold|doesn.t hold|no data (?:is )?available|information (?:is )?not recorded|is not recorded|not stored centrally|not hold (?:any|this|the)|no requests have been received so there are no documents"
-        r"|(?:do(?:es)? not|don.t|doesn.t) have (?:a |any |the )?(?:definitive |full |specific |such |this )?(?:information|data|figures?|number|records?|details|breakdown)"
-        r"|(?:has|have) not received (?:the|any|this|such)\b|(?:unable|not able) to identify|(?:do(?:es)? not|don.t) break (?:[\w-]+ ){0,4}down|(?:is|are) not broken down"
-        r"|there (?:has|have) been no (?:[\w-]+ ){0,2}(?:assessments?|reports?|reviews?|records?|documents?|correspondence|analysis)\b"
-        r"|(?:figures?|data|information|records?|this|these|they) (?:is|are|was|were) not available|\bnot available (?:as|due to|because)\b",
+        r"|(?:do(?:es)? not|don.t|doesn.t) have (?:a |any |the )?(?:definitive |full |specific |such |this )?"
+        r"(?:information|data|figures?|number|records?|details|breakdown)"
+        r"|(?:has|have) not received (?:the|any|this|such)\b|(?:unable|not able) to identify"
+        r"|(?:do(?:es)? not|don.t) break (?:[\w-]+ ){0,4}down|(?:is|are) not broken down"
+        r"|there (?:has|have) been no (?:[\w-]+ ){0,2}"
+        r"(?:assessments?|reports?|reviews?|records?|documents?|correspondence|analysis)\b"
+        r"|(?:figures?|data|information|records?|this|these|they) (?:is|are|was|were) not available"
+        r"|\bnot available (?:as|due to|because)\b",
         re.I,
     ),
     REFUSED: re.compile(
@@ -313,7 +317,8 @@ def plainly_answered_questions(text: str, start: int, end: int, cues: list[Cue] 
 # Figures that belong to the letter, not to an answer: dates, Acts, licences, deadlines, link numbers.
 _NOT_AN_ANSWER = re.compile(
     r"\[\d+\]|\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b(?:Act|Regulations|Order)\s+\d{4}|\bv\d+(?:\.\d+)?|\b\d+\s+working\s+days"
-    r"|\b(?:section|s\.|regulation|reg\.?|article)\s*\d+[\w()]*|\b\d{1,2}(?:st|nd|rd|th)?\s+\w+\s+\d{4}|\bSI\s+\d{4}\s+No\.?\s*\d+"
+    r"|\b(?:section|s\.|regulation|reg\.?|article)\s*\d+[\w()]*|\b\d{1,2}(?:st|nd|rd|th)?\s+\w+\s+\d{4}"
+    r"|\bSI\s+\d{4}\s+No\.?\s*\d+"
     r"|\b(?:FOI|EIR|ref\w*)\s*[/#:]?\s*[\d/\-]+|\b\d{3,5}\s?\d{3}\s?\d{3,4}\b|\b[A-Z]{1,2}\d{1,2}\s?\d[A-Z]{2}\b"
     r"|\b\d{1,2}\^?(?:st|nd|rd|th)\b|\b(?:19|20)\d{2}(?:/\d{2,4})?\b|https?://\S+|www\.\S+",
     re.I,
@@ -324,7 +329,10 @@ _SENTENCE_END = re.compile(r"(?<!\bNo)[.!?](?=\s)|\n[ \t]*\n|\n(?=[ \t]*(?:[•\
 _COST_ESTIMATE = re.compile(r"\b(?:estimate\w*|hours?|minutes?|cost limit|appropriate limit|£450|£600)\b", re.I)
 # A bulleted item that states no outcome is something listed for the requester.
 _LISTED = re.compile(r"\s*•\s*\w")
-_LETTER_END = re.compile(r"If you have any (?:further )?queries|If you are (?:unhappy|dissatisfied)|Yours (?:sincerely|faithfully)|Kind regards", re.I)
+_LETTER_END = re.compile(
+    r"If you have any (?:further )?queries|If you are (?:unhappy|dissatisfied)|Yours (?:sincerely|faithfully)|Kind regards",
+    re.I,
+)
 
 
 def figures_beside_cues(text: str, start: int, end: int, cues: list[Cue]) -> bool:
