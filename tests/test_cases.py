@@ -19,6 +19,7 @@ from assistant.case_stats import authority_stats, percentile
 from assistant.cases import build_cases, find_case
 from assistant.cli import main
 from ingest.foi.clock import find_clock_cues
+from ingest.foi.references import find_references
 
 COUNCIL = "Northbridge Council"
 MBOX = "requests/thread.mbox"
@@ -159,6 +160,23 @@ def test_a_response_pdf_joins_its_request_by_reference_and_ids_are_stable():
     again = build_cases(list(reversed(thread + [letter, loose])), date(2025, 1, 1))
     assert {c.case_id for c in again} == {c.case_id for c in cases}
     assert find_case(cases, "nothing.pdf") is None
+
+
+def test_year_slash_number_references_keep_two_requests_of_one_year_apart():
+    # FOI/2024/0412 was once read as FOI/2024, which merged every 2024 letter into one case.
+    refs = [[r.value for r in find_references(text)] for text in
+            ("Our reference FOI/2024/0412: response.", "Re – FOI/2024/0999 – our response", "Ref FOI/2024/0412")]
+    assert refs == [["FOI/2024/0412"], ["FOI/2024/0999"], ["FOI/2024/0412"]]
+    thread = [message(1, "2024-03-28", role="request", from_authority=False),
+              message(2, "2024-04-02", role="acknowledgement", from_authority=True, refs=refs[2])]
+    letters = [message(9, "2024-04-30", role="response", from_authority=True, outcome="disclosed", refs=refs[0],
+                       path="letters/0412.pdf", part=None),
+               message(8, "2024-05-01", role="response", from_authority=True, outcome="not held", refs=refs[1],
+                       path="letters/0999.pdf", part=None)]
+    cases = build_cases(thread + letters, date(2024, 6, 1))
+    assert len(cases) == 2
+    assert find_case(cases, "letters/0412.pdf").paths == ["letters/0412.pdf", MBOX]
+    assert find_case(cases, "letters/0999.pdf").paths == ["letters/0999.pdf"]
 
 
 def test_clock_cues_carry_their_span_and_promised_date():
@@ -324,4 +342,4 @@ def test_case_outcome_floor_on_the_adjudicated_labels(corpus):
                                             date(2026, 1, 1))[0].outcome) == r["outcome"]
         for r in rows
     )
-    assert agree / len(rows) >= 0.75  # 0.78 measured; a floor against regressions, not a blind score
+    assert agree / len(rows) >= 0.85  # 0.90 measured; a floor against regressions, not a blind score

@@ -45,6 +45,9 @@ def assert_spans_exact(document: Document, fields) -> None:
         pytest.param("crimes in the years 2019/20 to 2023/24, received 15/10/2018", [], id="years-and-dates-are-not-references"),
         pytest.param("To: Jo <[FOI #1034915 email]>", [], id="whatdotheyknow-address-is-not-a-reference"),
         pytest.param("Reference 1769966 ... Reference – FOI / 1769966", ["1769966"], id="same-reference-twice"),
+        pytest.param("Our case FOI/2024/0412 is now closed.", ["FOI/2024/0412"], id="foi-year-slash-number"),
+        pytest.param("Reference – FOI / 2024 / 0412.", ["FOI/2024/0412"], id="foi-year-slash-number-spaced"),
+        pytest.param("FOI/2024/0412 and FOI/2024/0999", ["FOI/2024/0412", "FOI/2024/0999"], id="same-year-two-cases"),
     ],
 )
 def test_reference_shapes(text, expected):

@@ -22,6 +22,7 @@ from ingest.foi.outcomes import (
     REQUEST,
     classify_role,
     document_outcome,
+    figures_beside_cues,
     find_cues,
     outcomes_by_question,
     plainly_answered_questions,
@@ -180,17 +181,21 @@ def extract_foi(document: Document) -> FoiFields:
         any(e["applied"] for e in merged),
         from_requester=fields.from_authority is False,
         answered_questions=plainly_answered_questions(text, answer_from, own_end, cues),
+        figures_beside=figures_beside_cues(text, answer_from, own_end, cues),
     )
     fields.outcome = outcome
     if outcome and role != REQUEST:
-        fields.requester_outcome, _ = document_outcome(
+        fields.requester_outcome, requester_deciding = document_outcome(
             role,
             requester_cues(text, cues, own_end),
             any(e["applied"] and e["code"] not in NOT_WITHHOLDING for e in merged),
             from_requester=fields.from_authority is False,
             answered_questions=plainly_answered_questions(text, answer_from, own_end, cues),
             requester_view=True,
+            figures_beside=figures_beside_cues(text, answer_from, own_end, cues),
         )
+        for cue in requester_deciding:
+            note("requester_outcome", cue.span)
     for cue in deciding:
         note("outcome", cue.span)
     if outcome and role != REQUEST:

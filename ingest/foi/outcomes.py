@@ -35,6 +35,7 @@ INTERNAL_REVIEW = "internal review"
 ROLES = (REQUEST, ACKNOWLEDGEMENT, CLARIFICATION_ROLE, RESPONSE, INTERNAL_REVIEW)
 
 _CUES: dict[str, re.Pattern] = {
+    PARTIAL: re.compile(r"\bpartial (?:response|disclosure)\b", re.I),
     NCND: re.compile(r"neither\s+confirm\w*\s+nor\s+den(?:y|ies|ying)|cannot confirm or deny|can neither confirm", re.I),
     COST: re.compile(
         r"exceeds?\s+the\s+(?:\W?appropriate limit|cost limit|\d+\s+hours?)|would\s+(?:far\s+)?exceed\s+(?:the\s+)?(?:\W?appropriate|cost|\d+\s+hour)"
@@ -46,12 +47,20 @@ _CUES: dict[str, re.Pattern] = {
     NOT_HELD: re.compile(
         r"\b(?:not|no longer)\s+held\b|(?:does|do|did)\s+not\s+(?:currently\s+)?hold|no\s+(?:recorded\s+)?information\s+(?:is\s+)?held"
         r"|(?:do|does)\s+not\s+(?:record|keep|collect)\b|no\s+(?:such\s+)?records?\s+(?:are|is|were)\s+held|there (?:are|is) no (?:documents|records|information)"
-        r"|hold no (?:recorded )?information|don.t (?:currently )?hold|doesn.t hold|no data (?:is )?available|information (?:is )?not recorded|is not recorded|not stored centrally|not hold (?:any|this|the)|no requests have been received so there are no documents",
+        r"|hold no (?:recorded )?information|don.t (?:currently )?hold|doesn.t hold|no data (?:is )?available|information (?:is )?not recorded|is not recorded|not stored centrally|not hold (?:any|this|the)|no requests have been received so there are no documents"
+        r"|(?:do(?:es)? not|don.t|doesn.t) have (?:a |any |the )?(?:definitive |full |specific |such |this )?"
+        r"(?:information|data|figures?|number|records?|details|breakdown)"
+        r"|(?:has|have) not received (?:the|any|this|such)\b|(?:unable|not able) to identify"
+        r"|(?:do(?:es)? not|don.t) break (?:[\w-]+ ){0,4}down|(?:is|are) not broken down"
+        r"|there (?:has|have) been no (?:[\w-]+ ){0,2}"
+        r"(?:assessments?|reports?|reviews?|records?|documents?|correspondence|analysis)\b"
+        r"|(?:figures?|data|information|records?|this|these|they) (?:is|are|was|were) not available"
+        r"|\bnot available (?:as|due to|because)\b",
         re.I,
     ),
     REFUSED: re.compile(
         r"(?:is|are|being|been)\s+exempt\s+from\s+disclosure|exempt\s+under|(?:is|are|has been|have been)\s+withheld|refusal notice|we are (?:unable|not able) to (?:provide|disclose|release)"
-        r"|refus(?:e|ing) (?:your|this|the) request|(?:decided|decision) (?:not )?to withhold|are applying (?:the )?(?:exemption|exception)|is engaged",
+        r"|refus(?:e|ing) (?:your|this|the) request|declin(?:e|ing) (?:your|this|the) request|(?:decided|decision) (?:not )?to withhold|are applying (?:the )?(?:exemption|exception)|is engaged",
         re.I,
     ),
     DISCLOSED: re.compile(
@@ -64,7 +73,7 @@ _CUES: dict[str, re.Pattern] = {
     # An answer's opening words: disclosure only when nothing else is said.
     "answered": re.compile(
         r"please find (?:below,? )?(?:sheffield city council.s |our |the council.s )?response|response to your request (?:set out )?below"
-        r"|please see (?:the|our) response below|in response to your request,? (?:i|we) can confirm|please see below|the answers? (?:is|are) (?:as follows|below)",
+        r"|please see (?:the|our) response(?: to your questions?)? below|in response to your request,? (?:i|we) can confirm|please see below|the answers? (?:is|are) (?:as follows|below)",
         re.I,
     ),
     CLARIFICATION: re.compile(
@@ -101,11 +110,13 @@ class Cue:
 # A pattern runs only where one of its words occurs: most texts hold few cues,
 # and skipping the rest keeps extraction a small share of ingest time.
 _KEYWORDS: dict[str, tuple[str, ...]] = {
+    PARTIAL: ("partial",),
     NCND: ("confirm",),
     COST: ("exceed", "section 12", "hour", "limit", "cost of compliance"),
     VEXATIOUS: ("vexatious",),
-    NOT_HELD: ("hold", "held", "record", "keep", "collect", "no such", "there are no", "there is no", "no data", "stored"),
-    REFUSED: ("exempt", "withh", "refus", "unable", "not able", "engaged", "applying"),
+    NOT_HELD: ("hold", "held", "record", "keep", "collect", "no such", "there are no", "there is no", "no data", "stored",
+               "have", "received", "identify", "break", "broken", "been no", "available"),
+    REFUSED: ("exempt", "withh", "refus", "unable", "not able", "engaged", "applying", "declin"),
     DISCLOSED: ("attach", "enclos", "disclos", "releas", "held", "hold", "confirm", "refer to"),
     "answered": ("response", "see below", "answer", "confirm"),
     CLARIFICATION: ("clarif", "process", "confirm"),
@@ -226,12 +237,14 @@ def document_outcome(
     from_requester: bool = False,
     answered_questions: int = 0,
     requester_view: bool = False,
+    figures_beside: bool = False,
 ) -> tuple[str | None, list[Cue]]:
     """The outcome a document states, with the cues that decided it (None for the requester's own messages).
 
     With `requester_view` (cues from `requester_cues`), the outcome is what the requester got:
     redactions of personal data leave a disclosure, and the cost limit reached for one question
-    beside plainly answered ones is a partial disclosure.
+    beside plainly answered ones is a partial disclosure, and so is "not held" beside figures
+    given in a sentence that states no outcome (`figures_beside`, see `figures_beside_cues`).
     """
     if role == REQUEST or from_requester:
         return None, []
@@ -240,6 +253,10 @@ def document_outcome(
     if role == CLARIFICATION_ROLE and not from_requester:
         return CLARIFICATION, [c for c in cues if c.outcome == CLARIFICATION][:1]
     substantive = [c for c in cues if c.outcome not in (AWAITING, CLARIFICATION, "answered")]
+    # "Please find our response below", then only an exemption argued (s.43 with its public
+    # interest test): the requester got nothing, so it is a refusal.
+    if requester_view and not substantive and has_applied_exemption and not (answered_questions or figures_beside):
+        return REFUSED, []
     if not substantive:
         substantive = [Cue(DISCLOSED, c.span) for c in cues if c.outcome == "answered"]
     if not substantive:
@@ -253,8 +270,11 @@ def document_outcome(
         if answered_questions and DISCLOSED not in kinds:
             kinds.append(DISCLOSED)
         kinds = kinds or [REFUSED]
+    # Not held for one part, figures given for another (numbered or not): a partial answer.
+    if figures_beside and set(kinds) == {NOT_HELD}:
+        kinds.append(DISCLOSED)
     # The cost limit reached for one question while others are plainly answered: a partial answer.
-    if requester_view and COST in kinds and answered_questions:
+    if requester_view and COST in kinds and (answered_questions or figures_beside):
         kinds = [REFUSED if k == COST else k for k in kinds] + [DISCLOSED]
     # "Please find our response below", then numbered questions answered with
     # figures beside others refused or not held: a partial disclosure.
@@ -265,6 +285,10 @@ def document_outcome(
         kinds.append(REFUSED)
     outcome = combine(kinds)
     return outcome, [c for c in substantive if c.outcome in (outcome, DISCLOSED) or outcome == PARTIAL]
+
+
+# WhatDoTheyKnow's footer numbers the message's links ("1. https://…"): not answered questions.
+_LINK = re.compile(r"\s*(?:https?:|mailto:|www\.|\[)", re.I)
 
 
 @dataclass(frozen=True)
@@ -283,11 +307,52 @@ def plainly_answered_questions(text: str, start: int, end: int, cues: list[Cue] 
     count = 0
     for i, mark in enumerate(marks):
         stop = marks[i + 1].start() if i + 1 < len(marks) else end
-        if within(cues, mark.start(), stop):
+        if within(cues, mark.start(), stop) or _LINK.match(text, mark.end()):
             continue
         if re.search(r"\d", text[mark.end() : stop]):
             count += 1
     return count
+
+
+# Figures that belong to the letter, not to an answer: dates, Acts, licences, deadlines, link numbers.
+_NOT_AN_ANSWER = re.compile(
+    r"\[\d+\]|\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b(?:Act|Regulations|Order)\s+\d{4}|\bv\d+(?:\.\d+)?|\b\d+\s+working\s+days"
+    r"|\b(?:section|s\.|regulation|reg\.?|article)\s*\d+[\w()]*|\b\d{1,2}(?:st|nd|rd|th)?\s+\w+\s+\d{4}"
+    r"|\bSI\s+\d{4}\s+No\.?\s*\d+"
+    r"|\b(?:FOI|EIR|ref\w*)\s*[/#:]?\s*[\d/\-]+|\b\d{3,5}\s?\d{3}\s?\d{3,4}\b|\b[A-Z]{1,2}\d{1,2}\s?\d[A-Z]{2}\b"
+    r"|\b\d{1,2}\^?(?:st|nd|rd|th)\b|\b(?:19|20)\d{2}(?:/\d{2,4})?\b|https?://\S+|www\.\S+",
+    re.I,
+)
+# Lines are hard-wrapped, so a sentence ends at a full stop, a blank line or a new bullet or number.
+_SENTENCE_END = re.compile(r"(?<!\bNo)[.!?](?=\s)|\n[ \t]*\n|\n(?=[ \t]*(?:[•\-–*]|\d{1,2}[.)])\s)")
+# A cost-limit refusal's own arithmetic ("262 records at 10 minutes each: 43 hours") is not an answer.
+_COST_ESTIMATE = re.compile(r"\b(?:estimate\w*|hours?|minutes?|cost limit|appropriate limit|£450|£600)\b", re.I)
+# A bulleted item that states no outcome is something listed for the requester.
+_LISTED = re.compile(r"\s*•\s*\w")
+_LETTER_END = re.compile(
+    r"If you have any (?:further )?queries|If you are (?:unhappy|dissatisfied)|Yours (?:sincerely|faithfully)|Kind regards",
+    re.I,
+)
+
+
+def figures_beside_cues(text: str, start: int, end: int, cues: list[Cue]) -> bool:
+    """Whether the answer gives figures in a sentence that states no outcome.
+
+    "We do not hold X" next to "229 reports were attended" is a partial answer
+    even when the questions are not numbered. Only the letter's own body counts
+    (up to its closing lines); dates, Acts, section numbers, deadlines, links,
+    phone numbers and a cost-limit estimate are not figures, a bulleted item is.
+    """
+    closing = _LETTER_END.search(text, start, end)
+    end = closing.start() if closing else end
+    taken = [(c.span.start, c.span.end) for c in cues if c.outcome != "answered"]
+    cuts = [start] + [m.end() for m in _SENTENCE_END.finditer(text, start, end)] + [end]
+    for lo, hi in zip(cuts, cuts[1:]):
+        if any(lo < e and s < hi for s, e in taken) or _COST_ESTIMATE.search(text, lo, hi):
+            continue
+        if re.search(r"\d", _NOT_AN_ANSWER.sub(" ", text[lo:hi])) or _LISTED.match(text, lo, hi):
+            return True
+    return False
 
 
 def outcomes_by_question(text: str, start: int, end: int, cues: list[Cue] | None = None) -> list[QuestionOutcome]:

@@ -3,7 +3,8 @@
 Shapes: `FOI 1306/25`, `18201/18`, `855A/22`, `2019-01031` ("FOI request and
 response 2019-01031"), `01/FOI/25/006753/Z`, `FOI-24576-25-0300-000`,
 `Reference: 1406745`, WhatDoTheyKnow-era council subjects such as
-`Reference – FOI / 963106` or `EIR /1067475`, and regulator case numbers
+`Reference – FOI / 963106` or `EIR /1067475`, `FOI/2024/0412` (every
+slash-separated part kept), and regulator case numbers
 (`IC-123456-A1B2`, `FS50123456`). A bare `NNNN/YY` is only a reference next
 to a reference word or in a title line's parentheses: otherwise it is a
 financial year (`2019/20`) or part of a date.
@@ -42,7 +43,7 @@ class Reference:
 _PATTERNS: list[tuple[re.Pattern, str]] = [
     (re.compile(r"\b(?:my|our)\s+ref(?:erence)?(?:\s+(?:no|number)\.?)?\s*[:.]?\s*(?:FOI\s+)?(" + _TOKEN + r")", re.I), "authority"),
     (re.compile(r"\byour\s+ref(?:erence)?(?:\s+(?:no|number)\.?)?\s*[:.]\s*(" + _TOKEN + r")", re.I), "requester"),
-    (re.compile(r"(?<![#\w])((?:FOI|EIR)\s*/\s*\d[\d\-]*\d|(?:FOI|EIR)\s*/\s*\d)\b"), "authority"),
+    (re.compile(r"(?<![#\w])((?:FOI|EIR)\s*/\s*\d(?:[\d\-]*\d)?(?:\s*/\s*\d+)*)\b"), "authority"),
     (re.compile(r"\bFOI\s+request\s+and\s+response\s+(\d{4}-\d{3,})\b", re.I), "authority"),
     (re.compile(r"\bFOI\s+(?:request\s+)?(?:ref(?:erence)?\s*(?:no\.?|number)?\s*[:.]?\s*)?(" + _SLASH_REF + r")", re.I), "authority"),
     (re.compile(r"\bFreedom of Information Request\s+(?:No\.?\s*)?(" + _SLASH_REF + r")", re.I), "authority"),
