@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from assistant.abstain import confidence
+from assistant.sentence_choice import choose_sentences, document_coverage, holds_code, question_codes
 from assistant.terms import content_terms, evidence_coverage, question_terms, terms_of
 from assistant.evidence import (
     boilerplate_sentences,
@@ -38,7 +39,6 @@ ABSTAIN_MESSAGE = (
 MIN_SENTENCE_CHARS = 25
 _HEADER_LINE = re.compile(r"^(?:from|to|sent|cc|subject|date)\s*:|@|https?://|www\.|mailto:", re.I | re.M)
 MAX_SENTENCE_CHARS = 600
-_OTHER_DOCUMENT_MARGIN = 0.06  # vs 0.12 within the documents already quoted
 QuoteCheck = Callable[[str, int, int, str], bool]  # (doc_id, start, end, quote) -> verified
 
 
@@ -191,7 +191,17 @@ def compose_answer(
     # statements.
     relevance = 0.45 * similarity + 0.15 * passage_scores + 0.4 * term_cover + answerness
     documents = [c.document.doc_id for c in candidates]
-    chosen = _mmr(relevance, vectors, similarity, sentence_min_score, max_sentences, documents)
+    total, counts = term_counts if term_counts is not None else (1, {})
+    words, codes = question_terms(question), question_codes(question)
+    document_cover = {
+        c.document.doc_id: document_coverage(words, codes, f"{c.document.title}\n{c.document.text}", counts, total)
+        for c in {c.document.doc_id: c for c in candidates}.values()
+        if holds_code(codes, f"{c.document.title}\n{c.document.text}")
+    }
+    chosen = choose_sentences(
+        relevance, vectors, similarity, term_cover, sentence_min_score, max_sentences, documents,
+        document_cover=document_cover,
+    )
     signals = _signals(question, chosen, texts, contexts, similarity, hits, coverage, term_counts)
     trust = confidence(signals)
     if not chosen or (abstention == "evidence" and trust < abstain_confidence_below):
@@ -328,33 +338,6 @@ def _answered_inline(sentence: str) -> bool:
     """A question line with its figure on the next line ("... sent out in 2022\n35247")."""
     head, _, last = sentence.rstrip().rpartition("\n")
     return bool(head) and len(last) < 60 and any(ch.isdigit() for ch in last) and not is_question(last)
-
-
-def _mmr(relevance, vectors, similarity, min_score, limit, documents, balance=0.7) -> list[int]:
-    """Maximal marginal relevance: relevant sentences that do not repeat each other.
-
-    A sentence from a document not yet quoted must come closer to the best one
-    (`_OTHER_DOCUMENT_MARGIN`): a second document is a second claim to relevance.
-    """
-    chosen: list[int] = []
-    available = [i for i in range(len(relevance)) if similarity[i] >= min_score]
-    best = float(relevance[available].max()) if available else 0.0
-    while available and len(chosen) < limit:
-        if chosen:
-            redundancy = (vectors[available] @ vectors[chosen].T).max(axis=1)
-        else:
-            redundancy = np.zeros(len(available))
-        scores = balance * relevance[available] - (1 - balance) * redundancy
-        pick = available[int(np.argmax(scores))]
-        if relevance[pick] < best - 0.12 or (chosen and redundancy[available.index(pick)] > 0.9):
-            break  # the rest are much weaker than the best, or near-duplicates
-        if chosen and documents[pick] not in {documents[c] for c in chosen}:
-            if relevance[pick] < best - _OTHER_DOCUMENT_MARGIN:
-                available.remove(pick)
-                continue
-        chosen.append(pick)
-        available.remove(pick)
-    return chosen
 
 
 def best_sentences(

@@ -1,0 +1,119 @@
+"""Which candidate sentences an answer quotes: relevant, not repetitive, and about the question.
+
+A cited sentence is a claim that its document answers the question, so beyond
+maximal marginal relevance two rules guard citation precision:
+
+- a sentence that holds none of the question's content words (in itself or in the
+  question line it answers) is not quoted while another candidate holds some: a
+  figure line that only matches "how many" is not about the asked thing;
+- only documents that hold the question's words about as well as the best one
+  (`document_coverage`, within `DOCUMENT_COVER_SLACK`) are quoted, and when the
+  question names a reference or code ("855A/22"), only documents that hold it:
+  the response to another request is not an answer, however alike its wording;
+- a sentence from a document not yet quoted must come close to the best one in
+  relevance (`OTHER_DOCUMENT_MARGIN`) and cover the question's words (weighted by
+  rarity among the candidates) about as well as the first quoted document does
+  (`OTHER_DOCUMENT_COVER_SLACK`): a second document is a second claim to relevance.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+
+from assistant.terms import content_terms, terms_of
+
+OTHER_DOCUMENT_MARGIN = 0.06  # vs WEAKER_MARGIN within the documents already quoted
+WEAKER_MARGIN = 0.12
+OTHER_DOCUMENT_COVER_SLACK = 0.1
+NEAR_DUPLICATE = 0.9
+DOCUMENT_COVER_SLACK = 0.15
+_NOT_A_CODE = re.compile(r"^\d{1,4}(?:[/-]\d{1,4})?$")  # small numbers and years ("2023/24") vary in form
+
+
+def question_codes(question: str) -> set[str]:
+    """References and codes in `question` ("855a/22", "18201/18", "01/foi/25/006753/z"), lower case."""
+    return {t for t in content_terms(question) if any(ch.isdigit() for ch in t) and not _NOT_A_CODE.match(t)}
+
+
+def holds_code(codes: set[str], text: str) -> bool:
+    """Whether `text` holds one of the question's codes (True when it names none)."""
+    lowered = text.lower()
+    return not codes or any(code in lowered for code in codes)
+
+
+def document_coverage(terms: list[str], codes: set[str], text: str, counts: dict[str, int], total: int) -> float:
+    """Share of the question's words (collection-IDF weighted) and codes that a whole document holds.
+
+    Args:
+        terms: `assistant.terms.question_terms` of the question.
+        codes: `question_codes` of the question; each weighs as much as a word no document holds.
+        text: The document's title and text.
+        counts: {term: documents holding it} of the collection; total: its documents.
+    """
+    rarest = math.log((total + 1) / 0.5)
+    weights = {t: math.log((total + 1) / (counts.get(t, 0) + 0.5)) for t in terms}
+    if not weights and not codes:
+        return 1.0
+    lowered = text.lower()
+    present = {p for p in terms_of(text) if len(p) >= 3}
+    by_prefix: dict[str, list[str]] = {}
+    for word in present:
+        by_prefix.setdefault(word[:3], []).append(word)
+    found = sum(w for t, w in weights.items() if any(p.startswith(t) for p in by_prefix.get(t[:3], ())))
+    found += rarest * sum(code in lowered for code in codes)
+    return found / (sum(weights.values()) + rarest * len(codes) or 1.0)
+
+
+def choose_sentences(
+    relevance: np.ndarray,
+    vectors: np.ndarray,
+    similarity: np.ndarray,
+    cover: np.ndarray,
+    min_score: float,
+    limit: int,
+    documents: list[str],
+    balance: float = 0.7,
+    document_cover: dict[str, float] | None = None,
+) -> list[int]:
+    """Indexes of the sentences to quote, in the order they were chosen.
+
+    Args:
+        relevance: Each candidate's combined score.
+        vectors: Their unit embeddings (for redundancy).
+        similarity: Their cosine with the question; below `min_score` never quoted.
+        cover: Their weighted share of the question's content words (with their question line).
+        min_score: See `similarity`.
+        limit: At most this many sentences.
+        documents: Each candidate's document id.
+        balance: Relevance against redundancy in maximal marginal relevance.
+        document_cover: {doc_id: `document_coverage`} of the documents that may be quoted; None: any.
+    """
+    available = [i for i in range(len(relevance)) if similarity[i] >= min_score]
+    if document_cover is not None:
+        available = [i for i in available if documents[i] in document_cover]
+        best_document = max((document_cover[documents[i]] for i in available), default=0.0)
+        available = [i for i in available if document_cover[documents[i]] >= best_document - DOCUMENT_COVER_SLACK]
+    if any(cover[i] > 0 for i in available):
+        available = [i for i in available if cover[i] > 0]
+    chosen: list[int] = []
+    best = float(relevance[available].max()) if available else 0.0
+    while available and len(chosen) < limit:
+        if chosen:
+            redundancy = (vectors[available] @ vectors[chosen].T).max(axis=1)
+        else:
+            redundancy = np.zeros(len(available))
+        scores = balance * relevance[available] - (1 - balance) * redundancy
+        pick = available[int(np.argmax(scores))]
+        if relevance[pick] < best - WEAKER_MARGIN or (chosen and redundancy[available.index(pick)] > NEAR_DUPLICATE):
+            break  # the rest are much weaker than the best, or near-duplicates
+        if chosen and documents[pick] not in {documents[c] for c in chosen}:
+            first_cover = max(float(cover[c]) for c in chosen if documents[c] == documents[chosen[0]])
+            if relevance[pick] < best - OTHER_DOCUMENT_MARGIN or cover[pick] < first_cover - OTHER_DOCUMENT_COVER_SLACK:
+                available.remove(pick)
+                continue
+        chosen.append(pick)
+        available.remove(pick)
+    return chosen
