@@ -83,7 +83,8 @@ def finish_write(
     prune_orphans(snapshot)
     if ann_threshold is not None and snapshot.vectors.fit(ann_threshold):
         logger.info("moved %d vectors into a new %s index", len(snapshot.vectors), snapshot.vectors.kind)
-    snapshot.store.refresh_boilerplate(min_documents)
+    how = snapshot.store.refresh_boilerplate(min_documents)
+    logger.debug("boilerplate recount: %s", how)
     snapshot.store.optimize_lexical()
     counts = snapshot.store.counts()
     snapshot.manifest.documents = counts["documents"]
