@@ -259,7 +259,8 @@ def check_index(
                     vectors = embedder.embed([texts[v] for v in missing])
                     writable.vectors.add(vectors, np.asarray(missing, dtype=np.int64))
                     report.repaired.append(f"re-embedded {len(missing)} chunks whose vectors were missing")
-                finish_write(writable, boilerplate_min_documents)
+                # A repair cannot trust stored counts: recount boilerplate over everything.
+                finish_write(writable, boilerplate_min_documents, full_boilerplate=True)
                 report.repaired.append("recounted documents, chunks and vectors in the manifest")
         after = directory.open()
         try:

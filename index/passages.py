@@ -5,13 +5,17 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 
-from index import lexical
-from index.boilerplate import REFRESH_SQL, sentence_keys
+from index import boilerplate_delta, lexical
+from index.boilerplate import sentence_keys
 from index.lexical import LexicalPlan
 from index.term_counts import apply_term_counts, fill_term_counts, has_term_counts, prefix_counts, stage_term_counts
 
 BOILERPLATE_IN_MEMORY = 200_000
 """A committed generation with at most this many boilerplate passages keeps their table in memory."""
+LEXICAL_OPTIMIZE_MAX_PASSAGES = 100_000
+"""Up to this many passages, every write merges FTS5 into one segment (well under a second)."""
+LEXICAL_MERGE_PAGES = 2_000
+"""Above it, a write does at most this many pages (4 KB each) of FTS5 merge work."""
 
 
 class PassageIndex:
@@ -86,11 +90,18 @@ class PassageIndex:
         return counts
 
     def optimize_lexical(self) -> None:
-        """Merge the FTS5 index into one segment. A committed generation is written once and read
-        by every query after: with one segment, a term's postings are found with one b-tree
-        look-up instead of one per segment (on the Sheffield corpus, lexical search went from
-        0.8 to 0.3 ms)."""
-        self._db.execute("INSERT INTO passages(passages) VALUES ('optimize')")
+        """Merge the FTS5 index after a write, at a cost bounded by the change.
+
+        With one segment, a term's postings are found with one b-tree look-up instead of one per
+        segment (on the Sheffield corpus, lexical search went from 0.8 to 0.3 ms), so a small
+        index is merged whole. A large one would pay seconds to rewrite every posting for a
+        one-document change; there a bounded 'merge' (at most `LEXICAL_MERGE_PAGES` pages of
+        work) folds small segments in, and FTS5's automerge keeps the segment count logarithmic.
+        """
+        if self.passage_count() <= LEXICAL_OPTIMIZE_MAX_PASSAGES:
+            self._db.execute("INSERT INTO passages(passages) VALUES ('optimize')")
+        else:
+            self._db.execute("INSERT INTO passages(passages, rank) VALUES ('merge', ?)", (LEXICAL_MERGE_PAGES,))
 
     def passage_count(self) -> int:
         """How many passages the lexical index holds, read from FTS5's own statistics.
@@ -165,11 +176,10 @@ class PassageIndex:
         self._db.executemany("DELETE FROM passages WHERE rowid = ?", [(v,) for v in vector_ids])
         self._db.executemany("DELETE FROM vector_sentences WHERE vector_id = ?", [(v,) for v in vector_ids])
 
-    def refresh_boilerplate(self, min_documents: int) -> None:
-        """Recount in how many documents each sentence occurs, and each chunk's boilerplate share."""
-        for statement in REFRESH_SQL.split(";"):
-            if statement.strip():
-                self._db.execute(statement, {"min_documents": min_documents})
+    def refresh_boilerplate(self, min_documents: int, *, full: bool = False) -> str:
+        """Recount in how many documents each sentence occurs, and each chunk's boilerplate share,
+        for what this write changed (see `index.boilerplate_delta`); returns "full" or "delta"."""
+        return boilerplate_delta.refresh(self._db, min_documents, full=full)
 
     def boilerplate_of(self, vector_ids: Iterable[int]) -> dict[int, tuple[float, str]]:
         """(ratio, signature) for the given vector ids that carry boilerplate."""

@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from index.boilerplate_delta import start_tracking
 from index.passages import PassageIndex
 from index.store_chunks import ChunkTable
 from index.store_documents import DocumentTable
@@ -99,6 +100,7 @@ class Store(DocumentTable, ChunkTable, PassageIndex, TableRowIndex):
         self._writer_db = None if readonly else self._connect()
         if not readonly:
             self._writer_db.executescript(SCHEMA + TABLE_ROWS_SCHEMA + TERM_COUNTS_SCHEMA)
+            start_tracking(self._writer_db)
             self._writer_db.commit()
 
     def _connect(self) -> sqlite3.Connection:

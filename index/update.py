@@ -75,7 +75,8 @@ def prune_orphans(snapshot: Snapshot) -> tuple[int, int]:
 
 
 def finish_write(
-    snapshot: Snapshot, min_documents: int = DEFAULT_MIN_DOCUMENTS, ann_threshold: int | None = None
+    snapshot: Snapshot, min_documents: int = DEFAULT_MIN_DOCUMENTS, ann_threshold: int | None = None,
+    *, full_boilerplate: bool = False,
 ) -> dict[str, int]:
     """The last step of every write: prune orphans, fit the vector index to the new
     size (flat or approximate; see `VectorIndex.fit`), recount boilerplate, merge the lexical
@@ -83,7 +84,8 @@ def finish_write(
     prune_orphans(snapshot)
     if ann_threshold is not None and snapshot.vectors.fit(ann_threshold):
         logger.info("moved %d vectors into a new %s index", len(snapshot.vectors), snapshot.vectors.kind)
-    snapshot.store.refresh_boilerplate(min_documents)
+    how = snapshot.store.refresh_boilerplate(min_documents, full=full_boilerplate)
+    logger.debug("boilerplate recount: %s", how)
     snapshot.store.optimize_lexical()
     counts = snapshot.store.counts()
     snapshot.manifest.documents = counts["documents"]
