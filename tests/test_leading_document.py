@@ -57,5 +57,6 @@ def test_search_gives_a_leading_long_response_a_third_passage(tmp_path, fake_emb
             assert LONG[h.start : h.end] == h.text or h.path.endswith(("trees.txt", "bins.txt"))
         return sum(h.path.endswith("parking.txt") for h in hits)
 
-    assert from_parking() == 2
-    assert from_parking(leading_document_margin=0.0) == 3
+    assert from_parking(max_hits_per_document=2) == 2
+    assert from_parking(max_hits_per_document=2, leading_document_margin=0.0) == 3
+    assert from_parking() == 3  # the default cap is 3
