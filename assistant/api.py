@@ -15,7 +15,6 @@ from assistant.citations import citation_line
 from assistant.followup import contextual_question
 from assistant.generative import ask_generatively
 from assistant.ingest_options import update_options
-from assistant.leading_document import widen_leading_document
 from assistant.listing import compose_listing
 from assistant.passage_choice import choose_passages
 from assistant.question_filters import filters_from_question
@@ -168,12 +167,6 @@ class Assistant(Browsing):
             counts = snapshot.store.term_document_counts(question_terms(query))
             return choose_passages(pairs, query, counts, k=k, per_document=cap, term_weight=term_weight,
                                    figure_weight=figure_weight)
-        margin = self.settings.leading_document_margin
-        if not reranker and margin is not None:
-            cap = options.pop("max_per_document", None) or self.settings.max_hits_per_document
-            pairs = search_vectors(snapshot, vector, k=2 * k, query_text=query, boilerplate=self._boilerplate,
-                                   max_per_document=cap + 1, **options)
-            return widen_leading_document(pairs, k=k, cap=cap, margin=margin)
         fetch = max(k, self.settings.rerank_candidates) if reranker else k
         pairs = search_vectors(snapshot, vector, k=fetch, query_text=query, boilerplate=self._boilerplate, **options)
         return rerank(reranker, query, pairs, k) if reranker else pairs

@@ -209,14 +209,6 @@ class Settings(BaseModel):
         le=5.0,
         description="For how-many / how-much questions, plus this times the passage's density of figures.",
     )
-    # Retrieval: a third place for a clearly leading document (issue 14, evidence@5).
-    leading_document_margin: float | None = Field(
-        default=None,
-        ge=0.0,
-        le=1.0,
-        description="When the top document's best score beats every other document's by at least this, "
-        "it may take one passage beyond max_hits_per_document (unset: off).",
-    )
     abstain_confidence_below: float = Field(
         default=0.5,
         ge=0.0,
