@@ -103,7 +103,7 @@ class Settings(BaseModel):
     )
     k: int = Field(default=5, ge=1, le=1000, description="Passages returned by search.")
     max_hits_per_document: int = Field(
-        default=2, ge=1, description="At most this many search hits from one document."
+        default=3, ge=1, description="At most this many search hits from one document."
     )
     answer_passages: int = Field(
         default=8, ge=1, le=100, description="Passages `ask` reads before choosing sentences."
