@@ -15,6 +15,16 @@ DOCS = {
 }
 
 
+def ingest_docs(assistant, tmp_path):
+    """Write DOCS into tmp_path/docs and ingest them; returns that folder."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name, text in DOCS.items():
+        (docs / name).write_text(text, encoding="utf-8")
+    assistant.ingest([docs])
+    return docs
+
+
 def committed_store(root):
     manifest = json.loads((root / "manifest.json").read_text())
     return root / f"g{manifest['generation']:06d}" / "store.sqlite"
@@ -31,11 +41,7 @@ def vocabulary_and_table(root):
 
 def test_term_counts_match_fts5_after_adds_edits_and_removes(tmp_path, fake_embedder):
     assistant = Assistant.open(tmp_path / "idx", embedder=fake_embedder, chunk_tokens=20, chunk_overlap=0)
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    for name, text in DOCS.items():
-        (docs / name).write_text(text, encoding="utf-8")
-    assistant.ingest([docs])
+    docs = ingest_docs(assistant, tmp_path)
     vocabulary, table = vocabulary_and_table(tmp_path / "idx")
     assert table == vocabulary and table["council"] == 3 and table["cafe"] == 1  # diacritics folded as FTS5 does
 
@@ -51,11 +57,7 @@ def test_store_prefix_counts_are_the_fts5_vocabulary_sums(tmp_path, fake_embedde
     from index.store import Store
 
     assistant = Assistant.open(tmp_path / "idx", embedder=fake_embedder)
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    for name, text in DOCS.items():
-        (docs / name).write_text(text, encoding="utf-8")
-    assistant.ingest([docs])
+    ingest_docs(assistant, tmp_path)
     store_path = committed_store(tmp_path / "idx")
     vocabulary, _ = vocabulary_and_table(tmp_path / "idx")
     expected = {p: sum(n for t, n in vocabulary.items() if t.startswith(p)) for p in ("counc", "seiz", "park", "zzz")}
@@ -69,11 +71,7 @@ def test_store_prefix_counts_are_the_fts5_vocabulary_sums(tmp_path, fake_embedde
 
 def test_an_index_from_format_4_gets_term_counts_from_m005(tmp_path, fake_embedder):
     assistant = Assistant.open(tmp_path / "idx", embedder=fake_embedder)
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    for name, text in DOCS.items():
-        (docs / name).write_text(text, encoding="utf-8")
-    assistant.ingest([docs])
+    ingest_docs(assistant, tmp_path)
     root = tmp_path / "idx"
     with sqlite3.connect(committed_store(root)) as db:  # what format 4 wrote: no term_counts
         db.execute("DROP TABLE term_counts")
