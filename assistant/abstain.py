@@ -9,7 +9,13 @@ over signals that can be justified one by one:
   about something the sentences never mention is not answered by them;
 - `passage_coverage`: the same over all retrieved passages;
 - `best_similarity`: the best chosen sentence's cosine with the question;
-- `top_passage`: the best passage's retrieval score.
+- `top_passage`: the best passage's retrieval score;
+- `document_coverage`: the share of the question's information (and references) that the
+  best-covered quoted document holds in its whole text (`sentence_choice.document_coverage`);
+- `similarity_margin`: the best quoted sentence's cosine minus the median cosine of all the
+  candidate sentences: an answer stands out from the retrieved text, an unrelated match does not;
+- `name_coverage`: the share of the question's names ("Cumbria", "Northern General") that the
+  quoted documents hold (1 when it names none).
 
 The weights were fitted by `benchmarks/fit_abstention.py` on the labelled questions of
 `examples/eval/questions.jsonl` and `heldout.jsonl` plus generated negatives (each of
@@ -21,7 +27,10 @@ from __future__ import annotations
 
 import math
 
-SIGNALS = ("rare_coverage", "passage_coverage", "best_similarity", "top_passage")
+import numpy as np
+
+SIGNALS = ("rare_coverage", "passage_coverage", "best_similarity", "top_passage", "document_coverage",
+           "similarity_margin", "name_coverage")
 
 # Fitted by benchmarks/fit_abstention.py (see the README's quality section for the command).
 # Re-fitted on the sentence choice of assistant/sentence_choice.py: 314 examples (144 should
@@ -30,9 +39,32 @@ WEIGHTS = {"rare_coverage": 1.795, "passage_coverage": 2.947, "best_similarity":
 BIAS = -3.583
 
 
+def document_signals(chosen, similarity, documents, document_cover, names, texts) -> dict[str, float]:
+    """`document_coverage`, `similarity_margin` and `name_coverage` of the chosen sentences (see above).
+
+    Args:
+        chosen: Indexes of the chosen candidate sentences (may be empty).
+        similarity: Every candidate's cosine with the question.
+        documents: Every candidate's doc_id.
+        document_cover: {doc_id: document coverage} of the documents that may be quoted.
+        names: The question's names (`sentence_choice.question_names`).
+        texts: {doc_id: title and text of its whole thread} of the candidates' documents.
+    """
+    picked = list(chosen) or ([int(np.argmax(similarity))] if len(similarity) else [])
+    quoted = {documents[i] for i in picked}
+    cover = max((document_cover.get(d, 0.0) for d in quoted), default=0.0)
+    margin = float(max(similarity[i] for i in picked) - np.median(similarity)) if picked else 0.0
+    held = [n for n in names if any(n in texts[d].lower() for d in quoted)]
+    return {
+        "document_coverage": round(float(cover), 4),
+        "similarity_margin": round(margin, 4),
+        "name_coverage": round(len(held) / len(names), 4) if names else 1.0,
+    }
+
+
 def confidence(signals: dict[str, float], weights: dict[str, float] | None = None, bias: float | None = None) -> float:
     """Probability, under the fitted model, that the chosen sentences answer the question."""
     weights = WEIGHTS if weights is None else weights
     bias = BIAS if bias is None else bias
-    z = bias + sum(weights[name] * float(signals.get(name, 0.0)) for name in SIGNALS)
+    z = bias + sum(weights.get(name, 0.0) * float(signals.get(name, 0.0)) for name in SIGNALS)
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))

@@ -13,32 +13,23 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant.abstain import confidence
-from assistant.sentence_choice import choose_sentences, document_coverage, holds_code, question_codes
-from assistant.terms import content_terms, evidence_coverage, question_terms, terms_of
-from assistant.evidence import (
-    boilerplate_sentences,
-    is_question,
-    question_context,
-    question_span,
-    quotable_region,
-    readable,
+from assistant.abstain import confidence, document_signals
+from assistant.sentence_choice import (
+    choose_sentences, document_coverage, holds_code, holds_names, names_held, question_codes, question_names,
 )
+from assistant.terms import content_terms, evidence_coverage, question_terms, terms_of
+from assistant.candidates import answer_candidates
+from assistant.evidence import boilerplate_sentences, is_question, question_context
 from index.embedder import Embedder
 from index.records import StoredDocument
 from index.search import Hit
 from ingest.documents import ocr_in_span
-from ingest.sentences import sentence_spans
 from ingest.textutil import one_line
-from ingest.tables import is_row_line
 
 ABSTAIN_MESSAGE = (
     "I could not find an answer to this in the indexed documents. "
     "The closest passages are listed below; none of them is a confident match."
 )
-MIN_SENTENCE_CHARS = 25
-_HEADER_LINE = re.compile(r"^(?:from|to|sent|cc|subject|date)\s*:|@|https?://|www\.|mailto:", re.I | re.M)
-MAX_SENTENCE_CHARS = 600
 QuoteCheck = Callable[[str, int, int, str], bool]  # (doc_id, start, end, quote) -> verified
 
 
@@ -87,15 +78,6 @@ class Answer:
     answer_mode: str = "extractive"  # the mode that produced it: "extractive" or "generative"
     dropped: list[dict] = field(default_factory=list)  # generated sentences removed: {sentence, reason}
     note: str | None = None  # e.g. why a generative answer fell back to the extractive one
-
-
-@dataclass(frozen=True)
-class _Candidate:
-    hit: Hit
-    document: StoredDocument
-    start: int
-    end: int
-    score: float
 
 
 def compose_answer(
@@ -157,7 +139,8 @@ def compose_answer(
         if coverage is not None and coverage < abstain_coverage_below:
             return Answer(question, ABSTAIN_MESSAGE, [], True, hits)
 
-    candidates = _sentences(retrieved)
+    words, codes = question_terms(question), question_codes(question)
+    candidates = answer_candidates(retrieved, codes)
     boilerplate = boilerplate_sentences([c.document.text[c.start : c.end] for c in candidates], sentence_documents)
     candidates = [c for c, common in zip(candidates, boilerplate) if not common]
     if not candidates:
@@ -192,17 +175,27 @@ def compose_answer(
     relevance = 0.45 * similarity + 0.15 * passage_scores + 0.4 * term_cover + answerness
     documents = [c.document.doc_id for c in candidates]
     total, counts = term_counts if term_counts is not None else (1, {})
-    words, codes = question_terms(question), question_codes(question)
+    texts_of = {c.document.doc_id: f"{c.document.title}\n{c.document.text}" for c in candidates}
+    # A name is held by a thread when any of its messages holds it (the request names "Unimog", the reply not).
+    threads: dict[str, str] = {}
+    for hit, document in retrieved:
+        threads[hit.path] = threads.get(hit.path, "") + f"\n{document.title}\n{document.text}"
+    names = names_held(question_names(question), list(threads.values()))
+    thread_of = {c.document.doc_id: c.hit.path for c in candidates}
     document_cover = {
-        c.document.doc_id: document_coverage(words, codes, f"{c.document.title}\n{c.document.text}", counts, total)
-        for c in {c.document.doc_id: c for c in candidates}.values()
-        if holds_code(codes, f"{c.document.title}\n{c.document.text}")
+        doc_id: document_coverage(words, codes, text, counts, total)
+        for doc_id, text in texts_of.items()
+        if holds_code(codes, text) and holds_names(names, threads[thread_of[doc_id]])
     }
     chosen = choose_sentences(
         relevance, vectors, similarity, term_cover, sentence_min_score, max_sentences, documents,
         document_cover=document_cover,
     )
     signals = _signals(question, chosen, texts, contexts, similarity, hits, coverage, term_counts)
+    signals.update(document_signals(
+        chosen, similarity, documents, document_cover, question_names(question),
+        {doc_id: threads[path] for doc_id, path in thread_of.items()},
+    ))
     trust = confidence(signals)
     if not chosen or (abstention == "evidence" and trust < abstain_confidence_below):
         return Answer(question, ABSTAIN_MESSAGE, [], True, hits, confidence=trust, signals=signals)
@@ -301,45 +294,6 @@ def _answerness(sentence: str) -> float:
     return score
 
 
-def _sentences(retrieved: list[tuple[Hit, StoredDocument]]) -> list[_Candidate]:
-    seen: set[tuple[str, int, int]] = set()
-    candidates = []
-    for hit, document in retrieved:
-        region = quotable_region(document)
-        if region is None:
-            continue  # the requester's own message
-        spans = sentence_spans(document.text[hit.start : hit.end], offset=hit.start, whole_word_abbreviations=True)
-        for start, end in spans:
-            sentence = document.text[start:end]
-            if len(sentence) < MIN_SENTENCE_CHARS and any(ch.isdigit() for ch in sentence):
-                # A bare figure under its question ("35247"): quote the question with it.
-                question = question_span(document, start)
-                if question is None or not region[0] <= question[0]:
-                    continue
-                start, sentence = question[0], document.text[question[0] : end]
-                if (document.doc_id, start, end) not in seen:
-                    seen.add((document.doc_id, start, end))
-                    candidates.append(_Candidate(hit, document, start, end, hit.score))
-                continue
-            if not MIN_SENTENCE_CHARS <= len(sentence) <= MAX_SENTENCE_CHARS:
-                continue
-            if not region[0] <= start < region[1] or (is_question(sentence) and not _answered_inline(sentence)):
-                continue  # a quoted or repeated request, or a question: not an answer
-            if not is_row_line(sentence) and (not readable(sentence) or _HEADER_LINE.search(sentence)):
-                continue  # table rules, e-mail headers and URLs make poor answers; a row with its headers is fine
-            key = (document.doc_id, start, end)
-            if key not in seen:
-                seen.add(key)
-                candidates.append(_Candidate(hit, document, start, end, hit.score))
-    return candidates
-
-
-def _answered_inline(sentence: str) -> bool:
-    """A question line with its figure on the next line ("... sent out in 2022\n35247")."""
-    head, _, last = sentence.rstrip().rpartition("\n")
-    return bool(head) and len(last) < 60 and any(ch.isdigit() for ch in last) and not is_question(last)
-
-
 def best_sentences(
     question: str,
     question_vector: np.ndarray,
@@ -354,7 +308,7 @@ def best_sentences(
     vs question), embedding only the `per_passage` most promising of each passage.
     Returns {doc_id: (start, end)} for the first passage of each document.
     """
-    candidates = [c for c in _sentences([pair for pair in retrieved if pair[1] is not None])]
+    candidates = answer_candidates([pair for pair in retrieved if pair[1] is not None])
     if not candidates:
         return {}
     texts = [c.document.text[c.start : c.end] for c in candidates]

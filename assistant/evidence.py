@@ -42,15 +42,45 @@ _REQUEST_ITEM = re.compile(
 )
 
 
+# The requester addresses the authority: "crimes logged by your force", "held by your council".
+_ADDRESSED = re.compile(r"\byour (?:force|authority|council(?! tax)|organisation|department|constabulary|service)\b", re.I)
+# A numbered or bulleted item asking a question without its "?": "• Following the fire how many blocks ...".
+_ASKING_ITEM = re.compile(
+    r"^(?:\(?(?:\d{1,2}|[a-z]|[ivx]{1,4})[.)]\s*|[-*•◦]\s*)(?:any\b|.*\b(?:how many|how much|whether)\b)", re.I
+)
+_YEAR = re.compile(r"\b(?:19|20)\d\d(?:[/-]\d{2,4})?\b")
+# Thanks for, or the receipt of, the request: it names the request's topic and answers nothing.
+_ACKNOWLEDGEMENT = re.compile(
+    r"^(?:view as html\s+)?(?:dear [^,\n]{1,60}?,?\s+)?(?:thank you for your (?:request|e-?mail|enquiry|letter)|"
+    r"i acknowledge receipt|we acknowledge receipt|the reference number for your request is|"
+    r"(?:we|i) apologise for the delay)"
+    r"|^(?:\d+ attachments?\s+)?(?:download\s+)?view as html\s+.{0,120}\.(?:pdf|xlsx?|docx?|csv|zip|od[st])\b"
+    r"|\bwhich we received on\b|^views or opinions expressed in this e-?mail|"
+    r"^if you have received this e-?mail in error|^this e-?mail (?:and any attachments )?(?:is|are|may be) "
+    r"(?:confidential|intended)",
+    re.I,
+)
+
+
 def is_question(sentence: str) -> bool:
     """True for a question or a request ("Please provide ...", "• the number of ..."): the requester's words."""
-    stripped = sentence.strip()
+    stripped = " ".join(sentence.split())
     return (
         stripped.endswith(("?", ";"))
         or bool(_QUESTION_START.match(stripped))
         or bool(_REQUEST_WORDING.search(stripped))
-        or bool(_REQUEST_ITEM.match(stripped))
+        # Years do not make an item an answer: "1. Total number of cameras ... during 2023."
+        or bool(_REQUEST_ITEM.match(_YEAR.sub("", stripped)))
+        or bool(_ADDRESSED.search(stripped))
+        or bool(_ASKING_ITEM.match(stripped))
     )
+
+
+def is_acknowledgement(sentence: str) -> bool:
+    """True for thanks for, receipt of or delay with the request ("Dear X, Thank you for your request
+    for information relating to Y which we received on ..."), an attachment's line ("View as HTML
+    report.pdf") or an e-mail disclaimer: none of them answers."""
+    return bool(_ACKNOWLEDGEMENT.search(" ".join(sentence.split())))
 
 
 def quotable_region(document: StoredDocument) -> tuple[int, int] | None:

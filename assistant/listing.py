@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from assistant.answer import MAX_SENTENCE_CHARS, Answer, Citation, QuoteCheck
+from assistant.answer import Answer, Citation, QuoteCheck
+from assistant.candidates import MAX_SENTENCE_CHARS
 from assistant.question_filters import topic_words
 from index.records import StoredDocument
 from index.search import Hit

@@ -10,6 +10,8 @@ maximal marginal relevance two rules guard citation precision:
   (`document_coverage`, within `DOCUMENT_COVER_SLACK`) are quoted, and when the
   question names a reference or code ("855A/22"), only documents that hold it:
   the response to another request is not an answer, however alike its wording;
+  likewise for the names the question holds ("Humberside", "Smith") that some
+  retrieved document holds: another force's answer to a round-robin request is not;
 - a sentence from a document not yet quoted must come close to the best one in
   relevance (`OTHER_DOCUMENT_MARGIN`) and cover the question's words (weighted by
   rarity among the candidates) about as well as the first quoted document does
@@ -36,6 +38,30 @@ _NOT_A_CODE = re.compile(r"^\d{1,4}(?:[/-]\d{1,4})?$")  # small numbers and year
 def question_codes(question: str) -> set[str]:
     """References and codes in `question` ("855a/22", "18201/18", "01/foi/25/006753/z"), lower case."""
     return {t for t in content_terms(question) if any(ch.isdigit() for ch in t) and not _NOT_A_CODE.match(t)}
+
+
+_NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][A-Za-z&'’-]+")
+_NOT_NAMES = frozenset(
+    "I FOI EIR PCN PCNs CCTV A&E January February March April May June July August September October "
+    "November December Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
+)  # months vary in form ("13 April 2024", "13/04/24")
+
+
+def question_names(question: str) -> set[str]:
+    """Names in `question`: its capitalised words but the first ("Humberside", "Smith", "RIDDOR"), lower case."""
+    found = (re.sub(r"['’]s?$", "", m.group(0)) for m in _NAME.finditer(question.strip()))
+    return {name.lower() for name in found if name not in _NOT_NAMES and len(name) > 2}
+
+
+def names_held(names: set[str], texts: list[str]) -> set[str]:
+    """The names that some of `texts` hold: a name no retrieved document holds restricts nothing."""
+    return {n for n in names if any(n in t.lower() for t in texts)}
+
+
+def holds_names(names: set[str], text: str) -> bool:
+    """Whether `text` holds every one of `names`, also inside a word ("StreetsAhead"); True for none."""
+    lowered = text.lower()
+    return all(n in lowered for n in names)
 
 
 def holds_code(codes: set[str], text: str) -> bool:
@@ -94,7 +120,9 @@ def choose_sentences(
     available = [i for i in range(len(relevance)) if similarity[i] >= min_score]
     if document_cover is not None:
         available = [i for i in available if documents[i] in document_cover]
-        best_document = max((document_cover[documents[i]] for i in available), default=0.0)
+        # Over every candidate document: when the document that holds the question best has
+        # nothing quotable, a weaker one is not the answer in its place.
+        best_document = max(document_cover.values(), default=0.0)
         available = [i for i in available if document_cover[documents[i]] >= best_document - DOCUMENT_COVER_SLACK]
     if any(cover[i] > 0 for i in available):
         available = [i for i in available if cover[i] > 0]

@@ -2,16 +2,23 @@
 
 Usage:
     python benchmarks/generative_check.py --index DIR [--questions examples/eval/questions.jsonl ...]
-        [--set NAME=VALUE ...]
+        [--set NAME=VALUE ...] [--dump LINES.jsonl] [--verbose]
 
 For every answerable question the extractive answer is computed first; a scripted
 OpenAI-compatible server on 127.0.0.1 then "generates", from the real prompt:
   - echo: each extractive quote, on one line, ending with the marker of the prompt
     block that holds it (should be kept: every drop is a false drop);
-  - figure: the first quote with its first number changed by one, or with an invented
+  - paraphrase: the first quote reworded as a model would ("According to the response,
+    ...", "purchased" -> "bought", "holds" -> "has"), figures and names kept, with its
+    right marker (should be kept);
+  - figure: the first quote with its longest number changed by one, or with an invented
     "at a cost of £48,213" when it has none (should be dropped);
-  - miscited: the first quote cited to a block of another document (should be dropped).
-It prints how many of each the checker keeps, and why it drops them.
+  - miscited: the first quote cited to a block of another document (should be dropped);
+  - unmarked: the first quote with no marker (should be dropped).
+It prints, per question set, how many of each the checker keeps, and why it drops them.
+`--dump` writes every scripted line with the checker's similarity and coverage for it
+(computed with both thresholds at 0), for calibrating `llm_support_min` / `llm_coverage_min`
+(`benchmarks/calibrate_checker.py`).
 """
 
 from __future__ import annotations
@@ -32,10 +39,11 @@ sys.path.insert(0, str(REPO))
 
 from assistant import Assistant  # noqa: E402
 from assistant.evaluation import load_questions  # noqa: E402
-from assistant.sentence_check import split_sentences  # noqa: E402
+from assistant.sentence_check import PassageText, check_sentences, split_sentences  # noqa: E402
 from ingest.textutil import one_line  # noqa: E402
 
-SETS = ["examples/eval/questions.jsonl"]
+SETS = ["examples/eval/questions.jsonl", "examples/eval/heldout.jsonl", "examples/eval/blind2.jsonl",
+        "examples/eval/blind3.jsonl"]
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -53,10 +61,32 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
-def _blocks(prompt: str) -> dict[int, tuple[str, str]]:
-    """{n: (title, one-line text)} of the prompt's passage blocks."""
-    found = re.findall(r"^\[(\d+)\] \((.*?)\)\n(.*?)(?=^\[\d+\] \(|\n\nQuestion: )", prompt, re.M | re.S)
-    return {int(n): (title, one_line(text)) for n, title, text in found}
+def _blocks(prompt: str) -> dict[int, tuple[str, str, str]]:
+    """{n: (title, one-line text, text as given)} of the prompt's passage blocks."""
+    found = re.findall(r"^\[(\d+)\] \((.*?)\)\n(.*?)(?=\n\n\[\d+\] \(|\n\nQuestion: )", prompt, re.M | re.S)
+    return {int(n): (title, one_line(text), text) for n, title, text in found}
+
+
+# Rewordings a model makes while keeping the facts: (pattern, replacement), whole words.
+_REWORDINGS = [
+    (r"\b(?:I|we) can confirm that\s+", ""), (r"\bpurchased\b", "bought"), (r"\bholds\b", "has"),
+    (r"\bapproximately\b", "about"), (r"\bcurrently\b", "at present"), (r"\bhowever\b", "but"),
+    (r"\breceived\b", "got"), (r"\brequested\b", "asked for"), (r"\bdo not\b", "don't"),
+    (r"\bdoes not\b", "doesn't"), (r"\bin total\b", "altogether"), (r"\bplease note\b", "note"),
+    (r"\bprovide\b", "give"), (r"\binformation\b", "data"),
+]
+_OPENERS = frozenset("the this these there it we our in a an of for".split())
+
+
+def paraphrased(sentence: str) -> str:
+    """`sentence` reworded without changing a figure, date, reference or name."""
+    text = sentence.strip()
+    for pattern, replacement in _REWORDINGS:
+        text = re.sub(pattern, replacement, text, count=1, flags=re.I)
+    first = text.split(" ", 1)[0]
+    if first.lower() in _OPENERS:
+        text = first.lower() + text[len(first):]
+    return "According to the response, " + text
 
 
 def _perturbed(sentence: str) -> str:
@@ -74,12 +104,13 @@ class Script:
         self.quotes: list[str] = []
         self.labels: list[str] = []
         self.lines: list[str] = []
+        self.blocks: dict[int, tuple[str, str, str]] = {}
 
     def __call__(self, prompt: str) -> str:
-        blocks = _blocks(prompt)
+        blocks = self.blocks = _blocks(prompt)
         lines, self.labels = [], []
         for quote in self.quotes:
-            home = next((n for n, (_, text) in blocks.items() if quote in text), None)
+            home = next((n for n, (_, text, _) in blocks.items() if quote in text), None)
             if home is None:
                 continue
             lines.append(f"{quote} [{home}]")
@@ -88,12 +119,16 @@ class Script:
             first = lines[0]
             home = int(re.search(r"\[(\d+)\]$", first).group(1))
             quote = first[: first.rfind(" [")]
+            lines.append(f"{paraphrased(quote)} [{home}]")
+            self.labels.append("paraphrase")
             lines.append(f"{_perturbed(quote)} [{home}]")
             self.labels.append("figure")
-            other = next((n for n, (title, _) in blocks.items() if title != blocks[home][0]), None)
+            other = next((n for n, (title, _, _) in blocks.items() if title != blocks[home][0]), None)
             if other is not None:
                 lines.append(f"{quote} [{other}]")
                 self.labels.append("miscited")
+            lines.append(quote)
+            self.labels.append("unmarked")
         self.lines = lines
         return "\n".join(lines)
 
@@ -103,6 +138,7 @@ def main() -> None:
     parser.add_argument("--index", required=True)
     parser.add_argument("--questions", nargs="+", default=[str(REPO / s) for s in SETS])
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
+    parser.add_argument("--dump", help="write every scripted line with its similarity and coverage (JSONL)")
     parser.add_argument("--verbose", action="store_true", help="print every dropped echo and kept invention")
     args = parser.parse_args()
     print("$ python " + " ".join(shlex.quote(a) for a in sys.argv), f"(load average {os.getloadavg()[0]:.1f})")
@@ -113,9 +149,10 @@ def main() -> None:
     overrides = dict(item.split("=", 1) for item in args.set)
     assistant = Assistant.open(args.index, show_progress=False, llm_base_url=f"http://127.0.0.1:{server.server_address[1]}",
                                llm_model="scripted", **overrides)
-    kept, total, reasons = Counter(), Counter(), Counter()
-    questions = 0
+    dump = []
     for path in args.questions:
+        kept, total, reasons = Counter(), Counter(), Counter()
+        questions = 0
         for question in load_questions(path):
             if not question.answerable:
                 continue
@@ -128,24 +165,49 @@ def main() -> None:
                 continue
             questions += 1
             dropped = {d["sentence"] for d in answer.dropped}
+            measured = _measured(assistant, script) if args.dump else {}
             for label, line in zip(script.labels, script.lines):
                 total[label] += 1
-                if not any(sentence in dropped for sentence in split_sentences(line)):
+                pieces = split_sentences(line)
+                survived = not any(sentence in dropped for sentence in pieces)
+                if survived:
                     kept[label] += 1  # a line survives when none of its sentences was dropped
-                    if args.verbose and label != "echo":
+                    if args.verbose and label not in ("echo", "paraphrase"):
                         print(f"kept {label}: {line}")
-                elif args.verbose and label == "echo":
-                    print(f"dropped echo: {line}\n    {[d['reason'] for d in answer.dropped if d['sentence'] in line]}")
+                elif args.verbose and label in ("echo", "paraphrase"):
+                    print(f"dropped {label}: {line}\n    {[d['reason'] for d in answer.dropped if d['sentence'] in line]}")
+                if args.dump:
+                    verdicts = [measured[p] for p in pieces if p in measured]
+                    dump.append({
+                        "set": Path(path).stem, "id": question.id, "label": label, "line": line, "kept": survived,
+                        "similarity": min((v.similarity for v in verdicts), default=0.0),
+                        "coverage": min((v.coverage for v in verdicts), default=0.0),
+                        "reason": next((v.reason for v in verdicts if v.reason), None),
+                    })
             for d in answer.dropped:
                 reasons[re.sub(r"'.*?'|\[\d+\]|\d\.\d+|\d+%", "…", d["reason"])] += 1
+        print(f"\n{Path(path).name}: {questions} answered questions with a scripted reply")
+        print("| scripted sentence | sentences | kept | dropped |")
+        print("| --- | --- | --- | --- |")
+        for label in LABELS:
+            print(f"| {label} | {total[label]} | {kept[label]} | {total[label] - kept[label]} |")
+        print("drop reasons:", dict(reasons.most_common()))
     server.shutdown()
-    print(f"{questions} answered questions with a scripted reply")
-    print("| sentence | scripted | kept | dropped |")
-    print("| --- | --- | --- | --- |")
-    for label in ("echo", "figure", "miscited"):
-        print(f"| {label} | {total[label]} | {kept[label]} | {total[label] - kept[label]} |")
-    print("drop reasons:", dict(reasons.most_common()))
+    if args.dump:
+        Path(args.dump).write_text("".join(json.dumps(row) + "\n" for row in dump), encoding="utf-8")
     print(f"(load average at the end {os.getloadavg()[0]:.1f})")
+
+
+LABELS = ("echo", "paraphrase", "figure", "miscited", "unmarked")
+
+
+def _measured(assistant: Assistant, script: Script) -> dict:
+    """{sentence: CheckedSentence} of the scripted reply, checked with both thresholds at 0:
+    the similarity and coverage the checker sees, and the marker or fact reasons."""
+    blocks = [script.blocks[n] for n in sorted(script.blocks)]
+    passages = [PassageText(text, 0) for _, _, text in blocks]
+    checked = check_sentences("\n".join(script.lines), passages, assistant.embedder, support_min=0.0, coverage_min=0.0)
+    return {verdict.sentence: verdict for verdict in checked}
 
 
 if __name__ == "__main__":
