@@ -80,7 +80,7 @@ _OPENERS = frozenset("the this these there it we our in a an of for".split())
 
 def paraphrased(sentence: str) -> str:
     """`sentence` reworded without changing a figure, date, reference or name."""
-    text = sentence.strip()
+    text = re.sub(r"^(?:\d{1,2}[.)]|[-*•])\s+", "", sentence.strip())  # prose has no list numbers
     for pattern, replacement in _REWORDINGS:
         text = re.sub(pattern, replacement, text, count=1, flags=re.I)
     first = text.split(" ", 1)[0]
