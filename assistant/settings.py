@@ -235,14 +235,14 @@ class Settings(BaseModel):
     )
     llm_timeout: float = Field(default=60.0, gt=0, le=3600, description="Seconds to wait for the model endpoint.")
     llm_support_min: float = Field(
-        default=0.6,
+        default=0.75,
         ge=-1.0,
         le=1.0,
         description="A generated sentence is kept only if its best-matching cited sentence has at least this "
         "cosine similarity (index embeddings).",
     )
     llm_coverage_min: float = Field(
-        default=0.6,
+        default=0.4,
         ge=0.0,
         le=1.0,
         description="... and at least this share of its content words occurs in the passages it cites.",
