@@ -143,3 +143,26 @@ def test_stored_cases_match_grouping_afresh_on_real_corpus_files(corpus, tmp_pat
     assert listed["cases"] == lazy
     one = cli_json(root, "case", lazy[0]["case_id"], "--as-of", AS_OF.isoformat())
     assert one == lazy[0]
+
+
+def test_a_second_mailbox_with_the_same_reference_unlinks_the_letter_as_grouping_afresh_does(two_threads):
+    assistant, docs, root = two_threads
+    (docs / "letter.txt").write_text(LETTER, encoding="utf-8")
+    assistant.ingest([docs])
+    assert any(p.endswith("letter.txt") for p in case_of_path(stored_and_lazy(root)[0], "potholes.mbox")["paths"])
+    import mailbox
+
+    from tests.test_cases import _email
+
+    box = mailbox.mbox(str(docs / "copy.mbox"))  # another thread quoting the same reference
+    box.add(_email("Cy Example <request-7-aa@whatdotheyknow.com>", "Tue, 07 May 2024 10:00:00 +0000",
+                   "Dear Northbridge Council,\n\nPlease send me the reply to Reference – FOI / 4120.\n\nCy Example\n"))
+    box.flush()
+    box.close()
+    assistant.ingest([docs])
+    stored, lazy = stored_and_lazy(root)
+    assert stored == lazy
+    # FOI/4120 is no longer one mailbox's, so the letter stands as a case of its own.
+    letter = case_of_path(stored, "letter.txt")
+    assert letter["paths"] == [str(docs / "letter.txt")]
+    assert not any(p.endswith("letter.txt") for p in case_of_path(stored, "potholes.mbox")["paths"])
