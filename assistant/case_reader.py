@@ -25,7 +25,8 @@ class CaseReader(Browsing):
         self.directory = IndexDirectory(settings.index_dir)
         if self.directory.exists() and pending(self.directory.read_manifest().migrations):
             applied = upgrade(self.directory, lock_timeout=settings.lock_timeout)
-            logger.warning("upgraded the index at %s to the current format (%s)", self.directory.root, ", ".join(applied))
+            logger.warning("upgraded the index at %s to the current format (%s)", self.directory.root,
+                           ", ".join(applied))
         self.snapshots = Snapshots(self.directory)
 
     def close(self) -> None:

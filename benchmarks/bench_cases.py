@@ -45,7 +45,8 @@ def main() -> None:
         started = time.perf_counter()
         cases = assistant.cases()
         elapsed = time.perf_counter() - started
-        print(f"cases call {n + 1}: {len(cases)} cases in {elapsed:.3f} s" + (" (reads the stored case groups)" if n == 0 else ""))
+        first = " (reads the stored case groups)" if n == 0 else ""
+        print(f"cases call {n + 1}: {len(cases)} cases in {elapsed:.3f} s{first}")
     started = time.perf_counter()
     rows = authority_stats(assistant.cases())
     print(f"stats --authorities: {len(rows)} authorities in {time.perf_counter() - started:.3f} s")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import mailbox
 import shutil
 import sqlite3
 from datetime import date
@@ -18,7 +19,7 @@ from assistant.cli import main
 from index.case_tables import stored_case_groups
 from index.directory import IndexDirectory
 from index.manifest import FORMAT_VERSION
-from tests.test_cases import write_thread
+from tests.test_cases import _email, write_thread
 
 AS_OF = date(2026, 1, 1)
 LETTER = ("Northbridge Council\n\n3 May 2024\n\nDear Ann Example,\n\nReference – FOI / 4120. Internal review. "
@@ -38,6 +39,11 @@ def stored_and_lazy(root):
     return stored, lazy
 
 
+def committed_store(root):
+    manifest = json.loads((root / "manifest.json").read_text())
+    return root / f"g{manifest['generation']:06d}" / "store.sqlite"
+
+
 def cli_json(root, *args):
     result = CliRunner().invoke(main, [*args, "--index", str(root), "--json", "-q"])
     assert result.exit_code == 0, result.output
@@ -45,10 +51,6 @@ def cli_json(root, *args):
 
 
 def write_other_thread(path):
-    import mailbox
-
-    from tests.test_cases import _email
-
     box = mailbox.mbox(str(path))
     box.add(_email("Ben Example <request-99-ef@whatdotheyknow.com>", "Mon, 06 May 2024 10:00:00 +0000",
                    OTHER_REQUEST, subject="Street lights"))
@@ -101,7 +103,7 @@ def test_removing_documents_drops_them_and_an_emptied_case(two_threads):
     assert len(cases) == 1 and not any(p.endswith(("letter.txt", "lights.mbox")) for p in cases[0]["paths"])
     result = CliRunner().invoke(main, ["case", str(docs / "lights.mbox"), "--index", str(root), "-q"])
     assert result.exit_code == 1 and "no case matches" in result.stderr
-    with sqlite3.connect(IndexDirectory(root).open().path / "store.sqlite") as db:
+    with sqlite3.connect(committed_store(root)) as db:
         assert db.execute("SELECT COUNT(*) FROM case_members WHERE path LIKE '%lights.mbox'").fetchone()[0] == 0
         assert db.execute("SELECT COUNT(DISTINCT case_id) FROM case_members").fetchone()[0] == 1
 
@@ -109,8 +111,7 @@ def test_removing_documents_drops_them_and_an_emptied_case(two_threads):
 def test_an_index_from_format_5_gets_its_cases_from_m006(two_threads, fake_embedder):
     _, docs, root = two_threads
     expected = cli_json(root, "cases", "--as-of", "2024-06-01")
-    store_path = IndexDirectory(root).open().path / "store.sqlite"
-    with sqlite3.connect(store_path) as db:  # what format 5 wrote: no case tables
+    with sqlite3.connect(committed_store(root)) as db:  # what format 5 wrote: no case tables
         db.execute("DROP TABLE case_members")
         db.execute("DROP TABLE case_refs")
     manifest = json.loads((root / "manifest.json").read_text())
@@ -150,13 +151,10 @@ def test_a_second_mailbox_with_the_same_reference_unlinks_the_letter_as_grouping
     (docs / "letter.txt").write_text(LETTER, encoding="utf-8")
     assistant.ingest([docs])
     assert any(p.endswith("letter.txt") for p in case_of_path(stored_and_lazy(root)[0], "potholes.mbox")["paths"])
-    import mailbox
-
-    from tests.test_cases import _email
-
     box = mailbox.mbox(str(docs / "copy.mbox"))  # another thread quoting the same reference
     box.add(_email("Cy Example <request-7-aa@whatdotheyknow.com>", "Tue, 07 May 2024 10:00:00 +0000",
-                   "Dear Northbridge Council,\n\nPlease send me the reply to Reference – FOI / 4120.\n\nCy Example\n"))
+                   "Dear Northbridge Council,\n\nPlease send me the reply to Reference – FOI / 4120.\n\n"
+                   "Cy Example\n"))
     box.flush()
     box.close()
     assistant.ingest([docs])
