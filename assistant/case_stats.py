@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from assistant.case_events import RESPONSE, REVIEW_ANSWERED
+from ingest.foi.case_events import RESPONSE, REVIEW_ANSWERED
 from assistant.cases import ANSWERED, Case
 
 TOP_EXEMPTIONS = 5

@@ -3,9 +3,11 @@
 A case is every message of one mailbox (a WhatDoTheyKnow thread), plus
 standalone documents (a response PDF, a review letter, a decision notice)
 that share a reference with it; standalone documents that share a reference
-with each other and with no mailbox form a case of their own. Cases are
-computed from the FOI fields stored at ingest (`assistant.case_events`), so
-building every case of an index reads no document text.
+with each other and with no mailbox form a case of their own. Which documents
+form which case is decided at ingest and stored (`ingest.foi.case_links`,
+`index.case_tables`); each case's events (`ingest.foi.case_events`), dates and
+status on the day asked are computed here from the stored FOI fields, so
+listing every case reads no document text.
 
 Status on a day (`as_of`), from the events up to that day:
 withdrawn > internal review (awaiting / overdue) > answered >
@@ -15,13 +17,12 @@ clarification requested > awaiting response / overdue / long overdue
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from assistant.case_events import (
+from ingest.foi.case_events import (
     CLARIFICATION_ASKED,
     CLARIFICATION_GIVEN,
     REQUEST,
@@ -33,6 +34,7 @@ from assistant.case_events import (
     Event,
     timeline,
 )
+from ingest.foi.case_links import group_records
 from ingest.foi.clock import EIR_EXTENSION, PUBLIC_INTEREST_EXTENSION, WITHDRAWAL
 from ingest.foi.deadlines import nation_of, response_deadline, review_deadline, working_days_between
 from ingest.foi.outcomes import AWAITING, CLARIFICATION
@@ -44,7 +46,6 @@ AWAITING_REVIEW = "awaiting internal review"
 REVIEW_OVERDUE = "internal review overdue"
 STATUSES = ("awaiting response", "overdue", "long overdue", CLARIFICATION_REQUESTED, AWAITING_REVIEW,
             REVIEW_OVERDUE, ANSWERED, WITHDRAWN)
-_MESSAGE = re.compile(r"^message \d+$")
 
 
 @dataclass
@@ -80,62 +81,6 @@ class Case:
             "days_overdue": self.days_overdue, "review_due": iso(self.review_due),
             "events": [event.to_dict() for event in self.events], "evidence": self.evidence,
         }
-
-
-def _part_key(part: str | None) -> tuple:
-    return tuple((0, int(n), "") if n.isdigit() else (1, 0, n) for n in re.findall(r"\d+|\D+", part or ""))
-
-
-def group_records(records: list[CaseRecord]) -> dict[str, list[CaseRecord]]:
-    """Case id -> its documents in reading order.
-
-    Mailbox messages group by file (attachments are left out of the timeline:
-    their message speaks for them). A standalone document joins the one
-    mailbox that shares a reference with it, else the standalone documents it
-    shares a reference with.
-    """
-    mailboxes: dict[str, list[CaseRecord]] = {}
-    standalone: list[CaseRecord] = []
-    for record in records:
-        if record.part and _MESSAGE.match(record.part):
-            mailboxes.setdefault(record.path, []).append(record)
-        elif not record.part:
-            standalone.append(record)
-    mailbox_of_ref: dict[str, set[str]] = {}
-    for path, messages in mailboxes.items():
-        for message in messages:
-            for ref in message.foi.get("references") or []:
-                mailbox_of_ref.setdefault(ref, set()).add(path)
-    groups: dict[str, list[CaseRecord]] = {f"mbox:{path}": msgs for path, msgs in mailboxes.items()}
-    parent: dict[str, str] = {}
-
-    def find(key: str) -> str:
-        while parent.setdefault(key, key) != key:
-            key = parent[key]
-        return key
-
-    loose: dict[str, CaseRecord] = {}
-    for record in standalone:
-        refs = record.foi.get("references") or []
-        homes = sorted({path for ref in refs for path in mailbox_of_ref.get(ref, ()) if len(mailbox_of_ref[ref]) == 1})
-        if homes:
-            groups[f"mbox:{homes[0]}"].append(record)
-            continue
-        key = f"doc:{record.doc_id}"
-        loose[key] = record
-        for ref in refs:
-            parent[find(key)] = find(f"ref:{ref}")
-    clusters: dict[str, list[CaseRecord]] = {}
-    for key, record in loose.items():
-        clusters.setdefault(find(key), []).append(record)
-    for root, members in clusters.items():
-        refs = sorted({ref for m in members for ref in m.foi.get("references") or []})
-        groups[f"ref:{refs[0]}" if refs else root] = members
-    return {
-        "case-" + hashlib.sha1(key.encode()).hexdigest()[:10]: sorted(
-            members, key=lambda r: (bool(r.part is None), r.own_date or date.max, _part_key(r.part)))
-        for key, members in groups.items()
-    }
 
 
 def build_case(case_id: str, records: list[CaseRecord], as_of: date) -> Case:
@@ -238,7 +183,12 @@ def _open_review(events: list[Event]) -> date | None:
 
 def build_cases(records: list[CaseRecord], as_of: date) -> list[Case]:
     """Every case of `records` on `as_of`, most working days overdue first, then newest received."""
-    cases = [build_case(case_id, members, as_of) for case_id, members in group_records(records).items()]
+    return cases_of_groups(group_records(records), as_of)
+
+
+def cases_of_groups(groups: dict[str, list[CaseRecord]], as_of: date) -> list[Case]:
+    """Every case of `groups` (case id -> records in reading order) on `as_of`, ordered as `build_cases`."""
+    cases = [build_case(case_id, members, as_of) for case_id, members in groups.items()]
     return sorted(cases, key=lambda c: (-c.days_overdue if c.status != ANSWERED else 1,
                                         -(c.received or date.min).toordinal(), c.case_id))
 
@@ -266,10 +216,20 @@ def records_from_store(store) -> list[CaseRecord]:
     return records
 
 
-# Records per committed generation: a generation never changes once committed, so its records are
+def groups_of_store(store) -> dict[str, list[CaseRecord]]:
+    """Case id -> records: as stored at ingest (`index.case_tables`), or grouped here from every
+    document's FOI fields for an index written before format 6 (the reference the tables match)."""
+    from index.case_tables import has_case_tables, stored_case_groups
+
+    if has_case_tables(store):
+        return stored_case_groups(store)
+    return group_records(records_from_store(store))
+
+
+# Case groups per committed generation: a generation never changes once committed, so its records are
 # read once; a new generation (any update) reads them afresh. A few generations are kept.
-_RECORDS: dict[tuple[str, int], list[CaseRecord]] = {}
-_RECORDS_KEPT = 4
+_GROUPS: dict[tuple[str, int], dict[str, list[CaseRecord]]] = {}
+_GROUPS_KEPT = 4
 
 
 def cases_of_snapshot(snapshot, *, as_of: date | None = None, status: str | None = None,
@@ -282,13 +242,13 @@ def cases_of_snapshot(snapshot, *, as_of: date | None = None, status: str | None
     if status and status not in STATUSES:
         raise ValueError(f"unknown status {status!r}; choose one of {', '.join(STATUSES)}")
     key = (str(snapshot.path), snapshot.manifest.generation)
-    records = _RECORDS.get(key)
-    if records is None:
-        records = records_from_store(snapshot.store)
-        while len(_RECORDS) >= _RECORDS_KEPT:
-            _RECORDS.pop(next(iter(_RECORDS)))
-        _RECORDS[key] = records
-    cases = build_cases(records, as_of or date.today())
+    groups = _GROUPS.get(key)
+    if groups is None:
+        groups = groups_of_store(snapshot.store)
+        while len(_GROUPS) >= _GROUPS_KEPT:
+            _GROUPS.pop(next(iter(_GROUPS)))
+        _GROUPS[key] = groups
+    cases = cases_of_groups(groups, as_of or date.today())
     return select_cases(cases, status=status, authority=authority, law=law)
 
 

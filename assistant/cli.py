@@ -25,8 +25,6 @@ from assistant.cli_options import (
     open_assistant,
     print_json,
 )
-from assistant.listing import listing_note
-from assistant.shapes import answer_json, hit_json
 from ingest.textutil import csv_safe
 
 
@@ -117,6 +115,7 @@ FACET_VALUES_SHOWN = 8
 @common_options
 def search(query, k, mode, batch_file, with_facets, backend, index_dir, config_file, as_json, quiet, **foi_filters):
     """Show the passages that best match QUERY, with citations."""
+    from assistant.shapes import hit_json
     if (query is None) == (batch_file is None):
         raise click.UsageError("Missing argument 'QUERY' (or give --batch FILE, but not both).")
     if with_facets and batch_file is not None:
@@ -156,6 +155,7 @@ BATCH_COLUMNS = ["query", "ms", "rank", "score", "doc_id", "path", "part", "page
 
 def _search_batch(assistant, lines, *, k, mode, as_json, filters) -> None:
     """One JSON line (or CSV rows, one per hit) per query, each with the milliseconds it took."""
+    from assistant.shapes import hit_json
 
     queries = [line.strip() for line in lines if line.strip()]
     writer = None if as_json else csv.DictWriter(sys.stdout, fieldnames=BATCH_COLUMNS, lineterminator="\n")
@@ -183,6 +183,8 @@ def _search_batch(assistant, lines, *, k, mode, as_json, filters) -> None:
 def ask(question, answer_mode, backend, authority, reference, exemption, outcome, after, before, law,
         index_dir, config_file, as_json, quiet):
     """Answer QUESTION with quoted sentences from the documents, each cited."""
+    from assistant.listing import listing_note
+    from assistant.shapes import answer_json
     assistant = open_assistant(index_dir, config_file, quiet, embedding_backend=backend, answer_mode=answer_mode)
     answer = assistant.ask(
         question, authority=authority, reference=reference, exemption=exemption, outcome=outcome,

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from assistant.cases import STATUSES
-from assistant.cli_options import common_options, open_assistant, print_json
+from assistant.cli_options import common_options, print_json
 
 as_of_option = click.option(
     "--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
@@ -24,7 +24,7 @@ as_of_option = click.option(
 @common_options
 def cases(as_of, status, authority, law, index_dir, config_file, as_json, quiet):
     """List requests as cases: status, deadline and outcome, most working days overdue first."""
-    assistant = open_assistant(index_dir, config_file, quiet)
+    assistant = open_case_reader(index_dir, config_file)
     found = assistant.cases(as_of=as_of.date() if as_of else None, status=status, authority=authority, law=law)
     if as_json:
         print_json({"as_of": found[0].as_of.isoformat() if found else None, "cases": [c.to_dict() for c in found]})
@@ -46,7 +46,7 @@ def cases(as_of, status, authority, law, index_dir, config_file, as_json, quiet)
 @common_options
 def case(target, as_of, index_dir, config_file, as_json, quiet):
     """Show one case's timeline: TARGET is a case id, a doc_id, or a path of one of its files."""
-    assistant = open_assistant(index_dir, config_file, quiet)
+    assistant = open_case_reader(index_dir, config_file)
     found = assistant.case(target, as_of=as_of.date() if as_of else None)
     if found is None:
         click.echo(f"error: no case matches {target}", err=True)
@@ -69,6 +69,14 @@ def case(target, as_of, index_dir, config_file, as_json, quiet):
         where = event["path"] + (f" :: {event['part']}" if event["part"] else "")
         extra = f" ({event['outcome']})" if event.get("outcome") else ""
         click.echo(f"  {event['date']}  {event['kind']}{extra}  {where}")
+
+
+def open_case_reader(index_dir: Path, config_file: Path | None):
+    """The index's cases without loading the search stack (`assistant.case_reader`); upgrades an old index."""
+    from assistant.case_reader import CaseReader
+    from assistant.settings import load_settings
+
+    return CaseReader(load_settings(config_file, index_dir=index_dir))
 
 
 def print_authority_stats(assistant, csv_file: Path | None, as_json: bool) -> None:

@@ -8,10 +8,12 @@ import click
 
 from assistant.cli_options import common_options, print_json
 from assistant.settings import load_settings
-from assistant.users import ROLES, Users
+from assistant.users_roles import ROLES
 
 
-def _users(index_dir, config_file) -> Users:
+def _users(index_dir, config_file):
+    from assistant.users import Users  # argon2: loaded only for `foi users`
+
     return Users(load_settings(config_file, index_dir=index_dir).index_dir)
 
 

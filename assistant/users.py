@@ -21,9 +21,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from assistant.errors import UserError
+from assistant.users_roles import ROLES
 
 USERS_NAME = "users.json"
-ROLES = ("reader", "editor", "admin")
 # What each action needs, at least.
 NEEDS = {"read": "reader", "write": "editor", "admin": "admin"}
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")

@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assistant.case_events import CaseRecord  # noqa: E402
+from ingest.foi.case_events import CaseRecord  # noqa: E402
 from assistant.cases import STATUSES, build_cases  # noqa: E402
 from ingest.foi.annotate import annotate  # noqa: E402
 from ingest.foi.dates import parse_date  # noqa: E402

@@ -132,6 +132,7 @@ def relocate_index(directory, old_prefix: str, new_prefix: str, *, lock_timeout:
     Returns:
         The (old, new) paths rewritten; nothing is committed when there are none.
     """
+    from index.case_tables import refresh_cases
     from index.manifest import now_iso
 
     new_prefix = absolute_path(new_prefix)
@@ -146,6 +147,7 @@ def relocate_index(directory, old_prefix: str, new_prefix: str, *, lock_timeout:
         with directory.write() as snapshot:
             with snapshot.store.transaction():
                 moved = relocate(snapshot.store, old_prefix, new_prefix)
+                refresh_cases(snapshot.store)  # a mailbox's case id follows its path
             snapshot.manifest.updated_at = now_iso()
     return moved
 

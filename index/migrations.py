@@ -63,12 +63,20 @@ def m005_term_counts(snapshot: Snapshot) -> None:
     snapshot.store.fill_term_counts()
 
 
+def m006_case_tables(snapshot: Snapshot) -> None:
+    """Cases stored at ingest (`index.case_tables`): every location grouped into its case once."""
+    from index.case_tables import refresh_cases
+
+    logger.info("grouped documents into cases: %s", refresh_cases(snapshot.store))
+
+
 MIGRATIONS: list[tuple[str, Callable[[Snapshot], None]]] = [
     ("m001_initial", m001_initial),
     ("m002_passage_fts", m002_passage_fts),
     ("m003_boilerplate", m003_boilerplate),
     ("m004_absolute_locations", m004_absolute_locations),
     ("m005_term_counts", m005_term_counts),
+    ("m006_case_tables", m006_case_tables),
 ]
 ALL_MIGRATIONS = [name for name, _ in MIGRATIONS]
 

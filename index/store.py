@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from index.boilerplate_delta import start_tracking
+from index.case_tables import CASE_TABLES_SCHEMA
 from index.passages import PassageIndex
 from index.store_chunks import ChunkTable
 from index.store_documents import DocumentTable
@@ -99,7 +100,7 @@ class Store(DocumentTable, ChunkTable, PassageIndex, TableRowIndex):
         self._connections_lock = threading.Lock()
         self._writer_db = None if readonly else self._connect()
         if not readonly:
-            self._writer_db.executescript(SCHEMA + TABLE_ROWS_SCHEMA + TERM_COUNTS_SCHEMA)
+            self._writer_db.executescript(SCHEMA + TABLE_ROWS_SCHEMA + TERM_COUNTS_SCHEMA + CASE_TABLES_SCHEMA)
             start_tracking(self._writer_db)
             self._writer_db.commit()
 

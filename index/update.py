@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from index.boilerplate import DEFAULT_MIN_DOCUMENTS
+from index.case_tables import refresh_cases
 from index.directory import IndexDirectory, Snapshot
 from index.embedder import Embedder
 from index.ingest_steps import (  # re-exported: callers import the report types from here
@@ -80,8 +81,9 @@ def finish_write(
 ) -> dict[str, int]:
     """The last step of every write: prune orphans, fit the vector index to the new
     size (flat or approximate; see `VectorIndex.fit`), recount boilerplate, merge the lexical
-    index, record the counts."""
+    index, regroup the cases the write touched, record the counts."""
     prune_orphans(snapshot)
+    logger.debug("cases regrouped: %s", refresh_cases(snapshot.store))
     if ann_threshold is not None and snapshot.vectors.fit(ann_threshold):
         logger.info("moved %d vectors into a new %s index", len(snapshot.vectors), snapshot.vectors.kind)
     how = snapshot.store.refresh_boilerplate(min_documents, full=full_boilerplate)

@@ -14,7 +14,7 @@ from email.message import EmailMessage
 import pytest
 from click.testing import CliRunner
 
-from assistant.case_events import CaseRecord
+from ingest.foi.case_events import CaseRecord
 from assistant.case_stats import authority_stats, percentile
 from assistant.cases import build_cases, find_case
 from assistant.cli import main

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from assistant.cli import main
 from index.directory import IndexDirectory
+from index.manifest import FORMAT_VERSION
 from tests.test_index import DOCS, write_docs
 
 pytestmark = pytest.mark.usefixtures("fake_model")
@@ -102,7 +103,7 @@ def test_migration_makes_verifiable_relative_locations_absolute(tmp_path, runner
     assert "old-cwd/parking.txt" in stored
     assert "1 locations are relative paths" in check.stdout and "old-cwd/parking.txt" in check.stdout
     manifest = json.loads((index / "manifest.json").read_text())
-    assert manifest["format_version"] == 5 and "m004_absolute_locations" in manifest["migrations"]
+    assert manifest["format_version"] == FORMAT_VERSION and "m004_absolute_locations" in manifest["migrations"]
     fixed = runner.invoke(main, ["relocate", "old-cwd", str(docs), "--index", str(index)])
     assert fixed.exit_code == 0, fixed.output
     assert "relative paths" not in runner.invoke(main, ["check", "--index", str(index)]).stdout
