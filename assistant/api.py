@@ -156,8 +156,9 @@ class Assistant(Browsing):
                 self._reranker = CrossEncoderReranker(self.settings.reranker_model)
             return self._reranker
 
-    def _ranked(self, snapshot: Snapshot, query: str, vector, *, k: int, **options) -> list:
-        """`search_vectors`, then the reranker (if any) over its top `rerank_candidates`."""
+    def _ranked(self, snapshot: Snapshot, query: str, vector, *, k: int, reorder: bool = False, **options) -> list:
+        """`search_vectors`, then the reranker (if any) over its top `rerank_candidates`; with
+        `reorder` (search, not `ask`), the top `rescore_candidates` are re-ordered (`passage_rescore`)."""
         reranker = self.reranker
         term_weight, figure_weight = self.settings.passage_term_weight, self.settings.passage_figure_weight
         if not reranker and (term_weight or figure_weight):
@@ -169,7 +170,7 @@ class Assistant(Browsing):
             return choose_passages(pairs, query, counts, k=k, per_document=cap, term_weight=term_weight,
                                    figure_weight=figure_weight)
         rescoring = self._rescoring
-        if not reranker and rescoring:
+        if reorder and not reranker and rescoring:
             # Fusion's top candidates (capped as ever), re-ordered (figures, requester), then cut to k.
             pairs = search_vectors(snapshot, vector, k=max(k, rescoring.candidates), query_text=query,
                                    boilerplate=self._boilerplate, **options)
@@ -299,6 +300,7 @@ class Assistant(Browsing):
                 where=where or None,
                 mode=mode or self.settings.search_mode,
                 documents=False,
+                reorder=True,
             )
         return SearchResult(query=query, hits=[hit for hit, _ in pairs])
 
