@@ -13,6 +13,7 @@ list embeds far from the question (README, "Answer quality"). So the first
 
 and the rest keep their order below them. Each hit keeps its `score` (its cosine), so
 thresholds keep their meaning. The weights were chosen on questions.jsonl + heldout.jsonl.
+`search` re-orders; `ask` reads fusion's passages (re-ordering them lowered citation precision).
 """
 
 from __future__ import annotations
