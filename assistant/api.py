@@ -17,6 +17,7 @@ from assistant.generative import ask_generatively
 from assistant.ingest_options import update_options
 from assistant.listing import compose_listing
 from assistant.passage_choice import choose_passages
+from assistant.passage_rescore import Rescoring, capped, rescore
 from assistant.question_filters import filters_from_question
 from assistant.settings import Settings, load_settings
 from assistant.table_citations import with_table_rows
@@ -155,8 +156,9 @@ class Assistant(Browsing):
                 self._reranker = CrossEncoderReranker(self.settings.reranker_model)
             return self._reranker
 
-    def _ranked(self, snapshot: Snapshot, query: str, vector, *, k: int, **options) -> list:
-        """`search_vectors`, then the reranker (if any) over its top `rerank_candidates`."""
+    def _ranked(self, snapshot: Snapshot, query: str, vector, *, k: int, reorder: bool = False, **options) -> list:
+        """`search_vectors`, then the reranker (if any) over its top `rerank_candidates`; with
+        `reorder` (search, not `ask`), the top `rescore_candidates` are re-ordered (`passage_rescore`)."""
         reranker = self.reranker
         term_weight, figure_weight = self.settings.passage_term_weight, self.settings.passage_figure_weight
         if not reranker and (term_weight or figure_weight):
@@ -167,6 +169,12 @@ class Assistant(Browsing):
             counts = snapshot.store.term_document_counts(question_terms(query))
             return choose_passages(pairs, query, counts, k=k, per_document=cap, term_weight=term_weight,
                                    figure_weight=figure_weight)
+        rescoring = self._rescoring
+        if reorder and not reranker and rescoring:
+            # Fusion's top candidates (capped as ever), re-ordered (figures, requester), then cut to k.
+            pairs = search_vectors(snapshot, vector, k=max(k, rescoring.candidates), query_text=query,
+                                   boilerplate=self._boilerplate, **options)
+            return capped(rescore(pairs, query, rescoring), k=k, per_document=len(pairs) or 1)
         fetch = max(k, self.settings.rerank_candidates) if reranker else k
         pairs = search_vectors(snapshot, vector, k=fetch, query_text=query, boilerplate=self._boilerplate, **options)
         return rerank(reranker, query, pairs, k) if reranker else pairs
@@ -189,6 +197,12 @@ class Assistant(Browsing):
             report = update_index(self.directory, [Path(p) for p in paths], self.embedder, options, progress)
         self.snapshots.invalidate()
         return report
+
+    @property
+    def _rescoring(self) -> Rescoring:
+        settings = self.settings
+        return Rescoring(candidates=settings.rescore_candidates, figure_weight=settings.rescore_figure_weight,
+                         requester_penalty=settings.rescore_requester_penalty)
 
     @property
     def _boilerplate(self) -> Boilerplate:
@@ -286,6 +300,7 @@ class Assistant(Browsing):
                 where=where or None,
                 mode=mode or self.settings.search_mode,
                 documents=False,
+                reorder=True,
             )
         return SearchResult(query=query, hits=[hit for hit, _ in pairs])
 

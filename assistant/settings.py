@@ -247,6 +247,20 @@ class Settings(BaseModel):
         le=1.0,
         description="... and at least this share of its content words occurs in the passages it cites.",
     )
+    # Re-ordering of the top passages before the per-document cap and the cut to k (issue 14, evidence@5).
+    rescore_candidates: int = Field(
+        default=10, ge=0, le=200,
+        description="The first this many passages of each search are re-ordered by figures (numeric questions) "
+        "and requester messages before the per-document cap and the cut to k (0: off).",
+    )
+    rescore_figure_weight: float = Field(
+        default=0.05, ge=0.0, le=2.0,
+        description="For how-many / how-much / cost / spend questions, plus this times the passage's figure density.",
+    )
+    rescore_requester_penalty: float = Field(
+        default=0.1, ge=0.0, le=2.0,
+        description="Minus this for a passage of the requester's message (FOI role request, or not from the authority).",
+    )
 
     @model_validator(mode="after")
     def _overlap_below_size(self) -> "Settings":
