@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 
 import numpy as np
 import pytest
 
 from assistant import Assistant
 from index.directory import IndexDirectory
+from tests.layout import to_legacy_layout, vector_files
 from index.errors import IndexFormatError, IndexMismatch, IndexNotFound
 from index.manifest import FORMAT_VERSION
 
@@ -54,8 +56,9 @@ def test_index_is_a_directory_with_manifest_sqlite_and_faiss(tmp_path, assistant
     assert manifest["model"] == "fake-bag-of-words"
     assert manifest["dimension"] == 64
     assert manifest["chunk_tokens"] == 60 and manifest["chunk_overlap"] == 32
-    generation = root / f"g{manifest['generation']:06d}"
-    assert (generation / "store.sqlite").is_file() and (generation / "vectors.faiss").is_file()
+    assert (root / "store.sqlite").is_file()
+    assert [p.name for p in (root / "vectors").iterdir()] == [p.name for p in vector_files(root)]
+    assert vector_files(root)[0].is_file() and not list(root.glob("g0*"))
     assert not list(root.rglob("*.pkl")) and not list(root.rglob("*.pickle"))
 
 
@@ -164,6 +167,8 @@ def test_missing_and_newer_indexes_give_clear_errors(tmp_path, assistant):
     data = json.loads(manifest_path.read_text())
     data["format_version"] = FORMAT_VERSION + 1
     manifest_path.write_text(json.dumps(data))
+    with sqlite3.connect(tmp_path / "idx" / "store.sqlite") as db:  # the store's generation row is the truth
+        db.execute("UPDATE generation SET manifest = ?", (json.dumps({"kind": "foi-assistant-index", **data}),))
     with pytest.raises(IndexFormatError, match="newer than this version"):
         Assistant.open(tmp_path / "idx")
 
@@ -229,18 +234,18 @@ def test_an_index_written_by_format_1_is_upgraded_on_open(tmp_path, assistant, f
 
     assistant.ingest([write_docs(tmp_path / "docs")])
     root = tmp_path / "idx"
-    manifest = json.loads((root / "manifest.json").read_text())
-    store = root / f"g{manifest['generation']:06d}" / "store.sqlite"
-    with sqlite3.connect(store) as db:  # what format 1 wrote: no lexical index, no boilerplate
+    assistant.close()
+    generation = to_legacy_layout(root, format_version=1, migrations=["m001_initial"])
+    with sqlite3.connect(generation / "store.sqlite") as db:  # what format 1 wrote: no lexical index, no boilerplate
         for table in ("passages", "vector_sentences", "sentence_documents", "boilerplate"):
             db.execute(f"DROP TABLE {table}")
-    manifest.update(format_version=1, migrations=["m001_initial"])
-    (root / "manifest.json").write_text(json.dumps(manifest))
 
     upgraded = Assistant.open(root, embedder=fake_embedder)
     data = json.loads((root / "manifest.json").read_text())
     assert data["format_version"] == FORMAT_VERSION
-    assert data["migrations"] == ["m001_initial", "m002_passage_fts", "m003_boilerplate", "m004_absolute_locations", "m005_term_counts"]
+    assert data["migrations"] == ["m001_initial", "m007_in_place_store", "m002_passage_fts", "m003_boilerplate",
+                                  "m004_absolute_locations", "m005_term_counts"]
+    assert not list(root.glob("g0*")) and (root / "store.sqlite").is_file()
     assert upgraded.check().ok
     assert upgraded.search("parking", k=1, mode="lexical").hits[0].path.endswith("parking.txt")
 
