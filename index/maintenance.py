@@ -208,7 +208,10 @@ def check_index(
         return report
     if _check_manifest_file(directory, row, report, repair):
         report.remaining = []
-    if _check_vector_files(directory, row, report, repair, embedder_factory, lock_timeout, boilerplate_min_documents):
+    vectors = _check_vector_files(directory, row, report, repair, embedder_factory, lock_timeout, boilerplate_min_documents)
+    if vectors == "lost":
+        return report  # nothing to compare the store with
+    if vectors == "repaired":
         report.remaining = []
 
     snapshot = directory.open()
@@ -318,9 +321,9 @@ def _check_manifest_file(directory: IndexDirectory, row, report: CheckReport, re
     return True
 
 
-def _check_vector_files(directory, row, report, repair, embedder_factory, lock_timeout, min_documents) -> bool:
-    """Are the generation's vector files there and loadable? With `repair`, re-embed every chunk
-    from its stored text when they are not (True), and delete files nothing names."""
+def _check_vector_files(directory, row, report, repair, embedder_factory, lock_timeout, min_documents) -> str:
+    """Are the generation's vector files there and loadable ("ok")? With `repair`, re-embed every
+    chunk from its stored text when they are not ("repaired"; else "lost"), and delete files nothing names."""
     named = set(row.vector_files) | set(row.previous_vector_files)
     folder = directory.vectors_folder
     for path in sorted(folder.iterdir()) if folder.is_dir() else []:
@@ -331,13 +334,13 @@ def _check_vector_files(directory, row, report, repair, embedder_factory, lock_t
                 report.repaired.append(f"removed {VECTORS_FOLDER}/{path.name}")
     try:
         VectorIndex.open_files(folder, row.vector_files)
-        return False
+        return "ok"
     except (FileNotFoundError, RuntimeError):
         report.problems.append(
             f"the vector files of generation g{row.number:06d} ({', '.join(row.vector_files)}) are missing or damaged"
         )
     if not repair:
-        return False
+        return "lost"
     if embedder_factory is None:
         raise IndexFormatError("re-embedding lost vectors needs the model")
     with directory.lock(lock_timeout):
@@ -350,4 +353,4 @@ def _check_vector_files(directory, row, report, repair, embedder_factory, lock_t
             with writable.store.transaction():
                 finish_write(writable, min_documents, full_boilerplate=True)
     report.repaired.append(f"re-embedded {len(ids)} chunks whose vector files were lost")
-    return True
+    return "repaired"
