@@ -338,7 +338,7 @@ def test_two_ingest_processes_on_one_index(tmp_path, fake_embedder, timeout, exp
         assert other.stdout.strip() == "ingested 1", other.stderr
         assert Assistant.open(index, embedder=fake_embedder).stats().documents == 3 + 8 + 1
     else:
-        assert other.stdout.startswith("locked another process is writing to the index (lock "), other.stderr
+        assert other.stdout.startswith("locked another process is writing to the index (lock "), (other.stdout, other.stderr)
         assert "write.lock" in other.stdout
         assert Assistant.open(index, embedder=fake_embedder).stats().documents == 3 + 8
     assert Assistant.open(index, embedder=fake_embedder).check().ok

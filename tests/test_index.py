@@ -10,9 +10,9 @@ import pytest
 
 from assistant import Assistant
 from index.directory import IndexDirectory
-from tests.layout import to_legacy_layout, vector_files
 from index.errors import IndexFormatError, IndexMismatch, IndexNotFound
 from index.manifest import FORMAT_VERSION
+from tests.layout import to_legacy_layout, vector_files
 
 DOCS = {
     "cctv.txt": "Sheffield City Council operates 120 CCTV cameras in the city centre. "
@@ -288,3 +288,45 @@ def test_queries_naming_an_identifier_are_told_apart(query, expected):
     from index.search import names_identifier
 
     assert names_identifier(query) is expected
+
+
+def test_m007_converts_an_index_of_generation_directories_in_place(tmp_path, assistant, fake_embedder):
+    import sqlite3
+
+    docs = write_docs(tmp_path / "docs")
+    assistant.ingest([docs])
+    root = tmp_path / "idx"
+    before = [(h.doc_id, h.start, h.end) for h in assistant.search("parking fines", k=3).hits]
+    assistant.close()
+    old = to_legacy_layout(root, format_version=5)  # what format 5 wrote: g000001/store.sqlite + vectors.faiss
+    assert old.name == "g000001" and not (root / "store.sqlite").exists()
+    with pytest.raises(IndexFormatError, match="run `foi upgrade"):
+        IndexDirectory(root).open()
+
+    upgraded = Assistant.open(root, embedder=fake_embedder)
+    manifest = json.loads((root / "manifest.json").read_text())
+    assert manifest["format_version"] == FORMAT_VERSION and "m007_in_place_store" in manifest["migrations"]
+    assert manifest["generation"] > 1  # numbers keep increasing
+    assert not old.exists() and not list(root.glob("g0*"))
+    with sqlite3.connect(root / "store.sqlite") as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert [(h.doc_id, h.start, h.end) for h in upgraded.search("parking fines", k=3).hits] == before
+    assert upgraded.check().ok
+    (docs / "late.txt").write_text("A late reply about library opening hours.", encoding="utf-8")
+    assert upgraded.ingest([docs]).added == 1 and upgraded.check().ok
+
+
+def test_m007_started_again_after_a_kill_before_its_commit(tmp_path, assistant, fake_embedder):
+    assistant.ingest([write_docs(tmp_path / "docs")])
+    root = tmp_path / "idx"
+    assistant.close()
+    old = to_legacy_layout(root, format_version=5)
+    # What a conversion killed before its COMMIT leaves: a linked store without a generation row, a vector file.
+    import os
+
+    os.link(old / "store.sqlite", root / "store.sqlite")
+    (root / "vectors").mkdir()
+    (root / "vectors" / "g000002.faiss").write_bytes(b"half")
+    upgraded = Assistant.open(root, embedder=fake_embedder)
+    assert upgraded.check().ok and upgraded.stats().documents == 3
+    assert not list(root.glob("g0*"))
