@@ -132,7 +132,7 @@ class IndexDirectory:
             manifest = self.read_manifest_file()
             return IndexFormatError(
                 f"the index at {self.root} has format {manifest.format_version} (one directory per generation); "
-                f"run `foi upgrade --index {self.root}`"
+                f"any foi command upgrades it in place (e.g. `foi check --index {self.root}`)"
             )
         return IndexNotFound(f"no index at {self.root} (create one with: foi ingest PATH --index {self.root})")
 

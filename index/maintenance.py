@@ -191,7 +191,7 @@ def check_index(
         raise IndexNotFound(f"no index at {directory.root}")
     if directory.is_legacy():
         report.problems.append("the index is in the layout before format 7 (one directory per generation); "
-                               "run `foi upgrade`")
+                               "opening it with foi upgrades it (migration m007_in_place_store)")
         return report
     if not directory.store_path.is_file():
         report.problems.append(f"{STORE_NAME} is missing; re-ingest the documents")

@@ -300,7 +300,7 @@ def test_m007_converts_an_index_of_generation_directories_in_place(tmp_path, ass
     assistant.close()
     old = to_legacy_layout(root, format_version=5)  # what format 5 wrote: g000001/store.sqlite + vectors.faiss
     assert old.name == "g000001" and not (root / "store.sqlite").exists()
-    with pytest.raises(IndexFormatError, match="run `foi upgrade"):
+    with pytest.raises(IndexFormatError, match="any foi command upgrades it in place"):
         IndexDirectory(root).open()
 
     upgraded = Assistant.open(root, embedder=fake_embedder)
