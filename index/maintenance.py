@@ -302,23 +302,25 @@ def _inspect(snapshot: Snapshot) -> list[str]:
 
 
 def _check_manifest_file(directory: IndexDirectory, row, report: CheckReport, repair: bool) -> bool:
-    """Is manifest.json the store's current manifest? With `repair`, rewrite it; True if repaired."""
+    """Is manifest.json the store's current manifest? With `repair`, rewrite it; True if that repaired a problem."""
     try:
         written = directory.read_manifest_file()
-        if written.generation != row.number:
-            report.problems.append(
-                f"manifest: {MANIFEST_NAME} names generation {written.generation_name}, the store holds "
-                f"g{row.number:06d} (a writer stopped between its commit and the manifest)"
-            )
-        else:
+        if written.generation == row.number:
             return False
+        # Not damage: the store is the truth, and a writer killed after its COMMIT leaves this.
+        report.notes.append(
+            f"{MANIFEST_NAME} names generation {written.generation_name}, the store holds g{row.number:06d} "
+            "(a writer stopped between its commit and the manifest; --repair or the next write rewrites it)"
+        )
+        stale = True
     except (IndexNotFound, IndexFormatError) as exc:
         report.problems.append(f"manifest: {exc}")
+        stale = False
     if not repair:
         return False
     Manifest.from_json(row.manifest, directory.store_path).write(directory.root)
     report.repaired.append(f"restored {MANIFEST_NAME} from {STORE_NAME} (generation g{row.number:06d})")
-    return True
+    return not stale
 
 
 def _check_vector_files(directory, row, report, repair, embedder_factory, lock_timeout, min_documents) -> str:

@@ -150,8 +150,8 @@ def test_a_manifest_that_cannot_be_rewritten_after_the_commit_does_not_undo_it(i
     assert generation_of(index) != generation
     assert json.loads((index / "manifest.json").read_text())["generation"] == int(generation[1:])  # stale copy
     assert any(h.path.endswith("late.txt") for h in Assistant.open(index, embedder=fake_embedder).search("library opening hours", k=3).hits)
-    check = runner.invoke(main, ["check"])
-    assert check.exit_code == 1 and f"names generation {generation}, the store holds {generation_of(index)}" in check.stdout
+    check = runner.invoke(main, ["check"])  # not damage: a note, until --repair or the next write rewrites it
+    assert check.exit_code == 0 and f"note: manifest.json names generation {generation}, the store holds {generation_of(index)}" in check.stdout
     repaired = runner.invoke(main, ["check", "--repair"])
     assert repaired.exit_code == 0 and "restored manifest.json from store.sqlite" in repaired.stdout, repaired.output
     assert json.loads((index / "manifest.json").read_text())["generation"] == int(generation_of(index)[1:])
