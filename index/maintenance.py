@@ -206,7 +206,7 @@ def check_index(
     if row is None:
         report.problems.append(f"{STORE_NAME} holds no committed generation; re-ingest the documents")
         return report
-    if _check_manifest_file(directory, row, report, repair):
+    if _check_manifest_file(directory, row, report, repair, lock_timeout):
         report.remaining = []
     vectors = _check_vector_files(directory, row, report, repair, embedder_factory, lock_timeout, boilerplate_min_documents)
     if vectors == "lost":
@@ -301,7 +301,7 @@ def _inspect(snapshot: Snapshot) -> list[str]:
     return problems
 
 
-def _check_manifest_file(directory: IndexDirectory, row, report: CheckReport, repair: bool) -> bool:
+def _check_manifest_file(directory: IndexDirectory, row, report: CheckReport, repair: bool, lock_timeout: float) -> bool:
     """Is manifest.json the store's current manifest? With `repair`, rewrite it; True if that repaired a problem."""
     try:
         written = directory.read_manifest_file()
@@ -318,7 +318,9 @@ def _check_manifest_file(directory: IndexDirectory, row, report: CheckReport, re
         stale = False
     if not repair:
         return False
-    Manifest.from_json(row.manifest, directory.store_path).write(directory.root)
+    with directory.lock(lock_timeout):  # a writer rewrites it too, after its commit
+        row = directory.committed()
+        Manifest.from_json(row.manifest, directory.store_path).write(directory.root)
     report.repaired.append(f"restored {MANIFEST_NAME} from {STORE_NAME} (generation g{row.number:06d})")
     return not stale
 
