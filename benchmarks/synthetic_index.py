@@ -26,7 +26,8 @@ import numpy as np  # noqa: E402
 
 from assistant.settings import Settings  # noqa: E402
 from index.boilerplate import DEFAULT_MIN_DOCUMENTS, REFRESH_SQL  # noqa: E402
-from index.directory import GENERATION_MANIFEST, STORE_NAME, VECTORS_NAME  # noqa: E402
+from index.directory import STORE_NAME, VECTORS_FOLDER  # noqa: E402
+from index.generation_row import GenerationRow  # noqa: E402
 from index.manifest import FORMAT_VERSION, Manifest, now_iso  # noqa: E402
 from index.migrations import ALL_MIGRATIONS  # noqa: E402
 from index.store import Store  # noqa: E402
@@ -143,6 +144,7 @@ def build_store(path: Path, size: int, model: WordModel, log) -> dict[str, float
     timings = {}
     started = time.perf_counter()
     store = Store(path)
+    store.commit()  # the schema
     store.close()
     db = sqlite3.connect(path, isolation_level=None)
     # A bulk build of a file nobody reads yet: no journal, no fsync, a large page cache.
@@ -208,13 +210,13 @@ def build_store(path: Path, size: int, model: WordModel, log) -> dict[str, float
 
 
 def build_generation(root: Path, store_path: Path, vectors: np.ndarray, kind: str, documents: int) -> float:
-    """An index directory at `root` whose generation 1 holds `store_path` (hard-linked) and
-    the vectors in an index of `kind`; returns the seconds spent on the vectors."""
+    """An index directory at `root` whose generation 1 is `store_path` (hard-linked as its store, in
+    WAL mode, with its generation row) and the vectors in an index of `kind`; returns the seconds
+    spent on the vectors."""
     if root.exists():
         shutil.rmtree(root)
-    generation = root / "g000001"
-    generation.mkdir(parents=True)
-    os.link(store_path, generation / STORE_NAME)
+    root.mkdir(parents=True)
+    os.link(store_path, root / STORE_NAME)
     started = time.perf_counter()
     index = VectorIndex.create(DIMENSION)
     ids = np.arange(len(vectors), dtype=np.int64)
@@ -222,17 +224,19 @@ def build_generation(root: Path, store_path: Path, vectors: np.ndarray, kind: st
         index.add(vectors[begin : begin + BATCH], ids[begin : begin + BATCH])
     index.fit(0 if kind == IVF else len(vectors) + 1)
     assert index.kind == kind
-    index.save(generation / VECTORS_NAME)
+    names = index.write_files(root / VECTORS_FOLDER, 1)
     seconds = time.perf_counter() - started
     manifest = Manifest(
         format_version=FORMAT_VERSION, generation=1, model="synthetic", dimension=DIMENSION, max_tokens=256,
         chunk_tokens=200, chunk_overlap=0, created_at=now_iso(), updated_at=now_iso(), documents=documents,
         chunks=len(vectors), vectors=len(vectors), migrations=list(ALL_MIGRATIONS), vector_index=kind,
     )
-    (generation / GENERATION_MANIFEST).write_text(manifest.to_json(), encoding="utf-8")
+    store = Store(root / STORE_NAME)
+    store.record_generation(GenerationRow(1, manifest.to_json(), names, []))
+    store.commit()
+    store.close()
     manifest.write(root)
     return seconds
-
 
 
 def build_index(directory: Path, chunks: int, *, kind: str | None = None, corpus: Path = CORPUS,
@@ -241,7 +245,7 @@ def build_index(directory: Path, chunks: int, *, kind: str | None = None, corpus
 
     `kind` is the vector index kind (default: the one ingest would choose for that many vectors).
     The store file is kept beside the index as `directory.parent / (directory.name + ".store.sqlite")`
-    (the generation hard-links it).
+    (the index hard-links it as its store).
     """
     store_path = directory.parent / f"{directory.name}.store.sqlite"
     if store_path.exists():

@@ -4,7 +4,7 @@ Builds a store of N synthetic passages with `benchmarks/scale.py`'s builder (in 
 directory), then in one write transaction removes one document and adds one (with recurring and
 unique sentence keys, as the builder makes them), and times `refresh_boilerplate` on the change
 against a full recount, and a bounded FTS5 `merge` against `optimize`. It measures these steps
-only, not a whole commit (the generation copy is timed by scale.py's notes).
+only, not a whole commit (benchmarks/store_commit.py times those).
 
 Usage: python benchmarks/write_steps.py [--size N] [--json]
 """
@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np  # noqa: E402
 import scale  # noqa: E402
+import synthetic_index  # noqa: E402
 
 from index.boilerplate import DEFAULT_MIN_DOCUMENTS  # noqa: E402
 from index.passages import LEXICAL_MERGE_PAGES  # noqa: E402
@@ -58,7 +59,6 @@ def main() -> None:
         pool = np.array([hashlib.sha1(str(i).encode()).hexdigest()[:16] for i in range(5000)])
         rng = np.random.default_rng(7)
         doc_id = db.execute("SELECT doc_id FROM documents LIMIT 1 OFFSET ?", (args.size // 7,)).fetchone()[0]
-        db.execute("BEGIN")
         store.delete_document(doc_id)
         orphans = store.orphan_vectors()
         store.delete_vectors(orphans)
@@ -71,14 +71,14 @@ def main() -> None:
             db.execute("INSERT INTO passages(rowid, text) VALUES (?, 'disclosure of the requested information')",
                        (vector_id,))
             db.executemany("INSERT INTO vector_sentences VALUES (?, ?, ?)",
-                           scale._sentence_rows(vector_id, rng, pool))
+                           synthetic_index._sentence_rows(vector_id, rng, pool))
         delta_s = _timed(lambda: store.refresh_boilerplate(DEFAULT_MIN_DOCUMENTS))
         delta_tables = (_rows(db, "sentence_documents"), _rows(db, "boilerplate"))
         full_s = _timed(lambda: store.refresh_boilerplate(DEFAULT_MIN_DOCUMENTS, full=True))
         full_tables = (_rows(db, "sentence_documents"), _rows(db, "boilerplate"))
         merge_s = _timed(lambda: db.execute("INSERT INTO passages(passages, rank) VALUES ('merge', ?)", (LEXICAL_MERGE_PAGES,)))
         optimize_s = _timed(lambda: db.execute("INSERT INTO passages(passages) VALUES ('optimize')"))
-        db.execute("ROLLBACK")
+        store.rollback()
         store.close()
     row = {
         "passages": args.size, "removed_vectors": len(orphans), "added_vectors": 4,

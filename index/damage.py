@@ -1,4 +1,4 @@
-"""Is a generation intact? Files present, SQLite pages sound, its manifest copy readable."""
+"""Is the store intact (`store_damage`), or, before m007, a generation directory (`generation_damage`)?"""
 
 from __future__ import annotations
 
@@ -34,3 +34,18 @@ def generation_damage(generation: Path) -> str | None:
 
 def has_manifest_copy(generation: Path) -> bool:
     return (generation / GENERATION_MANIFEST).is_file()
+
+
+def store_damage(store: Path) -> str | None:
+    """What SQLite's `PRAGMA integrity_check` finds wrong with the store file `store`, or None."""
+    try:
+        db = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
+        try:
+            result = db.execute("PRAGMA integrity_check").fetchall()
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as exc:
+        return str(exc)
+    if not result or result[0][0] != "ok":
+        return "; ".join(str(r[0]) for r in result[:3]) if result else "no answer from integrity_check"
+    return None

@@ -1,25 +1,29 @@
-"""An index directory: immutable generations committed by an atomic manifest swap.
+"""An index directory: one SQLite store written in place, committed by its own transaction.
 
-Layout::
+Layout (format 7)::
 
     foi-index/
-      manifest.json        # names the current generation; replaced atomically
-      g000007/store.sqlite # documents, locations, chunks (SQLite)
-      g000007/vectors.faiss
-      write.lock           # held by the one writer
+      store.sqlite           # documents, chunks, passages... and the `generation` row (WAL mode)
+      store.sqlite-wal/-shm  # SQLite's write-ahead log and its index
+      vectors/g000007.faiss  # the vector files the generation row names; never rewritten
+      manifest.json          # a copy of the current generation's manifest, for people and tools
+      write.lock             # held by the one writer
 
-A writer copies the current generation into a new directory, applies its
-changes there, and then swaps the manifest. Readers only ever open a committed
-generation, so a search during an ingest sees the old index or the new one,
-and a writer killed at any point leaves the previous generation intact.
+A writer runs its whole change in one SQLite transaction; it writes (and fsyncs) new vector
+files, records the generation row naming them in that same transaction, and COMMITs: that
+COMMIT is the commit point. Then it rewrites manifest.json, deletes vector files that neither
+this generation nor the one before names, and checkpoints the WAL. Readers keep a read
+transaction open per snapshot (`index.store_connections`), so a search during a write sees the
+old generation or the new, and a writer killed at any point leaves the last committed one.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
-import shutil
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,6 +32,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from index.errors import IndexFormatError, IndexLocked, IndexNotFound, IndexWriteFailed
+from index.generation_row import GenerationRow, generation_number, read_generation
 from index.manifest import MANIFEST_NAME, Manifest
 from index.store import Store
 from index.vectors import VectorIndex
@@ -35,8 +40,10 @@ from index.vectors import VectorIndex
 logger = logging.getLogger(__name__)
 
 STORE_NAME = "store.sqlite"
-VECTORS_NAME = "vectors.faiss"
+VECTORS_FOLDER = "vectors"
 LOCK_NAME = "write.lock"
+# The layout before format 7 (one directory per generation), read by migration m007.
+VECTORS_NAME = "vectors.faiss"
 GENERATION_MANIFEST = "generation.json"
 
 
@@ -47,7 +54,7 @@ class Snapshot:
     manifest: Manifest
     store: Store
     vectors: VectorIndex
-    path: Path
+    path: Path  # the index directory
 
     def close(self) -> None:
         self.store.close()
@@ -58,20 +65,59 @@ class IndexDirectory:
 
     def __init__(self, root: Path):
         self.root = Path(root)
+        self._probe: sqlite3.Connection | None = None
+        self._probe_lock = threading.Lock()
+
+    @property
+    def store_path(self) -> Path:
+        return self.root / STORE_NAME
+
+    @property
+    def vectors_folder(self) -> Path:
+        return self.root / VECTORS_FOLDER
+
+    def committed(self) -> GenerationRow | None:
+        """The generation row the store holds now, or None (no store, or an index from before m007)."""
+        if not self.store_path.is_file():
+            return None
+        db = sqlite3.connect(f"file:{self.store_path}?mode=ro", uri=True)
+        try:
+            return read_generation(db)
+        finally:
+            db.close()
+
+    def committed_generation(self) -> int | None:
+        """The current generation number, from one kept connection: what `Snapshots` asks per read."""
+        with self._probe_lock:
+            if self._probe is None:
+                if not self.store_path.is_file():
+                    return None
+                self._probe = sqlite3.connect(
+                    f"file:{self.store_path}?mode=ro", uri=True, isolation_level=None, check_same_thread=False
+                )
+            return generation_number(self._probe)
+
+    def close(self) -> None:
+        with self._probe_lock:
+            if self._probe is not None:
+                self._probe.close()
+                self._probe = None
 
     def exists(self) -> bool:
-        return (self.root / MANIFEST_NAME).is_file()
+        return (self.root / MANIFEST_NAME).is_file() or self.committed() is not None
 
-    def manifest_stamp(self) -> tuple[int, int, int] | None:
-        """(inode, size, mtime) of the manifest, None when there is none: a commit replaces the
-        file, so an unchanged stamp means an unchanged generation, at the cost of one stat()."""
-        try:
-            stat = (self.root / MANIFEST_NAME).stat()
-        except FileNotFoundError:
-            return None
-        return stat.st_ino, stat.st_size, stat.st_mtime_ns
+    def is_legacy(self) -> bool:
+        """Whether the index is still in the layout of one directory per generation (before m007)."""
+        return (self.root / MANIFEST_NAME).is_file() and self.committed() is None
 
     def read_manifest(self) -> Manifest:
+        """The current generation's manifest: the store's, or manifest.json for an index before m007."""
+        row = self.committed()
+        if row is not None:
+            return Manifest.from_json(row.manifest, self.store_path)
+        return self.read_manifest_file()
+
+    def read_manifest_file(self) -> Manifest:
         path = self.root / MANIFEST_NAME
         try:
             text = path.read_text(encoding="utf-8")
@@ -81,34 +127,40 @@ class IndexDirectory:
             ) from None
         return Manifest.from_json(text, path)
 
+    def _not_open(self) -> Exception:
+        if (self.root / MANIFEST_NAME).is_file():
+            manifest = self.read_manifest_file()
+            return IndexFormatError(
+                f"the index at {self.root} has format {manifest.format_version} (one directory per generation); "
+                f"any foi command upgrades it in place (e.g. `foi check --index {self.root}`)"
+            )
+        return IndexNotFound(f"no index at {self.root} (create one with: foi ingest PATH --index {self.root})")
+
     def open(self) -> Snapshot:
-        """Open the current generation read-only."""
+        """Open the current generation read-only, pinned: later commits do not change what it shows."""
+        if not self.store_path.is_file():
+            raise self._not_open()
         for attempt in range(3):
-            manifest = self.read_manifest()
-            generation = self.root / manifest.generation_name
             try:
-                return self._open_generation(manifest, generation, readonly=True)
-            except (FileNotFoundError, sqlite3.OperationalError, RuntimeError):
-                # A writer may have swapped the manifest and pruned this generation.
+                store = Store(self.store_path, readonly=True)
+                row = store.generation_row()
+            except sqlite3.DatabaseError as exc:
+                raise IndexFormatError(f"the store {self.store_path} cannot be read ({exc}); run `foi check`") from None
+            if row is None:
+                store.close()
+                raise self._not_open()
+            try:
+                vectors = VectorIndex.open_files(self.vectors_folder, row.vector_files)
+            except (FileNotFoundError, RuntimeError):
+                store.close()
                 if attempt == 2:
                     raise IndexFormatError(
-                        f"the index at {self.root} names generation {manifest.generation_name}, "
-                        "which is missing or damaged; run `foi check --repair`"
+                        f"the vector files of generation g{row.number:06d} ({', '.join(row.vector_files)}) in "
+                        f"{self.vectors_folder} are missing or damaged; run `foi check --repair`"
                     ) from None
+                continue  # a writer committed twice since and deleted them: open the newer generation
+            return Snapshot(Manifest.from_json(row.manifest, self.store_path), store, vectors, self.root)
         raise AssertionError("unreachable")
-
-    def _open_generation(self, manifest: Manifest, generation: Path, *, readonly: bool) -> Snapshot:
-        store_path = generation / STORE_NAME
-        vectors_path = generation / VECTORS_NAME
-        if not store_path.is_file() or not vectors_path.is_file():
-            raise FileNotFoundError(generation)
-        if readonly:
-            # Committed generations never change, so SQLite may skip locking.
-            store = Store(store_path, readonly=True)
-        else:
-            store = Store(store_path)
-        vectors = VectorIndex.load(vectors_path)
-        return Snapshot(manifest=manifest, store=store, vectors=vectors, path=generation)
 
     @contextmanager
     def lock(self, timeout: float) -> Iterator[None]:
@@ -130,103 +182,133 @@ class IndexDirectory:
 
     @contextmanager
     def write(self, new_manifest: Manifest | None = None) -> Iterator[Snapshot]:
-        """Yield a writable copy of the current generation; commit it on success.
+        """Yield the store inside one write transaction and the vectors; commit them on success.
 
-        Must be called while holding `lock()`. With `new_manifest`, a new empty
-        index is started (the directory must not hold one yet).
+        Must be called while holding `lock()`. With `new_manifest`, the vectors start empty and the
+        manifest's settings replace the index's (a new index, a rebuild, or re-embedding lost
+        vectors); the store keeps what it holds.
 
-        The caller updates `snapshot.manifest` counts; the manifest swap is the
-        commit. An exception discards the new generation.
+        The caller updates `snapshot.manifest` counts; the store's COMMIT is the commit point.
+        An exception rolls everything back.
         """
-        self.clean_stale()
-        if new_manifest is not None:
-            manifest = new_manifest
-            previous = None
-            # A fresh start (new index, or a rebuild) still numbers after any old generation.
-            last = self.read_manifest().generation if self.exists() else 0
-        else:
-            manifest = self.read_manifest()
-            previous = self.root / manifest.generation_name
-            last = manifest.generation
+        self.root.mkdir(parents=True, exist_ok=True)
+        try:
+            store = Store(self.store_path)
+            row = store.generation_row()
+        except (OSError, sqlite3.OperationalError) as exc:
+            raise _write_failed("opening the store", exc, 0) from exc
+        if row is None and new_manifest is None:
+            store.close()
+            raise self._not_open()
+        last = row.number if row is not None else self._last_legacy_generation()
+        previous = row.vector_files if row is not None else []
+        kept = set(previous) | set(row.previous_vector_files if row is not None else [])
+        self.prune_vector_files(kept)  # what a killed writer left
+        try:
+            if new_manifest is None:
+                manifest = Manifest.from_json(row.manifest, self.store_path)
+                vectors = VectorIndex.open_files(self.vectors_folder, row.vector_files)
+            else:
+                manifest = new_manifest
+                vectors = VectorIndex.create(new_manifest.dimension)
+        except (FileNotFoundError, RuntimeError) as exc:
+            store.close()
+            raise IndexFormatError(
+                f"the vector files of generation g{last:06d} are missing or damaged ({exc}); run `foi check --repair`"
+            ) from None
         next_manifest = Manifest(**{**manifest.__dict__})
         next_manifest.generation = last + 1
-        staging = self.root / (next_manifest.generation_name + ".staging")
-        if staging.exists():
-            shutil.rmtree(staging)
-        staging.mkdir(parents=True)
+        snapshot = Snapshot(manifest=next_manifest, store=store, vectors=vectors, path=self.root)
+        step = "writing the changes"
         try:
-            try:
-                if previous is not None:
-                    source = sqlite3.connect(f"file:{previous / STORE_NAME}?mode=ro", uri=True)
-                    target = sqlite3.connect(staging / STORE_NAME)
-                    source.backup(target)
-                    source.close()
-                    target.close()
-                    vectors = VectorIndex.load(previous / VECTORS_NAME)
-                else:
-                    vectors = VectorIndex.create(next_manifest.dimension)
-                store = Store(staging / STORE_NAME)
-            except (OSError, sqlite3.OperationalError) as exc:
-                raise _write_failed("copying the current generation", exc, last) from exc
-            snapshot = Snapshot(manifest=next_manifest, store=store, vectors=vectors, path=staging)
             yield snapshot
+            step = "saving the FAISS index"
+            names = vectors.write_files(self.vectors_folder, next_manifest.generation)
+            _fsync_folder(self.vectors_folder)
+            next_manifest.vector_index = vectors.kind
             step = "committing the SQLite store"
+            store.record_generation(GenerationRow(next_manifest.generation, next_manifest.to_json(), names, previous))
+            commit(store)
+        except BaseException as exc:
             try:
-                # Whatever the writer changed belongs to this generation, inside a
-                # transaction block or not: closing SQLite would silently roll it back.
-                store.commit()
-                store.close()
-                step = "saving the FAISS index"
-                vectors.save(staging / VECTORS_NAME)
-                next_manifest.vector_index = vectors.kind
-                step = "syncing the new generation"
-                with open(staging / STORE_NAME, "rb") as handle:
-                    os.fsync(handle.fileno())
-                # A copy of the manifest inside the generation lets `foi check --repair`
-                # restore a lost or damaged top-level manifest.
-                (staging / GENERATION_MANIFEST).write_text(next_manifest.to_json(), encoding="utf-8")
-                final = self.root / next_manifest.generation_name
-                if final.exists():
-                    shutil.rmtree(final)
-                staging.rename(final)
-                snapshot.path = final
-                step = "replacing the manifest"
-                next_manifest.write(self.root)
-            except (OSError, sqlite3.OperationalError, RuntimeError) as exc:
-                # FAISS reports a failed fwrite (a full disk) as RuntimeError.
+                store.rollback()
+            except sqlite3.Error:
+                pass
+            store.close()
+            self.prune_vector_files(kept)
+            # FAISS reports a failed fwrite (a full disk) as RuntimeError.
+            failed = isinstance(exc, (OSError, sqlite3.OperationalError, RuntimeError))
+            if failed and (step != "writing the changes" or _disk_full(exc)):
                 raise _write_failed(step, exc, last) from exc
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
             raise
-        self.prune(keep=next_manifest.generation)
+        try:
+            self._after_commit(store, next_manifest, set(names) | set(previous))
+        finally:
+            store.close()
 
-    def generations(self) -> list[Path]:
-        return sorted(p for p in self.root.glob("g[0-9][0-9][0-9][0-9][0-9][0-9]*") if p.is_dir())
+    def _last_legacy_generation(self) -> int:
+        """A fresh start over an index from before m007 still numbers after its generations."""
+        try:
+            return self.read_manifest_file().generation
+        except (IndexNotFound, IndexFormatError):
+            return 0
 
-    def clean_stale(self) -> None:
-        """Remove staging directories left by a writer that was killed."""
-        for path in self.root.glob("g*.staging"):
-            logger.info("removing unfinished generation %s", path.name)
-            shutil.rmtree(path, ignore_errors=True)
+    def _after_commit(self, store: Store, manifest: Manifest, keep: set[str]) -> None:
+        """Steps after the commit point: none of them can undo it, so none of them fails the write."""
+        try:
+            manifest.write(self.root)
+        except OSError as exc:
+            logger.warning(
+                "committed generation %s, but could not rewrite %s (%s); the store holds the truth, and the "
+                "next write or `foi check --repair` rewrites it", manifest.generation_name, MANIFEST_NAME,
+                exc.strerror or exc,
+            )
+        self.prune_vector_files(keep)
+        try:
+            store.checkpoint()
+        except sqlite3.Error as exc:
+            logger.debug("WAL checkpoint after the commit failed: %s", exc)
 
-    def prune(self, keep: int) -> None:
-        """Delete generations older than the previous one; readers may still hold that."""
-        for path in self.generations():
-            if path.name.endswith(".staging"):
-                continue
-            try:
-                number = int(path.name[1:])
-            except ValueError:
-                continue
-            if number < keep - 1:
-                shutil.rmtree(path, ignore_errors=True)
+    def prune_vector_files(self, keep: set[str]) -> None:
+        """Delete files under vectors/ that are not in `keep` (the current and the previous
+        generation's, which readers may still hold)."""
+        if not self.vectors_folder.is_dir():
+            return
+        for path in self.vectors_folder.iterdir():
+            if path.name not in keep and path.is_file():
+                path.unlink(missing_ok=True)
 
     def size_bytes(self) -> int:
-        total = (self.root / MANIFEST_NAME).stat().st_size if self.exists() else 0
-        if self.exists():
-            generation = self.root / self.read_manifest().generation_name
-            total += sum(p.stat().st_size for p in generation.iterdir() if p.is_file())
+        total = 0
+        for name in (MANIFEST_NAME, STORE_NAME, STORE_NAME + "-wal"):
+            path = self.root / name
+            total += path.stat().st_size if path.is_file() else 0
+        row = self.committed()
+        for name in row.vector_files if row is not None else []:
+            path = self.vectors_folder / name
+            total += path.stat().st_size if path.is_file() else 0
         return total
+
+
+def commit(store: Store) -> None:
+    """The commit point (a function of its own so that tests can make it fail as a full disk would)."""
+    store.commit()
+
+
+def _fsync_folder(folder: Path) -> None:
+    if not folder.is_dir():
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _disk_full(exc: BaseException) -> bool:
+    if isinstance(exc, OSError):
+        return exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    return isinstance(exc, sqlite3.OperationalError) and "disk is full" in str(exc)
 
 
 def _write_failed(step: str, exc: BaseException, last: int) -> IndexWriteFailed:

@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import logging
-import shutil
-import sqlite3
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from index.boilerplate import DEFAULT_MIN_DOCUMENTS
-from index.damage import generation_damage
-from index.directory import GENERATION_MANIFEST, STORE_NAME, IndexDirectory, Snapshot
+from index.damage import store_damage
+from index.directory import STORE_NAME, VECTORS_FOLDER, IndexDirectory, Snapshot
 from index.embedder import Embedder
 from index.errors import IndexFormatError, IndexNotFound
 from index.foi_fields import reannotate
 from index.locations import absolute_path, location_notes
 from index.manifest import MANIFEST_NAME, Manifest, library_versions, now_iso
 from index.update import Progress, _noop, finish_write, prune_orphans, text_hash
+from index.vectors import VectorIndex
 from ingest.chunking import Chunker
 
 logger = logging.getLogger(__name__)
@@ -89,27 +88,25 @@ def rebuild_index(
     """
     progress = progress or _noop
     with directory.lock(lock_timeout):
-        old = directory.open()
-        created = old.manifest.created_at
+        old = directory.read_manifest()
         fresh = Manifest(
-            format_version=old.manifest.format_version,
+            format_version=old.format_version,
             generation=0,
             model=embedder.model_id,
             dimension=embedder.dimension,
             max_tokens=embedder.max_tokens,
             chunk_tokens=min(chunk_tokens, embedder.max_tokens),
             chunk_overlap=chunk_overlap,
-            created_at=created,
+            created_at=old.created_at,
             updated_at=now_iso(),
-            migrations=list(old.manifest.migrations),
+            migrations=list(old.migrations),
             backend=getattr(embedder, "backend", "torch"),
         )
-        old_store_path = old.path / STORE_NAME
-        old.close()
+        # In place, in the writer's one transaction: readers keep the old chunks until the COMMIT.
         with directory.write(fresh) as snapshot:
             store = snapshot.store
-            store.copy_sources_from(old_store_path)
             with store.transaction():
+                store.clear_derived()
                 foi_updated = reannotate(store, progress)
             chunker = Chunker(
                 embedder.count_tokens,
@@ -137,7 +134,7 @@ def rebuild_index(
                     store.add_vector(vector_id, h, unique[h])
                 for doc_id, chunks in chunked:
                     store.add_chunks(doc_id, chunks, [ids[text_hash(c.text)] for c in chunks])
-                counts = finish_write(snapshot, boilerplate_min_documents, ann_threshold)
+                counts = finish_write(snapshot, boilerplate_min_documents, ann_threshold, full_boilerplate=True)
                 snapshot.manifest.versions = library_versions()
             progress("writing", 1, 1)
     return {**counts, "foi_updated": foi_updated}
@@ -192,37 +189,30 @@ def check_index(
     report = CheckReport()
     if not directory.root.is_dir():
         raise IndexNotFound(f"no index at {directory.root}")
-    try:
-        directory.read_manifest()
-    except (IndexNotFound, IndexFormatError) as exc:
-        report.problems.append(f"manifest: {exc}")
-        if not repair:
-            return report
-        with directory.lock(lock_timeout):
-            restored = _restore_manifest(directory, report)
-        if not restored:
-            return report
-        report.remaining = []
-
-    current = directory.root / directory.read_manifest().generation_name
-    damage = generation_damage(current)
+    if directory.is_legacy():
+        report.problems.append("the index is in the layout before format 7 (one directory per generation); "
+                               "opening it with foi upgrades it (migration m007_in_place_store)")
+        return report
+    if not directory.store_path.is_file():
+        report.problems.append(f"{STORE_NAME} is missing; re-ingest the documents")
+        return report
+    damage = store_damage(directory.store_path)
     if damage:
-        report.problems.append(f"generation {current.name} (the current one): {damage}")
-        if not repair:
-            return report
-        with directory.lock(lock_timeout):
-            restored = _restore_manifest(directory, report, exclude=current.name)
-        if not restored:
-            return report
-        report.notes.append(f"the changes committed in {current.name} are lost; ingest their files again")
+        report.problems.append(f"{STORE_NAME} is damaged ({damage})")
+        report.notes.append("a damaged store cannot be repaired in place; re-ingest the documents into a new "
+                            "index (foi ingest PATH --index NEW_DIR)")
+        return report
+    row = directory.committed()
+    if row is None:
+        report.problems.append(f"{STORE_NAME} holds no committed generation; re-ingest the documents")
+        return report
+    if _check_manifest_file(directory, row, report, repair, lock_timeout):
         report.remaining = []
-
-    for stale in directory.root.glob("g*.staging"):
-        # Harmless (readers never open it) and removed by the next write.
-        report.notes.append(f"unfinished generation {stale.name} left by an interrupted writer")
-        if repair:
-            shutil.rmtree(stale, ignore_errors=True)
-            report.repaired.append(f"removed {stale.name}")
+    vectors = _check_vector_files(directory, row, report, repair, embedder_factory, lock_timeout, boilerplate_min_documents)
+    if vectors == "lost":
+        return report  # nothing to compare the store with
+    if vectors == "repaired":
+        report.remaining = []
 
     snapshot = directory.open()
     try:
@@ -311,24 +301,60 @@ def _inspect(snapshot: Snapshot) -> list[str]:
     return problems
 
 
-def _restore_manifest(directory: IndexDirectory, report: CheckReport, exclude: str | None = None) -> bool:
-    """Point the manifest at the newest complete, undamaged generation (other than `exclude`)."""
-    for generation in reversed(directory.generations()):
-        if generation.name.endswith(".staging") or generation.name == exclude:
-            continue
-        copy = generation / GENERATION_MANIFEST
-        if not copy.is_file() or generation_damage(generation):
-            continue
-        try:
-            sqlite3.connect(f"file:{generation / STORE_NAME}?mode=ro", uri=True).execute(
-                "SELECT COUNT(*) FROM documents"
-            ).fetchone()
-            manifest = Manifest.from_json(copy.read_text(encoding="utf-8"), copy)
-        except (sqlite3.DatabaseError, IndexFormatError):
-            continue
-        manifest.write(directory.root)
-        report.repaired.append(f"restored {MANIFEST_NAME} from {generation.name}")
-        return True
-    report.problems.append("no complete generation to restore the manifest from; re-ingest the documents")
-    return False
+def _check_manifest_file(directory: IndexDirectory, row, report: CheckReport, repair: bool, lock_timeout: float) -> bool:
+    """Is manifest.json the store's current manifest? With `repair`, rewrite it; True if that repaired a problem."""
+    try:
+        written = directory.read_manifest_file()
+        if written.generation == row.number:
+            return False
+        # Not damage: the store is the truth, and a writer killed after its COMMIT leaves this.
+        report.notes.append(
+            f"{MANIFEST_NAME} names generation {written.generation_name}, the store holds g{row.number:06d} "
+            "(a writer stopped between its commit and the manifest; --repair or the next write rewrites it)"
+        )
+        stale = True
+    except (IndexNotFound, IndexFormatError) as exc:
+        report.problems.append(f"manifest: {exc}")
+        stale = False
+    if not repair:
+        return False
+    with directory.lock(lock_timeout):  # a writer rewrites it too, after its commit
+        row = directory.committed()
+        Manifest.from_json(row.manifest, directory.store_path).write(directory.root)
+    report.repaired.append(f"restored {MANIFEST_NAME} from {STORE_NAME} (generation g{row.number:06d})")
+    return not stale
 
+
+def _check_vector_files(directory, row, report, repair, embedder_factory, lock_timeout, min_documents) -> str:
+    """Are the generation's vector files there and loadable ("ok")? With `repair`, re-embed every
+    chunk from its stored text when they are not ("repaired"; else "lost"), and delete files nothing names."""
+    named = set(row.vector_files) | set(row.previous_vector_files)
+    folder = directory.vectors_folder
+    for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+        if path.name not in named:
+            report.notes.append(f"{VECTORS_FOLDER}/{path.name} is named by no generation (left by an interrupted writer)")
+            if repair:
+                path.unlink(missing_ok=True)
+                report.repaired.append(f"removed {VECTORS_FOLDER}/{path.name}")
+    try:
+        VectorIndex.open_files(folder, row.vector_files)
+        return "ok"
+    except (FileNotFoundError, RuntimeError):
+        report.problems.append(
+            f"the vector files of generation g{row.number:06d} ({', '.join(row.vector_files)}) are missing or damaged"
+        )
+    if not repair:
+        return "lost"
+    if embedder_factory is None:
+        raise IndexFormatError("re-embedding lost vectors needs the model")
+    with directory.lock(lock_timeout):
+        with directory.write(Manifest.from_json(row.manifest, directory.store_path)) as writable:
+            ids = writable.store.all_vector_ids()
+            texts = writable.store.texts_of_vectors(ids)
+            embedder = embedder_factory(writable.manifest.model)
+            if ids:
+                writable.vectors.add(embedder.embed([texts[v] for v in ids]), np.asarray(ids, dtype=np.int64))
+            with writable.store.transaction():
+                finish_write(writable, min_documents, full_boilerplate=True)
+    report.repaired.append(f"re-embedded {len(ids)} chunks whose vector files were lost")
+    return "repaired"

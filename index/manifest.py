@@ -1,8 +1,8 @@
 """The index manifest: format version, model and chunking, counts and timestamps.
 
-The manifest is the single commit point of an index directory: it names the
-generation (sub-directory) that holds the current SQLite store and FAISS file,
-and it is replaced atomically.
+Each generation's manifest is stored in the store's `generation` row, committed with the
+generation (index/directory.py); manifest.json is a copy of the current one, rewritten
+atomically after each commit for people and tools, and the commit point before format 7.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from index.errors import IndexFormatError, IndexMismatch
 
-FORMAT_VERSION = 6
+FORMAT_VERSION = 7
 MANIFEST_NAME = "manifest.json"
 
 

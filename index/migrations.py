@@ -1,4 +1,5 @@
-"""Named, ordered migrations of the index format, applied as one new generation.
+"""Named, ordered migrations of the index format, applied as one new generation (after m007's
+change of layout, which `upgrade` does first).
 
 Each migration brings a store written by an older format up to date; the
 manifest records which ones have run. Add new ones at the end, never reorder.
@@ -10,6 +11,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
+from index import legacy_layout
 from index.boilerplate import DEFAULT_MIN_DOCUMENTS
 from index.directory import IndexDirectory, Snapshot
 from index.manifest import FORMAT_VERSION, now_iso
@@ -48,7 +50,7 @@ def m004_absolute_locations(snapshot: Snapshot) -> None:
     """
     from index.locations import absolutize  # locations -> update -> migrations
 
-    index_root = snapshot.path.parent.resolve()
+    index_root = snapshot.path.resolve()
     rewritten, left = absolutize(snapshot.store, [Path.cwd(), index_root.parent])
     logger.info("made %d relative locations absolute", rewritten)
     if left:
@@ -70,6 +72,14 @@ def m006_case_tables(snapshot: Snapshot) -> None:
     logger.info("grouped documents into cases: %s", refresh_cases(snapshot.store))
 
 
+def m007_in_place_store(snapshot: Snapshot) -> None:
+    """Format 7: one store written in place (WAL) and vector files named by its generation row.
+
+    A change of layout, not of the store's tables: `upgrade` runs `index.legacy_layout.convert`
+    before any other pending migration, since the others open the index in the new layout.
+    """
+
+
 MIGRATIONS: list[tuple[str, Callable[[Snapshot], None]]] = [
     ("m001_initial", m001_initial),
     ("m002_passage_fts", m002_passage_fts),
@@ -77,6 +87,7 @@ MIGRATIONS: list[tuple[str, Callable[[Snapshot], None]]] = [
     ("m004_absolute_locations", m004_absolute_locations),
     ("m005_term_counts", m005_term_counts),
     ("m006_case_tables", m006_case_tables),
+    ("m007_in_place_store", m007_in_place_store),
 ]
 ALL_MIGRATIONS = [name for name, _ in MIGRATIONS]
 
@@ -92,10 +103,12 @@ def upgrade(directory: IndexDirectory, *, lock_timeout: float) -> list[str]:
         todo = pending(manifest.migrations)
         if not todo and manifest.format_version == FORMAT_VERSION:
             return []
+        if legacy_layout.NAME in todo:
+            legacy_layout.convert(directory)
         with directory.write() as snapshot:
             with snapshot.store.transaction():
                 for name, migration in MIGRATIONS:
-                    if name in todo:
+                    if name in todo and name != legacy_layout.NAME:
                         logger.info("upgrading index %s: %s", directory.root, name)
                         migration(snapshot)
                         snapshot.manifest.migrations.append(name)

@@ -6,6 +6,11 @@ it works and gives it back; a writer's commit makes a new generation current for
 the next reader, and the old one is closed when its last reader leaves. Nothing
 closes what another thread is still reading — closing the SQLite connection under
 a running query crashes the process.
+
+A snapshot's SQLite connections hold read transactions at its generation while it
+has readers; when the last one leaves they are ended (a read transaction held open
+keeps WAL checkpoints from passing it) and started again by the next reader, if the
+store is still at that generation.
 """
 
 from __future__ import annotations
@@ -36,7 +41,6 @@ class Snapshots:
         self.directory = directory
         self._lock = threading.Lock()
         self._current: _Lease | None = None
-        self._stamp: tuple[int, int, int] | None = None  # the manifest's, when last checked
         self._stale = False
 
     @contextmanager
@@ -45,7 +49,7 @@ class Snapshots:
 
         Raises:
             IndexNotFound: There is no index yet.
-            IndexFormatError: The manifest names a missing or damaged generation.
+            IndexFormatError: The store names missing or damaged vector files.
         """
         with self._lock:
             lease = self._current_lease()
@@ -55,11 +59,14 @@ class Snapshots:
         finally:
             with self._lock:
                 lease.readers -= 1
-                if lease.retired and lease.readers == 0:
-                    lease.snapshot.close()
+                if lease.readers == 0:
+                    if lease.retired:
+                        lease.snapshot.close()
+                    else:
+                        lease.snapshot.store.unpin()
 
     def invalidate(self) -> None:
-        """Make the next reader reopen the generation the manifest names (after a write)."""
+        """Make the next reader reopen the current generation (after a write)."""
         with self._lock:
             self._stale = True
 
@@ -69,19 +76,17 @@ class Snapshots:
             if self._current is not None:
                 self._retire(self._current)
                 self._current = None
+            self.directory.close()
 
     def _current_lease(self) -> _Lease:
-        # Called with the lock held. One stat() of the manifest when nothing changed.
-        stamp = self.directory.manifest_stamp()
+        # Called with the lock held. One look-up of the generation row when nothing changed.
         current = self._current
-        if current is not None and not self._stale and stamp is not None and stamp == self._stamp:
-            return current
-        generation = self.directory.read_manifest().generation
-        if current is None or self._stale or current.snapshot.manifest.generation != generation:
-            self._current = _Lease(self.directory.open())
-            if current is not None:
-                self._retire(current)
-        self._stamp = stamp
+        if current is not None and not self._stale:
+            if self.directory.committed_generation() == current.snapshot.manifest.generation and current.snapshot.store.pin():
+                return current
+        self._current = _Lease(self.directory.open())
+        if current is not None:
+            self._retire(current)
         self._stale = False
         return self._current
 

@@ -1,18 +1,19 @@
-"""SQLite store of one generation: its schema and connections; the tables' methods live in
+"""SQLite store of the index (one WAL-mode file, written in place): its schema and connections; the tables' methods live in
 `store_documents` (documents, locations, files), `store_chunks` (chunks, vectors), `passages`
 (FTS5, sentence keys, boilerplate) and `table_rows` (spreadsheet row maps)."""
 
 from __future__ import annotations
 
 import sqlite3
-import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from index.boilerplate_delta import start_tracking
 from index.case_tables import CASE_TABLES_SCHEMA
+from index.generation_row import GENERATION_SCHEMA, GenerationRow, read_generation, write_generation
 from index.passages import PassageIndex
 from index.store_chunks import ChunkTable
+from index.store_connections import PinnedConnections, WriteConnection
 from index.store_documents import DocumentTable
 from index.table_rows import TABLE_ROWS_SCHEMA, TableRowIndex
 from index.term_counts import TERM_COUNTS_SCHEMA
@@ -79,60 +80,74 @@ CREATE VIRTUAL TABLE IF NOT EXISTS passages USING fts5(
 class Store(DocumentTable, ChunkTable, PassageIndex, TableRowIndex):
     """Documents, locations, chunks, vector ids and the passage index in one SQLite file.
 
-    Writes happen inside `transaction()`; the index directory copies the file
-    per generation, so a reader never sees a half-applied ingest.
+    A writer's store runs everything in one transaction, committed by `commit()` (see
+    `index.store_connections`); a `readonly` store is a snapshot whose connections all read one
+    committed generation, so what it counts can be remembered for as long as it is open.
     """
 
     def __init__(self, path: Path, *, readonly: bool = False):
         self.path = path
-        # A read-only store is a committed generation, which never changes: what it
-        # counts can be remembered for as long as it is open.
         self._readonly = readonly
         self._clause_counts: dict[tuple[str, int], int] = {}
         self._boilerplate: dict[int, tuple[float, str]] | bool | None = None  # loaded on first use
         self._chunks: dict[int, list[tuple]] | bool | None = None  # likewise
-        self._uri = f"file:{path}?mode=ro&immutable=1" if readonly else f"file:{path}"
-        # Threads that share one sqlite3 connection interleave its statements and reset each
-        # other's ("abort due to ROLLBACK", rows missing), so a committed generation gives each
-        # reading thread a connection of its own; a writer has one thread and one connection.
-        self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
-        self._connections_lock = threading.Lock()
-        self._writer_db = None if readonly else self._connect()
-        if not readonly:
-            self._writer_db.executescript(SCHEMA + TABLE_ROWS_SCHEMA + TERM_COUNTS_SCHEMA + CASE_TABLES_SCHEMA)
+        self._writer_db: WriteConnection | None = None
+        self._pinned: PinnedConnections | None = None
+        if readonly:
+            self._pinned = PinnedConnections(f"file:{path}?mode=ro")
+        else:
+            self._writer_db = WriteConnection(path)
+            self._writer_db.executescript(
+                SCHEMA + TABLE_ROWS_SCHEMA + TERM_COUNTS_SCHEMA + CASE_TABLES_SCHEMA + GENERATION_SCHEMA
+            )
             start_tracking(self._writer_db)
-            self._writer_db.commit()
-
-    def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self._uri, uri=True, check_same_thread=False)
-        db.row_factory = sqlite3.Row
-        with self._connections_lock:
-            self._connections.append(db)
-        return db
 
     @property
-    def _db(self) -> sqlite3.Connection:
-        if self._writer_db is not None:
-            return self._writer_db
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = self._local.db = self._connect()
-        return db
+    def _db(self):
+        return self._writer_db if self._writer_db is not None else self._pinned
+
+    @property
+    def generation(self) -> int | None:
+        """The generation a read snapshot sees (None for a writer, or a store without the row)."""
+        return self._pinned.generation if self._pinned is not None else None
+
+    def generation_row(self) -> GenerationRow | None:
+        return read_generation(self._db)
+
+    def record_generation(self, row: GenerationRow) -> None:
+        write_generation(self._db, row)
+
+    def pin(self) -> bool:
+        """A snapshot: hold a read transaction again; False when the store has moved on."""
+        return self._pinned.pin() if self._pinned is not None else True
+
+    def unpin(self) -> None:
+        """A snapshot: end its read transactions while nobody reads it (WAL checkpoints wait for them)."""
+        if self._pinned is not None:
+            self._pinned.unpin()
 
     def commit(self) -> None:
+        """A writer: count the staged terms and COMMIT everything written since it opened."""
         self.flush_term_counts()
-        self._db.commit()
+        self._writer_db.commit_transaction()
+
+    def rollback(self) -> None:
+        if self._writer_db is not None:
+            self._writer_db.rollback_transaction()
+
+    def checkpoint(self) -> tuple[int, int, int]:
+        return self._writer_db.checkpoint()
 
     def close(self) -> None:
-        """Close every connection; the caller makes sure that no thread is still reading."""
-        with self._connections_lock:
-            connections, self._connections = self._connections, []
-        for db in connections:
-            db.close()
+        """Close every connection (a writer's uncommitted changes are dropped); the caller makes
+        sure that no thread is still reading."""
+        if self._writer_db is not None:
+            self._writer_db.close()
+        if self._pinned is not None:
+            self._pinned.close()
 
-    def transaction(self) -> sqlite3.Connection:
-        """A context manager that commits on success and rolls back on error."""
+    def transaction(self):
+        """A context manager: a savepoint inside the writer's transaction, undone on error."""
         return self._db
 
     def _rows_in(self, sql: str, values: Iterable) -> Iterator[sqlite3.Row]:
@@ -165,18 +180,14 @@ class Store(DocumentTable, ChunkTable, PassageIndex, TableRowIndex):
 
     # Chunks and vectors --------------------------------------------------
 
-    def copy_sources_from(self, other: Path) -> None:
-        """Copy documents (with their row maps), locations and file signatures (not chunks) from another store."""
-        with self._db:
-            self._db.execute("ATTACH DATABASE ? AS old", (f"file:{other}?mode=ro",))
-        try:
-            with self._db:
-                for table in ("documents", "locations", "files"):
-                    self._db.execute(f"INSERT INTO {table} SELECT * FROM old.{table}")
-                if self._db.execute("SELECT 1 FROM old.sqlite_master WHERE name = 'table_rows'").fetchone():
-                    self._db.execute("INSERT INTO table_rows SELECT * FROM old.table_rows")
-        finally:
-            self._db.execute("DETACH DATABASE old")
+    def clear_derived(self) -> None:
+        """Delete everything made from the documents' text (chunks, vectors, passages, sentence keys,
+        boilerplate, term counts), keeping documents, locations, files and row maps: a rebuild."""
+        for table in ("chunks", "vectors", "passages", "vector_sentences", "sentence_documents", "boilerplate",
+                      "boilerplate_state", "term_counts"):
+            self._db.execute(f"DELETE FROM {table}")
+        self._db.execute("DELETE FROM temp.dirty_hashes")
+        self._db.execute("DELETE FROM temp.dirty_vectors")
 
     def counts(self) -> dict[str, int]:
         one = lambda sql: int(self._db.execute(sql).fetchone()[0])  # noqa: E731

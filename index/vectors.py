@@ -184,3 +184,26 @@ class VectorIndex:
             scores, ids = self._index.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), k)
         keep = ids[0] >= 0
         return scores[0][keep], ids[0][keep]
+
+
+# Vector files of a generation (index/directory.py codes against this interface). A naive stand-in:
+# one whole file per generation, written with `save`; the segment files replace it.
+
+
+def _open_files(cls, folder: Path, names: list[str]) -> "VectorIndex":
+    """The vectors of a generation whose files under `folder` are `names`."""
+    if not names:
+        raise FileNotFoundError(f"no vector files named in {folder}")
+    return cls.load(Path(folder) / names[0])
+
+
+def _write_files(self, folder: Path, generation: int) -> list[str]:
+    """Write (and fsync) the files of generation `generation` under `folder`; returns every name of the state."""
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    name = f"g{generation:06d}.faiss"
+    self.save(Path(folder) / name)
+    return [name]
+
+
+VectorIndex.open_files = classmethod(_open_files)
+VectorIndex.write_files = _write_files

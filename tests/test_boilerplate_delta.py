@@ -35,8 +35,7 @@ def _recounted_from_scratch(db_path, tmp_path, min_documents):
 
 
 def _current_store(assistant):
-    manifest = assistant.directory.read_manifest()
-    return assistant.directory.root / manifest.generation_name / "store.sqlite"
+    return assistant.directory.store_path
 
 
 def test_adding_editing_and_removing_documents_recounts_only_the_change_but_matches_a_full_recount(

@@ -90,3 +90,32 @@ def test_readers_keep_their_snapshot_while_a_writer_ingests_and_removes(tmp_path
     # no handle piles up.
     assistant.close()
     assert open_fds() < fds_before
+
+
+def test_one_snapshot_read_from_several_threads_sees_one_generation_while_a_writer_commits(tmp_path, fake_embedder):
+    """What Gradio does with a streaming answer: one borrowed snapshot, its steps on other threads."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    docs = write_docs(tmp_path / "docs")
+    assistant = Assistant.open(tmp_path / "idx", embedder=fake_embedder)
+    assistant.ingest([docs])
+    writer = Assistant.open(tmp_path / "idx", embedder=fake_embedder)
+    with assistant.snapshots.reading() as snapshot:
+        generation = snapshot.manifest.generation
+        documents = snapshot.store.counts()["documents"]
+
+        def step(round_: int) -> tuple[int, int | None]:
+            return snapshot.store.counts()["documents"], snapshot.store.generation_row().number
+
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            for round_ in range(5):
+                (docs / f"note-{round_}.txt").write_text(f"Round {round_}: gritting routes in ward {round_}.")
+                writer.ingest([docs])
+                seen = list(pool.map(step, range(round_ * 6, round_ * 6 + 6)))
+                assert seen == [(documents, generation)] * 6, seen  # never the writer's newer state
+    assert writer.stats().generation == generation + 5
+    with assistant.snapshots.reading() as fresh:  # the next reader gets the new generation
+        assert fresh.manifest.generation == generation + 5
+        assert fresh.store.counts()["documents"] == documents + 5
+    assistant.close()
+    writer.close()

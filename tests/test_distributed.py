@@ -61,10 +61,11 @@ def local_index(tmp_path_factory, corpus_paths, real_embedder) -> IndexDirectory
 
 def _contents(directory: IndexDirectory) -> dict:
     """Everything a user sees of an index, keyed by content rather than by vector id."""
-    generation = directory.root / directory.read_manifest().generation_name
-    db = sqlite3.connect(generation / "store.sqlite")
+    db = sqlite3.connect(directory.store_path)
     hashes = dict(db.execute("SELECT vector_id, text_hash FROM vectors"))
-    index = VectorIndex.load(generation / "vectors.faiss")
+    snapshot = directory.open()
+    index = snapshot.vectors
+    snapshot.close()
     ids, vectors = index.vectors()
     contents = {
         "documents": sorted(db.execute("SELECT doc_id, kind, title, text, pages, metadata FROM documents")),

@@ -16,7 +16,6 @@ import subprocess
 import sys
 import textwrap
 import time
-import types
 from pathlib import Path
 
 import pytest
@@ -25,8 +24,10 @@ from click.testing import CliRunner
 from assistant import Assistant
 from assistant.cli import main
 from index import directory as directory_module
+from index import store_connections
 from index import vectors as vectors_module
 from index.manifest import Manifest
+from tests.layout import current_vectors, replace_vectors
 from tests.test_index import write_docs
 
 REPO = Path(__file__).resolve().parents[1]
@@ -50,8 +51,17 @@ def hits_of(index: Path, embedder) -> list[list[tuple]]:
         assistant.close()
 
 
-def generation_of(index: Path) -> Path:
-    return index / f"g{json.loads((index / 'manifest.json').read_text())['generation']:06d}"
+def generation_of(index: Path) -> str:
+    """The committed generation's name, from the store (the truth), not from manifest.json."""
+    with sqlite3.connect(f"file:{index / 'store.sqlite'}?mode=ro", uri=True) as db:
+        return f"g{db.execute('SELECT number FROM generation').fetchone()[0]:06d}"
+
+
+def vector_folder_is_clean(index: Path) -> bool:
+    """vectors/ holds only the files the current and the previous generation name."""
+    with sqlite3.connect(f"file:{index / 'store.sqlite'}?mode=ro", uri=True) as db:
+        current, previous = db.execute("SELECT vector_files, previous_vector_files FROM generation").fetchone()
+    return {p.name for p in (index / "vectors").iterdir()} <= set(json.loads(current)) | set(json.loads(previous))
 
 
 @pytest.fixture
@@ -74,7 +84,7 @@ def _one_error_line(result) -> str:
 # Disk full ------------------------------------------------------------------------------
 
 
-def _full_during_faiss_save(monkeypatch):
+def _full_during_faiss_save(monkeypatch, index):
     def write_index(index, path):
         Path(path).write_bytes(b"half a FAISS file")
         raise NO_SPACE
@@ -82,54 +92,69 @@ def _full_during_faiss_save(monkeypatch):
     monkeypatch.setattr(vectors_module.faiss, "write_index", write_index)
 
 
-def _full_during_sqlite_copy(monkeypatch):
-    real_connect = sqlite3.connect
+def _full_while_writing_sqlite(monkeypatch, index):
+    """A real SQLITE_FULL from SQLite itself: the writer's database may not grow by one page (and
+    the new file is long enough to need more pages than the store has free)."""
+    late = index.parent / "docs" / "late.txt"
+    late.write_text(" ".join(f"Late reply {i} about library opening hours and staffing." for i in range(400)))
+    real_init = store_connections.WriteConnection.__init__
 
-    class FullDisk:
-        def __init__(self, connection):
-            self._connection = connection
+    def init(self, path):
+        real_init(self, path)
+        pages = self._db.execute("PRAGMA page_count").fetchone()[0]
+        self._db.execute(f"PRAGMA max_page_count = {max(pages, 1)}")
 
-        def backup(self, target, **kwargs):
-            raise sqlite3.OperationalError("database or disk is full")
-
-        def __getattr__(self, name):
-            return getattr(self._connection, name)
-
-    shim = types.ModuleType("sqlite3")
-    shim.__dict__.update(sqlite3.__dict__)
-    shim.connect = lambda *args, **kwargs: FullDisk(real_connect(*args, **kwargs))
-    monkeypatch.setattr(directory_module, "sqlite3", shim)
+    monkeypatch.setattr(store_connections.WriteConnection, "__init__", init)
 
 
-def _full_during_manifest_swap(monkeypatch):
-    def write(self, root):
-        (Path(root) / "manifest.json.tmp").write_text(self.to_json()[:10])
-        raise NO_SPACE
+def _full_at_the_commit(monkeypatch, index):
+    def commit(store):
+        raise sqlite3.OperationalError("database or disk is full")
 
-    monkeypatch.setattr(Manifest, "write", write)
+    monkeypatch.setattr(directory_module, "commit", commit)
 
 
 @pytest.mark.parametrize(
     "fault, step",
     [
         pytest.param(_full_during_faiss_save, "saving the FAISS index", id="faiss-save"),
-        pytest.param(_full_during_sqlite_copy, "copying the current generation", id="sqlite-copy"),
-        pytest.param(_full_during_manifest_swap, "replacing the manifest", id="manifest-swap"),
+        pytest.param(_full_while_writing_sqlite, "writing the changes", id="sqlite-write"),
+        pytest.param(_full_at_the_commit, "committing the SQLite store", id="sqlite-commit"),
     ],
 )
 def test_disk_full_during_a_write_leaves_the_previous_generation(index, runner, fake_embedder, monkeypatch, fault, step):
     before, generation = hits_of(index, fake_embedder), generation_of(index)
     with monkeypatch.context() as patched:
-        fault(patched)
+        fault(patched, index)
         line = _one_error_line(runner.invoke(main, ["ingest", str(index.parent / "docs"), "-q"]))
     assert line.startswith(f"error: could not write the index ({step}: ")
     assert ("No space left on device" in line) or ("disk is full" in line)
-    assert line.endswith(f"nothing was changed, the index is still generation {generation.name}")
-    assert generation_of(index) == generation and not list(index.glob("*.staging"))
+    assert line.endswith(f"nothing was changed, the index is still generation {generation}")
+    assert generation_of(index) == generation and vector_folder_is_clean(index)
     assert hits_of(index, fake_embedder) == before
     assert Assistant.open(index, embedder=fake_embedder).check().ok
     again = runner.invoke(main, ["ingest", str(index.parent / "docs"), "--json", "-q"])
     assert again.exit_code == 0 and json.loads(again.stdout)["added"] == 1
+
+
+def test_a_manifest_that_cannot_be_rewritten_after_the_commit_does_not_undo_it(index, runner, fake_embedder, monkeypatch):
+    generation = generation_of(index)
+    with monkeypatch.context() as patched:
+        def write(self, root):
+            (Path(root) / "manifest.json.tmp").write_text(self.to_json()[:10])
+            raise NO_SPACE
+
+        patched.setattr(Manifest, "write", write)
+        result = runner.invoke(main, ["ingest", str(index.parent / "docs"), "--json", "-q"])
+    assert result.exit_code == 0 and json.loads(result.stdout)["added"] == 1  # committed: the store says so
+    assert generation_of(index) != generation
+    assert json.loads((index / "manifest.json").read_text())["generation"] == int(generation[1:])  # stale copy
+    assert any(h.path.endswith("late.txt") for h in Assistant.open(index, embedder=fake_embedder).search("library opening hours", k=3).hits)
+    check = runner.invoke(main, ["check"])  # not damage: a note, until --repair or the next write rewrites it
+    assert check.exit_code == 0 and f"note: manifest.json names generation {generation}, the store holds {generation_of(index)}" in check.stdout
+    repaired = runner.invoke(main, ["check", "--repair"])
+    assert repaired.exit_code == 0 and "restored manifest.json from store.sqlite" in repaired.stdout, repaired.output
+    assert json.loads((index / "manifest.json").read_text())["generation"] == int(generation_of(index)[1:])
 
 
 # Damage on disk ---------------------------------------------------------------------------
@@ -157,39 +182,39 @@ def _flip_a_page(store: Path) -> None:
 def test_truncated_manifest_is_named_and_restored(index, runner, fake_embedder):
     before = hits_of(index, fake_embedder)
     (index / "manifest.json").write_bytes(b"")
-    line = _one_error_line(runner.invoke(main, ["search", "parking", "-q"]))
-    assert "manifest" in line
+    assert runner.invoke(main, ["search", "parking", "-q"]).exit_code == 0  # the store holds the truth
     check = runner.invoke(main, ["check"])
     assert check.exit_code == 1 and "problem: manifest:" in check.stdout
     repaired = runner.invoke(main, ["check", "--repair"])
     assert repaired.exit_code == 0, repaired.output
-    assert "restored manifest.json from g000001" in repaired.stdout
+    assert "restored manifest.json from store.sqlite (generation g000001)" in repaired.stdout
+    assert json.loads((index / "manifest.json").read_text())["generation"] == 1
     assert hits_of(index, fake_embedder) == before
 
 
-@pytest.mark.parametrize("damage", ["deleted", "flipped-page"])
-def test_damaged_generation_is_named_and_the_last_good_one_restored(index, runner, fake_embedder, damage):
-    before = hits_of(index, fake_embedder)
+def test_lost_vector_files_are_named_and_re_embedded_from_the_stored_text(index, runner, fake_embedder):
     _second_generation(index, runner)
-    current = generation_of(index)
-    if damage == "deleted":
-        import shutil
-
-        shutil.rmtree(current)
-        expected = f"generation {current.name} (the current one): its directory is missing"
-    else:
-        _flip_a_page(current / "store.sqlite")
-        expected = f"generation {current.name} (the current one): store.sqlite is damaged"
+    before = hits_of(index, fake_embedder)
+    for path in (index / "vectors").iterdir():
+        path.unlink()
     check = runner.invoke(main, ["check"])
+    expected = f"problem: the vector files of generation {generation_of(index)} (g000002.faiss) are missing or damaged"
     assert check.exit_code == 1 and expected in check.stdout, check.output
+    assert "foi check --repair" in _one_error_line(runner.invoke(main, ["search", "parking", "-q"]))
     repaired = runner.invoke(main, ["check", "--repair"])
     assert repaired.exit_code == 0, repaired.output
-    assert "restored manifest.json from g000001" in repaired.stdout
-    assert f"the changes committed in {current.name} are lost" in repaired.stdout
+    assert "whose vector files were lost" in repaired.stdout
     assert hits_of(index, fake_embedder) == before
-    again = runner.invoke(main, ["ingest", str(index.parent / "docs"), "--json", "-q"])
-    assert again.exit_code == 0 and json.loads(again.stdout)["added"] == 1
     assert runner.invoke(main, ["check"]).exit_code == 0
+
+
+def test_a_damaged_store_is_named_and_not_made_worse(index, runner, fake_embedder):
+    _flip_a_page(index / "store.sqlite")
+    check = runner.invoke(main, ["check"])
+    assert check.exit_code == 1 and "problem: store.sqlite is damaged" in check.stdout, check.output
+    repaired = runner.invoke(main, ["check", "--repair"])
+    assert repaired.exit_code == 1 and "cannot be repaired in place; re-ingest" in repaired.stdout, repaired.output
+    assert "Traceback" not in repaired.output
 
 
 # Processes: kill -9, two writers, a reader during writes -------------------------------------
@@ -240,12 +265,9 @@ def _bulk_index(tmp_path: Path, fake_embedder) -> tuple[Path, Path]:
 
 def _break_vectors(index: Path) -> None:
     """Drop some vectors from the current FAISS file, so that `check --repair` has embedding to do."""
-    from index.vectors import VectorIndex
-
-    path = generation_of(index) / "vectors.faiss"
-    vectors = VectorIndex.load(path)
+    vectors = current_vectors(index)
     vectors.remove([int(v) for v in vectors.ids()[:120]])
-    vectors.save(path)
+    replace_vectors(index, vectors)
 
 
 @pytest.mark.parametrize("operation", sorted(BODIES))
@@ -308,7 +330,7 @@ def test_two_ingest_processes_on_one_index(tmp_path, fake_embedder, timeout, exp
     fast = LOCK_SCRIPT.format(repo=str(REPO), index=str(index), docs=str(second_docs), pause=0, timeout=timeout)
     writer = subprocess.Popen([sys.executable, "-c", slow], stdout=subprocess.PIPE, text=True)
     deadline = time.time() + 30
-    while not list(index.glob("*.staging")) and time.time() < deadline:  # the first holds the lock
+    while _lock_is_free(index) and time.time() < deadline:  # until the first holds the lock
         time.sleep(0.05)
     other = subprocess.run([sys.executable, "-c", fast], capture_output=True, text=True, timeout=120)
     assert writer.wait(timeout=120) == 0 and writer.stdout.read().strip() == "ingested 8"
@@ -316,10 +338,22 @@ def test_two_ingest_processes_on_one_index(tmp_path, fake_embedder, timeout, exp
         assert other.stdout.strip() == "ingested 1", other.stderr
         assert Assistant.open(index, embedder=fake_embedder).stats().documents == 3 + 8 + 1
     else:
-        assert other.stdout.startswith("locked another process is writing to the index (lock "), other.stderr
+        assert other.stdout.startswith("locked another process is writing to the index (lock "), (other.stdout, other.stderr)
         assert "write.lock" in other.stdout
         assert Assistant.open(index, embedder=fake_embedder).stats().documents == 3 + 8
     assert Assistant.open(index, embedder=fake_embedder).check().ok
+
+
+def _lock_is_free(index: Path) -> bool:
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(str(index / "write.lock"))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        return False
+    lock.release()
+    return True
 
 
 READER_SCRIPT = textwrap.dedent(
@@ -442,4 +476,4 @@ def test_a_thousand_files_at_once_and_one_over_the_limit(ui_server):
     report, _, _ = handlers["on_update"]("", _request())
     assert assistant.stats().documents == 3 + 1000
     assert "Traceback" not in report
-    assert not list((root / "idx").glob("*.staging"))
+    assert vector_folder_is_clean(root / "idx")

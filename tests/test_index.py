@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ from assistant import Assistant
 from index.directory import IndexDirectory
 from index.errors import IndexFormatError, IndexMismatch, IndexNotFound
 from index.manifest import FORMAT_VERSION
+from tests.layout import to_legacy_layout, vector_files
 
 DOCS = {
     "cctv.txt": "Sheffield City Council operates 120 CCTV cameras in the city centre. "
@@ -54,8 +56,9 @@ def test_index_is_a_directory_with_manifest_sqlite_and_faiss(tmp_path, assistant
     assert manifest["model"] == "fake-bag-of-words"
     assert manifest["dimension"] == 64
     assert manifest["chunk_tokens"] == 60 and manifest["chunk_overlap"] == 32
-    generation = root / f"g{manifest['generation']:06d}"
-    assert (generation / "store.sqlite").is_file() and (generation / "vectors.faiss").is_file()
+    assert (root / "store.sqlite").is_file()
+    assert [p.name for p in (root / "vectors").iterdir()] == [p.name for p in vector_files(root)]
+    assert vector_files(root)[0].is_file() and not list(root.glob("g0*"))
     assert not list(root.rglob("*.pkl")) and not list(root.rglob("*.pickle"))
 
 
@@ -164,6 +167,8 @@ def test_missing_and_newer_indexes_give_clear_errors(tmp_path, assistant):
     data = json.loads(manifest_path.read_text())
     data["format_version"] = FORMAT_VERSION + 1
     manifest_path.write_text(json.dumps(data))
+    with sqlite3.connect(tmp_path / "idx" / "store.sqlite") as db:  # the store's generation row is the truth
+        db.execute("UPDATE generation SET manifest = ?", (json.dumps({"kind": "foi-assistant-index", **data}),))
     with pytest.raises(IndexFormatError, match="newer than this version"):
         Assistant.open(tmp_path / "idx")
 
@@ -229,19 +234,18 @@ def test_an_index_written_by_format_1_is_upgraded_on_open(tmp_path, assistant, f
 
     assistant.ingest([write_docs(tmp_path / "docs")])
     root = tmp_path / "idx"
-    manifest = json.loads((root / "manifest.json").read_text())
-    store = root / f"g{manifest['generation']:06d}" / "store.sqlite"
-    with sqlite3.connect(store) as db:  # what format 1 wrote: no lexical index, no boilerplate
+    assistant.close()
+    generation = to_legacy_layout(root, format_version=1, migrations=["m001_initial"])
+    with sqlite3.connect(generation / "store.sqlite") as db:  # what format 1 wrote: no lexical index, no boilerplate
         for table in ("passages", "vector_sentences", "sentence_documents", "boilerplate"):
             db.execute(f"DROP TABLE {table}")
-    manifest.update(format_version=1, migrations=["m001_initial"])
-    (root / "manifest.json").write_text(json.dumps(manifest))
 
     upgraded = Assistant.open(root, embedder=fake_embedder)
     data = json.loads((root / "manifest.json").read_text())
     assert data["format_version"] == FORMAT_VERSION
-    assert data["migrations"] == ["m001_initial", "m002_passage_fts", "m003_boilerplate", "m004_absolute_locations", "m005_term_counts",
-                                  "m006_case_tables"]
+    assert data["migrations"] == ["m001_initial", "m007_in_place_store", "m002_passage_fts", "m003_boilerplate",
+                                  "m004_absolute_locations", "m005_term_counts", "m006_case_tables"]
+    assert not list(root.glob("g0*")) and (root / "store.sqlite").is_file()
     assert upgraded.check().ok
     assert upgraded.search("parking", k=1, mode="lexical").hits[0].path.endswith("parking.txt")
 
@@ -284,3 +288,45 @@ def test_queries_naming_an_identifier_are_told_apart(query, expected):
     from index.search import names_identifier
 
     assert names_identifier(query) is expected
+
+
+def test_m007_converts_an_index_of_generation_directories_in_place(tmp_path, assistant, fake_embedder):
+    import sqlite3
+
+    docs = write_docs(tmp_path / "docs")
+    assistant.ingest([docs])
+    root = tmp_path / "idx"
+    before = [(h.doc_id, h.start, h.end) for h in assistant.search("parking fines", k=3).hits]
+    assistant.close()
+    old = to_legacy_layout(root, format_version=5)  # what format 5 wrote: g000001/store.sqlite + vectors.faiss
+    assert old.name == "g000001" and not (root / "store.sqlite").exists()
+    with pytest.raises(IndexFormatError, match="any foi command upgrades it in place"):
+        IndexDirectory(root).open()
+
+    upgraded = Assistant.open(root, embedder=fake_embedder)
+    manifest = json.loads((root / "manifest.json").read_text())
+    assert manifest["format_version"] == FORMAT_VERSION and "m007_in_place_store" in manifest["migrations"]
+    assert manifest["generation"] > 1  # numbers keep increasing
+    assert not old.exists() and not list(root.glob("g0*"))
+    with sqlite3.connect(root / "store.sqlite") as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert [(h.doc_id, h.start, h.end) for h in upgraded.search("parking fines", k=3).hits] == before
+    assert upgraded.check().ok
+    (docs / "late.txt").write_text("A late reply about library opening hours.", encoding="utf-8")
+    assert upgraded.ingest([docs]).added == 1 and upgraded.check().ok
+
+
+def test_m007_started_again_after_a_kill_before_its_commit(tmp_path, assistant, fake_embedder):
+    assistant.ingest([write_docs(tmp_path / "docs")])
+    root = tmp_path / "idx"
+    assistant.close()
+    old = to_legacy_layout(root, format_version=5)
+    # What a conversion killed before its COMMIT leaves: a linked store without a generation row, a vector file.
+    import os
+
+    os.link(old / "store.sqlite", root / "store.sqlite")
+    (root / "vectors").mkdir()
+    (root / "vectors" / "g000002.faiss").write_bytes(b"half")
+    upgraded = Assistant.open(root, embedder=fake_embedder)
+    assert upgraded.check().ok and upgraded.stats().documents == 3
+    assert not list(root.glob("g0*"))

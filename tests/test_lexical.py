@@ -127,7 +127,7 @@ def test_search_finds_a_reference_when_the_budget_binds(tmp_path, fake_embedder,
     assistant.ingest([folder])
     hits = assistant.search("council request 18201/18", k=3, mode=mode).hits
     assert hits[0].path.endswith("ref.txt")
-    with sqlite3.connect(next((tmp_path / "idx").glob("g*/store.sqlite"))) as db:
+    with sqlite3.connect(tmp_path / "idx" / "store.sqlite") as db:
         assert db.execute("SELECT COUNT(*) FROM passages").fetchone()[0] > 3  # the budget really bound
 
 

@@ -17,8 +17,8 @@ import pytest
 
 from assistant import Assistant
 from index.directory import IndexDirectory
+from tests.layout import current_vectors, replace_vectors
 from index.errors import IndexLocked
-from index.vectors import VectorIndex
 from tests.test_index import write_docs
 
 REPO = Path(__file__).resolve().parents[1]
@@ -39,7 +39,7 @@ def test_remove_deletes_documents_and_their_vectors(tmp_path, assistant, how):
     report = assistant.remove([target])
     assert report.removed == (3 if how == "folder" else 1)
     assert assistant.stats().vectors < vectors_before
-    assert len(VectorIndex.load(_generation(tmp_path / "idx") / "vectors.faiss")) == assistant.stats().vectors
+    assert len(current_vectors(tmp_path / "idx")) == assistant.stats().vectors
     assert all(not h.path.endswith("parking.txt") for h in assistant.search("parking fines", k=5).hits)
     assert assistant.check().ok
 
@@ -74,14 +74,13 @@ def test_check_finds_and_repairs_a_lost_manifest(tmp_path, assistant, fake_embed
 
 
 def test_check_repairs_missing_and_orphaned_vectors(tmp_path, assistant, fake_embedder):
-    generation = _generation(tmp_path / "idx")
-    vectors = VectorIndex.load(generation / "vectors.faiss")
+    vectors = current_vectors(tmp_path / "idx")
     first = int(vectors.ids()[0])
     vectors.remove([first])
     import numpy as np
 
     vectors.add(np.ones((1, 64), dtype=np.float32) / 8.0, np.asarray([999], dtype=np.int64))
-    vectors.save(generation / "vectors.faiss")
+    replace_vectors(tmp_path / "idx", vectors)
     report = assistant.check()
     assert not report.ok
     assert any("orphaned vectors in FAISS" in p for p in report.problems)
@@ -172,11 +171,6 @@ def test_kill_9_at_any_moment_leaves_a_working_index(tmp_path, fake_embedder):
     assert Assistant.open(index, embedder=fake_embedder).check().ok
 
 
-def _generation(root: Path) -> Path:
-    manifest = json.loads((root / "manifest.json").read_text())
-    return root / f"g{manifest['generation']:06d}"
-
-
 def test_watch_follows_files_appearing_changing_and_disappearing(tmp_path, fake_embedder):
     from assistant.watch import watch
 
@@ -223,12 +217,10 @@ def test_check_repairs_a_vector_row_no_chunk_uses(tmp_path, assistant):
     import sqlite3
 
     root = tmp_path / "idx"
-    manifest = json.loads((root / "manifest.json").read_text())
-    with sqlite3.connect(_generation(root) / "store.sqlite") as db:
+    with sqlite3.connect(root / "store.sqlite") as db:
         db.execute("INSERT INTO vectors VALUES (777, 'deadbeef')")
         db.execute("INSERT INTO passages(rowid, text) VALUES (777, 'orphan text')")
-    manifest["vectors"] += 1
-    (root / "manifest.json").write_text(json.dumps(manifest))
+        db.execute("UPDATE generation SET manifest = json_set(manifest, '$.vectors', json_extract(manifest, '$.vectors') + 1)")
     assert any("no chunk uses" in p for p in assistant.check().problems)
     fixed = assistant.check(repair=True)
     assert fixed.ok, fixed.problems

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from assistant.cli import main
 from index.directory import IndexDirectory
 from index.manifest import FORMAT_VERSION
+from tests.layout import to_legacy_layout
 from tests.test_index import DOCS, write_docs
 
 pytestmark = pytest.mark.usefixtures("fake_model")
@@ -76,11 +77,10 @@ def test_sync_and_remove_accept_relative_or_absolute_paths(tmp_path, runner, mon
 
 def _make_old_format(index: Path, relative: dict[str, str]) -> None:
     """Turn an index into what format 3 wrote: locations as typed, no m004 migration."""
-    manifest = json.loads((index / "manifest.json").read_text())
-    manifest["format_version"] = 3
-    manifest["migrations"] = [m for m in manifest["migrations"] if m != "m004_absolute_locations"]
-    (index / "manifest.json").write_text(json.dumps(manifest))
-    db = sqlite3.connect(index / f"g{manifest['generation']:06d}" / "store.sqlite")
+    migrations = json.loads((index / "manifest.json").read_text())["migrations"]
+    old = [m for m in migrations if m not in ("m004_absolute_locations", "m007_in_place_store")]
+    generation = to_legacy_layout(index, format_version=3, migrations=old)
+    db = sqlite3.connect(generation / "store.sqlite")
     with db:
         for absolute, typed in relative.items():
             db.execute("UPDATE locations SET path = ? WHERE path = ?", (typed, absolute))

@@ -7,6 +7,7 @@ import sqlite3
 
 from assistant import Assistant
 from index.manifest import FORMAT_VERSION
+from tests.layout import to_legacy_layout
 
 DOCS = {
     "cctv.txt": "Sheffield City Council operates 120 CCTV cameras in the city centre. Café signage was reviewed.",
@@ -26,8 +27,7 @@ def ingest_docs(assistant, tmp_path):
 
 
 def committed_store(root):
-    manifest = json.loads((root / "manifest.json").read_text())
-    return root / f"g{manifest['generation']:06d}" / "store.sqlite"
+    return root / "store.sqlite"
 
 
 def vocabulary_and_table(root):
@@ -73,11 +73,12 @@ def test_an_index_from_format_4_gets_term_counts_from_m005(tmp_path, fake_embedd
     assistant = Assistant.open(tmp_path / "idx", embedder=fake_embedder)
     ingest_docs(assistant, tmp_path)
     root = tmp_path / "idx"
-    with sqlite3.connect(committed_store(root)) as db:  # what format 4 wrote: no term_counts
+    assistant.close()
+    migrations = json.loads((root / "manifest.json").read_text())["migrations"]
+    generation = to_legacy_layout(root, format_version=4, migrations=[
+        m for m in migrations if m not in ("m005_term_counts", "m007_in_place_store")])
+    with sqlite3.connect(generation / "store.sqlite") as db:  # what format 4 wrote: no term_counts
         db.execute("DROP TABLE term_counts")
-    manifest = json.loads((root / "manifest.json").read_text())
-    manifest.update(format_version=4, migrations=[m for m in manifest["migrations"] if m != "m005_term_counts"])
-    (root / "manifest.json").write_text(json.dumps(manifest))
 
     Assistant.open(root, embedder=fake_embedder)
     data = json.loads((root / "manifest.json").read_text())

@@ -14,8 +14,7 @@ QUESTION = "How much did the council spend on agency social workers?"
 
 
 def _store_path(root):
-    manifest = json.loads((root / "manifest.json").read_text())
-    return root / f"g{manifest['generation']:06d}" / "store.sqlite"
+    return root / "store.sqlite"
 
 
 def _corrupt(root, doc_id, old, new):
