@@ -23,20 +23,12 @@ import faiss
 import numpy as np
 
 from index import vector_segments as seg
+from index.vector_ivf import NPROBE, TRAIN_POINTS_PER_LIST, build_ivf, ivf_ids, ivf_lists  # noqa: F401
 
 FLAT = "flat"
 IVF = "ivf-sq8"
 # Retrain the coarse clustering when the collection has grown this much since.
 RETRAIN_GROWTH = 4
-# Inverted lists visited per query: recall@10 >= 0.95 at 1M vectors (benchmarks/scale.py).
-NPROBE = 48
-# Faiss warns below 39 training points per centroid; more only slows training.
-TRAIN_POINTS_PER_LIST = 40
-
-
-def ivf_lists(n: int) -> int:
-    """Number of inverted lists for `n` vectors: about 4 * sqrt(n), the usual rule."""
-    return max(16, int(4 * np.sqrt(n)))
 
 
 @contextmanager
@@ -276,13 +268,7 @@ class VectorIndex:
     def _base_all_ids(self) -> np.ndarray:
         if self._ivf is None:
             return faiss.vector_to_array(self._index.id_map).astype(np.int64)
-        lists = self._ivf.invlists
-        parts = [
-            faiss.rev_swig_ptr(lists.get_ids(i), lists.list_size(i)).copy()
-            for i in range(lists.nlist)
-            if lists.list_size(i)
-        ]
-        return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, dtype=np.int64)
+        return ivf_ids(self._ivf)
 
     def ids(self) -> np.ndarray:
         return self.vectors(decode=False)[0]
@@ -342,29 +328,7 @@ class VectorIndex:
         return True
 
     def _become_ivf(self, ids: np.ndarray, vectors: np.ndarray, sq: np.ndarray | None) -> None:
-        d = vectors.shape[1]
-        nlist = ivf_lists(len(ids))
-        rng = np.random.default_rng(0)
-        sample = vectors[rng.choice(len(vectors), min(len(vectors), TRAIN_POINTS_PER_LIST * nlist), replace=False)]
-        sample = np.ascontiguousarray(sample, dtype=np.float32)
-        quantizer = faiss.IndexFlatIP(d)
-        index = faiss.IndexIVFScalarQuantizer(
-            quantizer, d, nlist, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
-        )
-        if sq is None:
-            index.train(sample)
-        else:
-            kmeans = faiss.Clustering(d, nlist)
-            kmeans.spherical = True
-            kmeans.train(sample, quantizer)
-            faiss.copy_array_to_vector(sq.astype(np.float32), index.sq.trained)
-            index.is_trained = True
-        index.own_fields = True
-        quantizer.this.disown()
-        index.set_direct_map_type(faiss.DirectMap.Hashtable)
-        index.nprobe = NPROBE
-        index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids.astype(np.int64))
-        self._set_base(index)
+        self._set_base(build_ivf(ids, vectors, sq))
 
     def similarities(self, query: np.ndarray, ids: np.ndarray) -> np.ndarray:
         """Inner products of `query` with the stored vectors of `ids`.
