@@ -53,6 +53,18 @@ def fold_limit(base_vectors: int) -> int:
     return int(min(FOLD_CAP, max(FOLD_FLOOR, FOLD_FRACTION * base_vectors)))
 
 
+class IdSet(set):
+    """A set of ids that also hands them out as a sorted array, rebuilt only after it changed size
+    (deletion sets only ever grow, so the size tells whether the array is current)."""
+
+    _array: np.ndarray | None = None
+
+    def array(self) -> np.ndarray:
+        if self._array is None or len(self._array) != len(self):
+            self._array = np.sort(np.fromiter(self, np.int64, len(self)))
+        return self._array
+
+
 @dataclass
 class Delta:
     """One written delta segment: its exact index, its ids (sorted) and those deleted since."""
@@ -60,7 +72,7 @@ class Delta:
     generation: int
     index: faiss.IndexIDMap2
     ids: np.ndarray
-    deleted: set[int] = field(default_factory=set)
+    deleted: IdSet = field(default_factory=IdSet)
 
     @classmethod
     def of(cls, generation: int, index: faiss.IndexIDMap2) -> "Delta":
@@ -70,7 +82,7 @@ class Delta:
         """Mask of `ids` that are live in this delta."""
         mask = np.isin(ids, self.ids)
         if self.deleted:
-            mask &= ~np.isin(ids, np.fromiter(self.deleted, np.int64, len(self.deleted)))
+            mask &= ~np.isin(ids, self.deleted.array())
         return mask
 
     def live(self) -> int:
@@ -113,11 +125,11 @@ def flat_vectors(index: faiss.IndexIDMap2) -> tuple[np.ndarray, np.ndarray]:
     return ids, index.index.reconstruct_n(0, len(ids))
 
 
-def read_deleted(path: Path) -> dict[int, set[int]]:
+def read_deleted(path: Path) -> dict[int, IdSet]:
     rows = np.load(path, allow_pickle=False).reshape(-1, 2)
-    deleted: dict[int, set[int]] = {}
+    deleted: dict[int, IdSet] = {}
     for generation, vector_id in rows.tolist():
-        deleted.setdefault(int(generation), set()).add(int(vector_id))
+        deleted.setdefault(int(generation), IdSet()).add(int(vector_id))
     return deleted
 
 

@@ -67,7 +67,7 @@ class VectorIndex:
             self._ivf = index if isinstance(index, faiss.IndexIVF) else faiss.try_extract_index_ivf(index)
         self._base_generation: int | None = None
         self._base_ids: np.ndarray | None = None  # sorted, computed when first needed
-        self._base_deleted: set[int] = set()
+        self._base_deleted = seg.IdSet()
         self._deltas: list[seg.Delta] = []
         self._pending = seg.new_flat(int(index.d))
         self._pending_ids: set[int] = set()
@@ -110,9 +110,9 @@ class VectorIndex:
                 state._deltas.append(seg.Delta.of(generation, faiss.read_index(str(Path(folder) / name))))
         if deleted:
             by_segment = seg.read_deleted(Path(folder) / deleted[0])
-            state._base_deleted = by_segment.pop(state._base_generation, set())
+            state._base_deleted = by_segment.pop(state._base_generation, seg.IdSet())
             for delta in state._deltas:
-                delta.deleted = by_segment.pop(delta.generation, set())
+                delta.deleted = by_segment.pop(delta.generation, seg.IdSet())
             state._deleted_name = deleted[0]
         state._written = parsed[-1][0][0]
         return state
@@ -166,7 +166,7 @@ class VectorIndex:
     def fold(self) -> None:
         """Fold the deltas and deletions into a new base (written whole by the next `write_files`)."""
         if self._base_deleted:
-            self._index.remove_ids(faiss.IDSelectorBatch(np.fromiter(self._base_deleted, np.int64)))
+            self._index.remove_ids(self._base_deleted.array())  # hash-table IVF takes only id arrays
         for delta in self._deltas:
             ids, vectors = seg.flat_vectors(delta.index)
             keep = delta.holds(ids)
@@ -262,7 +262,7 @@ class VectorIndex:
         where = np.minimum(np.searchsorted(self._base_ids, ids), max(len(self._base_ids) - 1, 0))
         mask = (self._base_ids[where] == ids) if len(self._base_ids) else np.zeros(len(ids), bool)
         if self._base_deleted:
-            mask &= ~np.isin(ids, np.fromiter(self._base_deleted, np.int64, len(self._base_deleted)))
+            mask &= ~np.isin(ids, self._base_deleted.array())
         return mask
 
     def _base_all_ids(self) -> np.ndarray:
@@ -277,7 +277,7 @@ class VectorIndex:
         """All (ids, vectors); the base's are decoded, so approximate in an IVF index."""
         ids = self._base_all_ids()
         if self._base_deleted:
-            ids = ids[~np.isin(ids, np.fromiter(self._base_deleted, np.int64, len(self._base_deleted)))]
+            ids = ids[~np.isin(ids, self._base_deleted.array())]
         id_parts, parts = [ids], []
         if decode:
             if self._ivf is None:
@@ -351,9 +351,12 @@ class VectorIndex:
                 found |= mask
         if not found.all():
             rest = ~found
-            if self._base_deleted and not self._base_live_mask(ids[rest]).all():
-                raise KeyError(f"vector ids not in the index: {sorted(set(ids[rest].tolist()) & self._base_deleted)[:5]}")
-            vectors[rest] = self._index.reconstruct_batch(ids[rest])
+            try:
+                if self._base_deleted and np.isin(ids[rest], self._base_deleted.array()).any():
+                    raise RuntimeError("deleted")
+                vectors[rest] = self._index.reconstruct_batch(ids[rest])
+            except RuntimeError:  # FAISS's "key not found"
+                raise KeyError(f"vector ids not in the index among {ids[rest][:5].tolist()}") from None
         return vectors @ query.reshape(-1).astype(np.float32)
 
     def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

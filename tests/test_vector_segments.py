@@ -201,6 +201,12 @@ def test_ivf_base_with_deltas_round_trips_and_fit_makes_a_new_base(tmp_path):
     assert reopened.search(x[1603], 1)[1].tolist() == [1603]
     assert reopened.search(x[700], 1)[1].tolist() == [700]
     assert 20 not in reopened.search(x[20], 20)[1].tolist() and 1605 not in reopened.search(x[1605], 20)[1].tolist()
+    reopened.fold()  # the IVF base takes the delta's vectors and drops the deleted ones
+    names = reopened.write_files(folder, 5)
+    folded = VectorIndex.open_files(folder, names)
+    assert names == ["g000005-base.faiss"] and folded.kind == IVF and len(folded) == 1606
+    assert sorted(folded.ids().tolist()) == sorted(set(range(1610)) - {3, 1550, 20, 1605})
+    assert folded.search(x[1603], 1)[1].tolist() == [1603] and 20 not in folded.search(x[20], 20)[1].tolist()
 
 
 def test_the_old_single_file_loads_and_migrates_to_segments(tmp_path):
