@@ -118,30 +118,37 @@ def perturbed(vectors: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
 
 
-def measure_search(snapshot, state: VectorIndex, queries, texts, current, live) -> dict:
-    """Dense and hybrid latency p50/p95 (ms) and recall@10 against exact search over the live vectors."""
-    view = dataclasses.replace(snapshot, vectors=state)
+def measure_search(snapshot, state: VectorIndex, folder: Path, queries, texts, current, live) -> dict:
+    """Dense and hybrid latency p50/p95 (ms) and recall@10 against exact search over the live vectors,
+    of the segmented `state` and, paired query by query in alternating order (so that a shared
+    machine's load falls on both alike), of the same collection folded into one in-memory base
+    (`single_`: what today's one-file index would hold)."""
+    single = VectorIndex.open_files(folder, state.file_names())
+    single.fold()
+    views = {"": dataclasses.replace(snapshot, vectors=state), "single_": dataclasses.replace(snapshot, vectors=single)}
     out = {}
     for mode in ("dense", "hybrid"):
-        for i in range(3):
-            search_vectors(view, queries[i], k=10, max_per_document=2, query_text=texts[i % len(texts)],
-                           mode=mode, boilerplate=Boilerplate())
-        latencies = []
-        for i, query in enumerate(queries):
-            began = time.perf_counter()
-            search_vectors(view, query, k=10, max_per_document=2, query_text=texts[i % len(texts)], mode=mode,
-                           boilerplate=Boilerplate())
-            latencies.append((time.perf_counter() - began) * 1000)
-        out[f"{mode}_p50_ms"] = round(float(np.percentile(latencies, 50)), 2)
-        out[f"{mode}_p95_ms"] = round(float(np.percentile(latencies, 95)), 2)
+        latencies = {name: [] for name in views}
+        for i, query in enumerate([*queries[:3], *queries]):
+            order = list(views.items()) if i % 2 else list(views.items())[::-1]
+            for name, view in order:
+                began = time.perf_counter()
+                search_vectors(view, query, k=10, max_per_document=2, query_text=texts[i % len(texts)], mode=mode,
+                               boilerplate=Boilerplate())
+                if i >= 3:  # the first three are warm-up
+                    latencies[name].append((time.perf_counter() - began) * 1000)
+        for name, values in latencies.items():
+            out[f"{name}{mode}_p50_ms"] = round(float(np.percentile(values, 50)), 2)
+            out[f"{name}{mode}_p95_ms"] = round(float(np.percentile(values, 95)), 2)
     live_ids = np.flatnonzero(live)
     exact = faiss.IndexFlatIP(DIMENSION)
     exact.add(current[live_ids])
     _, truth = exact.search(queries, 10)
     truth = live_ids[truth]
-    found = [state.search(q, FETCH)[1][:10] for q in queries]
-    out["recall_at_10"] = round(float(np.mean([len(set(f.tolist()) & set(t.tolist())) / 10
-                                              for f, t in zip(found, truth)])), 3)
+    for name, index in (("", state), ("single_", single)):
+        found = [index.search(q, FETCH)[1][:10] for q in queries]
+        out[f"{name}recall_at_10"] = round(float(np.mean([len(set(f.tolist()) & set(t.tolist())) / 10
+                                                          for f, t in zip(found, truth)])), 3)
     return out
 
 
@@ -190,7 +197,7 @@ def main() -> None:
                 "peak_extra_mb_max": round(max(c.peak_extra_bytes for c in since) / 1e6, 3),
                 "peak_extra_pct_of_index": round(100 * max(c.peak_extra_bytes for c in since) / index_bytes, 2),
             })
-        row.update(measure_search(snapshot, state, queries, texts, current, live))
+        row.update(measure_search(snapshot, state, folder, queries, texts, current, live))
         row["load"] = round(os.getloadavg()[0], 1)
         rows.append(row)
         log(json.dumps(row))
