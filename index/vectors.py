@@ -86,7 +86,7 @@ class VectorIndex:
 
     @classmethod
     def load(cls, path: Path) -> "VectorIndex":
-        """Open a single-file index (`vectors.faiss` of format 7 and older, or `save`'s)."""
+        """Open a single-file index: a generation's `vectors.faiss` as written before segments, or `save`'s."""
         return cls(faiss.read_index(str(path)))
 
     @classmethod
