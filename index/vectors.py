@@ -284,7 +284,8 @@ class VectorIndex:
                 everything = seg.flat_vectors(self._index)
                 parts.append(everything[1][np.isin(everything[0], ids)] if self._base_deleted else everything[1])
             else:
-                parts.append(self._index.reconstruct_batch(ids) if len(ids) else np.zeros((0, self.dimension), np.float32))
+                empty = np.zeros((0, self.dimension), np.float32)
+                parts.append(self._index.reconstruct_batch(ids) if len(ids) else empty)
         for index, keep in [(d.index, d.holds) for d in self._deltas] + [(self._pending, None)]:
             segment_ids, segment_vectors = seg.flat_vectors(index)
             mask = keep(segment_ids) if keep else np.ones(len(segment_ids), bool)

@@ -71,7 +71,8 @@ def test_flat_segments_answer_like_one_in_memory_index_across_round_trips(tmp_pa
             assert ids.tolist() == memory.search(q, 10)[1].tolist() == exact_top(reference, q, 10)
             assert np.allclose(scores, [reference[i] @ q for i in ids.tolist()], atol=1e-5)
         some = np.asarray(sorted(reference)[::37])
-        assert np.allclose(reopened.similarities(queries[0], some), [reference[i] @ queries[0] for i in some], atol=1e-5)
+        expected = [reference[i] @ queries[0] for i in some]
+        assert np.allclose(reopened.similarities(queries[0], some), expected, atol=1e-5)
         ids, vectors = reopened.vectors()
         assert np.allclose(vectors, np.stack([reference[i] for i in ids.tolist()]), atol=1e-6)
     assert any(name.endswith(seg.DELTA) for name in names) and any(name.endswith(seg.DELETED) for name in names)
