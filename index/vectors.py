@@ -15,6 +15,7 @@ write costs what it changes; `write_files` folds them into a new base when they 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -74,6 +75,7 @@ class VectorIndex:
         self._deleted_name: str | None = None
         self._deleted_dirty = False
         self._params: dict[int, tuple] = {}
+        self._params_lock = threading.Lock()
 
     @property
     def kind(self) -> str:
@@ -383,6 +385,12 @@ class VectorIndex:
         k = min(k, int(index.ntotal))
         if not deleted:
             return index.search(x, k)
-        if generation not in self._params:
-            self._params[generation] = seg.excluding(deleted, ivf, self._ivf.nprobe if ivf else 0)
-        return index.search(x, k, params=self._params[generation][0])
+        # Readers on several threads share these parameters: build them once, under the lock, and
+        # hold the entry while searching, since its selectors must outlive the search.
+        entry = self._params.get(generation)
+        if entry is None:
+            with self._params_lock:
+                entry = self._params.get(generation)
+                if entry is None:
+                    entry = self._params[generation] = seg.excluding(deleted, ivf, self._ivf.nprobe if ivf else 0)
+        return index.search(x, k, params=entry[0])

@@ -32,10 +32,16 @@ def replace_vectors(root: Path, vectors: VectorIndex) -> None:
     """Make the current generation name new files holding `vectors`: damage done behind the writer's back."""
     db = sqlite3.connect(store_path(root))
     try:
-        number = db.execute("SELECT number FROM generation").fetchone()[0]
-        names = vectors.write_files(Path(root) / "vectors", number + 1000)
+        number, manifest, old_names = db.execute("SELECT number, manifest, vector_files FROM generation").fetchone()
+        # As if a generation had been committed naming these files (segment names carry their generation).
+        names = vectors.write_files(Path(root) / "vectors", number + 1)
+        manifest = json.loads(manifest)
+        manifest["generation"] = number + 1
         with db:
-            db.execute("UPDATE generation SET vector_files = ?", (json.dumps(names),))
+            db.execute(
+                "UPDATE generation SET number = ?, manifest = ?, vector_files = ?, previous_vector_files = ?",
+                (number + 1, json.dumps(manifest), json.dumps(names), old_names),
+            )
     finally:
         db.close()
 

@@ -297,7 +297,9 @@ def test_a_reader_sees_each_commit_of_another_writer_at_its_next_search(tmp_path
     reader = Assistant.open(tmp_path / "idx", embedder=fake_embedder)
     for round_ in range(6):  # commits in quick succession: the reader must not miss one
         before = {hit.path for hit in reader.search("zebra crossing permits", k=50).hits}
-        (docs / f"zebra-{round_}.txt").write_text(f"Zebra crossing permits, round {round_}.")
+        # A distinct street per round: passages that differ only in a number would be one passage.
+        street = ("Abbey", "Brook", "Castle", "Dale", "Elm", "Fir")[round_]
+        (docs / f"zebra-{round_}.txt").write_text(f"Zebra crossing permits on {street} Road, round {round_}.")
         writer.ingest([docs])
         after = {hit.path for hit in reader.search("zebra crossing permits", k=50).hits}
         assert {Path(p).name for p in after - before} == {f"zebra-{round_}.txt"}
