@@ -385,12 +385,10 @@ class VectorIndex:
         k = min(k, int(index.ntotal))
         if not deleted:
             return index.search(x, k)
-        # Readers on several threads share these parameters: build them once, under the lock, and
-        # hold the entry while searching, since its selectors must outlive the search.
-        entry = self._params.get(generation)
-        if entry is None:
-            with self._params_lock:
-                entry = self._params.get(generation)
-                if entry is None:
-                    entry = self._params[generation] = seg.excluding(deleted, ivf, self._ivf.nprobe if ivf else 0)
-        return index.search(x, k, params=entry[0])
+        # Threads of one snapshot share these parameters; concurrent FAISS searches with a shared
+        # selector crashed the process (tests/test_concurrency.py), so they take turns.
+        with self._params_lock:
+            entry = self._params.get(generation)
+            if entry is None:
+                entry = self._params[generation] = seg.excluding(deleted, ivf, self._ivf.nprobe if ivf else 0)
+            return index.search(x, k, params=entry[0])
