@@ -22,12 +22,12 @@ from assistant.question_filters import filters_from_question
 from assistant.settings import Settings, load_settings
 from assistant.table_citations import with_table_rows
 from assistant.terms import evidence_coverage, question_terms
+from assistant.upkeep import Upkeep
 from assistant.verify import QuoteVerifier
 from index.directory import IndexDirectory, Snapshot
 from index.embedder import Embedder, load_embedder
 from index.errors import IndexFormatError, IndexMismatch
-from index.locations import relocate_index
-from index.maintenance import CheckReport, RemoveReport, check_index, rebuild_index, remove_documents
+from index.maintenance import CheckReport, RemoveReport  # noqa: F401 - part of this API
 from index.migrations import pending, upgrade
 from index.records import StoredDocument
 from index.reranker import CrossEncoderReranker, Reranker, rerank
@@ -47,7 +47,7 @@ class SearchResult:
     hits: list[Hit]
 
 
-class Assistant(Browsing):
+class Assistant(Upkeep, Browsing):
     """Ingest FOI documents, search them, and answer questions with citations.
 
     Example:
@@ -207,61 +207,6 @@ class Assistant(Browsing):
     @property
     def _boilerplate(self) -> Boilerplate:
         return Boilerplate(penalty=self.settings.boilerplate_penalty, collapse=self.settings.collapse_boilerplate)
-
-    def remove(self, targets: Iterable[str]) -> RemoveReport:
-        """Remove documents by doc_id, file path or folder path; their vectors are deleted."""
-        report = remove_documents(
-            self.directory,
-            [str(t) for t in targets],
-            lock_timeout=self.settings.lock_timeout,
-            boilerplate_min_documents=self.settings.boilerplate_min_documents,
-            ann_threshold=self.settings.ann_threshold,
-        )
-        self.snapshots.invalidate()
-        return report
-
-    def relocate(self, old_prefix: str, new_prefix: str) -> list[tuple[str, str]]:
-        """Rewrite the stored paths under `old_prefix` to lie under `new_prefix`; returns (old, new) pairs."""
-        moved = relocate_index(self.directory, old_prefix, new_prefix, lock_timeout=self.settings.lock_timeout)
-        self.snapshots.invalidate()
-        return moved
-
-    def rebuild(self, *, progress: Progress | None = None) -> dict[str, int]:
-        """Re-chunk and re-embed all stored documents with the current model and chunking.
-
-        Needs no original files. To change model or chunking, open with
-        `allow_rebuild=True` and the new settings.
-        """
-        counts = rebuild_index(
-            self.directory,
-            self.embedder,
-            chunk_tokens=self.settings.effective_chunk_tokens
-            if self.settings.chunk_tokens is not None
-            else self.directory.read_manifest().chunk_tokens,
-            chunk_overlap=self.settings.effective_chunk_overlap
-            if self.settings.chunk_overlap is not None
-            else self.directory.read_manifest().chunk_overlap,
-            batch_size=self.settings.batch_size,
-            lock_timeout=self.settings.lock_timeout,
-            progress=progress,
-            boilerplate_min_documents=self.settings.boilerplate_min_documents,
-            ann_threshold=self.settings.ann_threshold,
-        )
-        self.snapshots.invalidate()
-        return counts
-
-    def check(self, *, repair: bool = False) -> CheckReport:
-        """Verify the index (manifest, FAISS and SQLite agree); optionally repair it."""
-        report = check_index(
-            self.directory,
-            repair=repair,
-            embedder_factory=lambda model: self.embedder,
-            lock_timeout=self.settings.lock_timeout,
-            boilerplate_min_documents=self.settings.boilerplate_min_documents,
-        )
-        if repair:
-            self.snapshots.invalidate()
-        return report
 
     # Reading ---------------------------------------------------------------
     def search(
