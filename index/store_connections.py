@@ -172,24 +172,27 @@ class PinnedConnections:
             while True:
                 for db in list(self._free):
                     self._free.remove(db)
-                    if self._try_pin(db):
-                        self._busy += 1
+                    if self._pinned_or_dropped(db):
                         return db
-                    self._all.remove(db)
-                    db.close()
-                    self._can_grow = False
                 if self._can_grow and len(self._all) < self._size:
                     db = self._connect()
-                    if self._try_pin(db):
-                        self._busy += 1
+                    if self._pinned_or_dropped(db):
                         return db
-                    self._all.remove(db)
-                    db.close()
-                    self._can_grow = False
                     continue
                 if self._busy == 0:
                     raise SnapshotGone("this snapshot's generation is no longer the store's; open a new one")
                 self._cond.wait()
+
+    def _pinned_or_dropped(self, db: sqlite3.Connection) -> bool:
+        """Pin `db` at the snapshot's generation (counted busy), or close it: the store has moved on,
+        so no new connection could see this generation either."""
+        if self._try_pin(db):
+            self._busy += 1
+            return True
+        self._all.remove(db)
+        db.close()
+        self._can_grow = False
+        return False
 
     def _give_back(self, db: sqlite3.Connection) -> None:
         with self._cond:
