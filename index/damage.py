@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from index.directory import GENERATION_MANIFEST, STORE_NAME, VECTORS_NAME
+from index.directory import STORE_NAME, VECTORS_NAME
 
 
 def generation_damage(generation: Path) -> str | None:
@@ -19,33 +19,25 @@ def generation_damage(generation: Path) -> str | None:
     for name in (STORE_NAME, VECTORS_NAME):
         if not (generation / name).is_file():
             return f"{name} is missing"
-    try:
-        db = sqlite3.connect(f"file:{generation / STORE_NAME}?mode=ro", uri=True)
-        try:
-            result = db.execute("PRAGMA quick_check").fetchall()
-        finally:
-            db.close()
-    except sqlite3.DatabaseError as exc:
-        return f"{STORE_NAME} is damaged ({exc})"
-    if not result or result[0][0] != "ok":
-        return f"{STORE_NAME} is damaged ({result[0][0] if result else 'no answer from quick_check'})"
-    return None
-
-
-def has_manifest_copy(generation: Path) -> bool:
-    return (generation / GENERATION_MANIFEST).is_file()
+    problem = _sqlite_check(generation / STORE_NAME, "quick_check", rows=1)
+    return f"{STORE_NAME} is damaged ({problem})" if problem else None
 
 
 def store_damage(store: Path) -> str | None:
     """What SQLite's `PRAGMA integrity_check` finds wrong with the store file `store`, or None."""
+    return _sqlite_check(store, "integrity_check", rows=3)
+
+
+def _sqlite_check(path: Path, pragma: str, *, rows: int) -> str | None:
+    """The first `rows` problems SQLite's `PRAGMA <pragma>` reports for the file at `path`, or None."""
     try:
-        db = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
-            result = db.execute("PRAGMA integrity_check").fetchall()
+            result = db.execute(f"PRAGMA {pragma}").fetchall()
         finally:
             db.close()
     except sqlite3.DatabaseError as exc:
         return str(exc)
     if not result or result[0][0] != "ok":
-        return "; ".join(str(r[0]) for r in result[:3]) if result else "no answer from integrity_check"
+        return "; ".join(str(r[0]) for r in result[:rows]) if result else f"no answer from {pragma}"
     return None
