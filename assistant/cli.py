@@ -218,12 +218,12 @@ def ask(question, answer_mode, backend, authority, reference, exemption, outcome
 @common_options
 def stats(authorities, csv_file, index_dir, config_file, as_json, quiet):
     """Describe the index: counts, model, chunking, format and size (--authorities: how each authority answers)."""
-    assistant = open_assistant(index_dir, config_file, quiet)
     if csv_file and not authorities:
         raise click.UsageError("--csv needs --authorities")
     if authorities:
-        cli_cases.print_authority_stats(assistant, csv_file, as_json)
+        cli_cases.print_authority_stats(cli_cases.open_case_reader(index_dir, config_file), csv_file, as_json)
         return
+    assistant = open_assistant(index_dir, config_file, quiet)
     data = asdict(assistant.stats())
     if as_json:
         print_json(data)
