@@ -30,7 +30,7 @@ from assistant.evaluation import _relative, load_questions  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 
 SETS = ["examples/eval/questions.jsonl", "examples/eval/heldout.jsonl", "examples/eval/blind2.jsonl",
-        "examples/eval/blind3.jsonl"]
+        "examples/eval/blind3.jsonl", "examples/eval/blind4.jsonl"]
 
 
 def _value(text: str):

@@ -3,7 +3,7 @@
 Usage:
     python benchmarks/answer_quality.py --index DIR [--root ../shared/corpus]
         [--questions examples/eval/questions.jsonl examples/eval/heldout.jsonl examples/eval/blind2.jsonl
-            examples/eval/blind3.jsonl]
+            examples/eval/blind3.jsonl examples/eval/blind4.jsonl]
         [--set NAME=VALUE ...] [--json OUT]
 
 One row per question set (and one for its numeric questions): document recall@5, MRR@10,
@@ -29,7 +29,7 @@ from assistant import Assistant  # noqa: E402
 from assistant.evaluation import evaluate, load_questions, summarise  # noqa: E402
 
 SETS = ["examples/eval/questions.jsonl", "examples/eval/heldout.jsonl", "examples/eval/blind2.jsonl",
-        "examples/eval/blind3.jsonl"]
+        "examples/eval/blind3.jsonl", "examples/eval/blind4.jsonl"]
 COLUMNS = [
     ("n", "questions", "{}"), ("R@5", "recall_at_5", "{:.3f}"), ("MRR@10", "mrr_at_10", "{:.3f}"),
     ("Ev@5", "evidence_hit_at_5", "{:.3f}"), ("CitePrec", "citation_precision", "{:.3f}"),

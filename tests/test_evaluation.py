@@ -312,7 +312,7 @@ def _normalised_texts(path: Path) -> tuple[str, ...]:
 
 
 @pytest.mark.corpus
-@pytest.mark.parametrize("name", ["questions.jsonl", "smoke.jsonl", "blind3.jsonl"])
+@pytest.mark.parametrize("name", ["questions.jsonl", "smoke.jsonl", "blind3.jsonl", "blind4.jsonl"])
 def test_evidence_strings_occur_verbatim_in_a_relevant_file(corpus, name):
     missing = []
     for question in load_questions(EXAMPLES / name):
@@ -323,6 +323,31 @@ def test_evidence_strings_occur_verbatim_in_a_relevant_file(corpus, name):
             if not any(needle in text for rel in question.relevant for text in _normalised_texts(corpus / rel)):
                 missing.append((question.id, evidence))
     assert missing == []
+
+
+def test_blind4_is_mostly_numeric_and_multi_document_on_threads_the_other_sets_do_not_use():
+    questions = load_questions(EXAMPLES / "blind4.jsonl")
+    others = {p for name in ("questions.jsonl", "heldout.jsonl", "blind2.jsonl", "blind3.jsonl", "smoke.jsonl",
+                             "tables.jsonl", "demo.jsonl") for q in load_questions(EXAMPLES / name) for p in q.relevant}
+    answerable = [q for q in questions if q.answerable]
+    assert len(questions) >= 60
+    assert sum(q.kind == "numeric" for q in questions) >= 36
+    assert sum(len(q.relevant) >= 2 for q in questions) >= 31
+    assert 6 <= sum(not q.answerable for q in questions) <= 10
+    assert all(not q.relevant and not q.evidence for q in questions if not q.answerable)
+    # Every answerable question rests on at least one thread no other set uses.
+    assert [q.id for q in answerable if all(p in others for p in q.relevant)] == []
+
+
+@pytest.mark.corpus
+def test_every_relevant_file_of_a_blind4_question_holds_one_of_its_evidence_strings(corpus):
+    empty = []
+    for question in load_questions(EXAMPLES / "blind4.jsonl"):
+        needles = [" ".join(e.split()) for e in question.evidence]
+        for relevant in question.relevant:
+            if not any(n in text for n in needles for text in _normalised_texts(corpus / relevant)):
+                empty.append((question.id, relevant))
+    assert empty == []
 
 
 @pytest.mark.integration
