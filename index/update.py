@@ -35,6 +35,8 @@ from index.pipeline import EmbeddingPipeline, text_hash
 from index.manifest import FORMAT_VERSION, Manifest, library_versions, now_iso
 from index.migrations import ALL_MIGRATIONS
 from ingest.chunking import Chunk, Chunker
+from ingest.context import NO_CONTEXT
+from ingest.context import SCHEME as CONTEXT_SCHEME
 from ingest.discover import discover
 from ingest.documents import Document, Skipped
 from ingest.errors import SkippedFile
@@ -169,16 +171,22 @@ def new_index_manifest(embedder: Embedder, options: UpdateOptions) -> Manifest:
         updated_at=created,
         migrations=list(ALL_MIGRATIONS),
         backend=getattr(embedder, "backend", "torch"),
+        chunk_context=CONTEXT_SCHEME,
     )
 
 
 def chunker_for(manifest: Manifest, embedder: Embedder) -> Chunker:
-    """The chunker an index uses: its recorded chunk size and overlap, the model's tokens."""
+    """The chunker an index uses: its recorded chunk size, overlap and context scheme, the model's tokens.
+
+    An index whose manifest says `chunk_context` "none" (built before format 8) keeps embedding
+    chunks alone, so that one index never mixes the two; `foi rebuild` moves it to the new scheme.
+    """
     return Chunker(
         embedder.count_tokens,
         chunk_tokens=manifest.chunk_tokens,
         chunk_overlap=manifest.chunk_overlap,
         max_tokens=embedder.max_tokens,
+        context=getattr(manifest, "chunk_context", NO_CONTEXT) == CONTEXT_SCHEME,
     )
 
 
@@ -298,7 +306,7 @@ def _read_changed(snapshot, changed, vanished, chunker, pipeline, options, repor
 
     def chunks_for(document: Document) -> list[Chunk]:
         chunks = chunker.chunk(document)
-        pipeline.add(chunk.text for chunk in chunks)
+        pipeline.add(chunk.embedded_text for chunk in chunks)
         return chunks
 
     with store.transaction():
