@@ -77,6 +77,10 @@ def _contents(directory: IndexDirectory) -> dict:
             )
         ),
         "vectors": {hashes[int(i)]: v for i, v in zip(ids, vectors)},
+        # What each vector was embedded from besides its text (ingest/context.py), by content.
+        "contexts": dict(db.execute(
+            "SELECT v.text_hash, p.context FROM vectors v JOIN passages p ON p.rowid = v.vector_id"
+        )),
     }
     db.close()
     return contents
@@ -88,6 +92,7 @@ def _assert_same_index(local: IndexDirectory, distributed: IndexDirectory) -> No
     assert theirs["locations"] == mine["locations"]
     assert theirs["chunks"] == mine["chunks"]
     assert theirs["vectors"].keys() == mine["vectors"].keys()
+    assert theirs["contexts"] == mine["contexts"] and any(mine["contexts"].values())
     keys = sorted(mine["vectors"])
     a = np.vstack([mine["vectors"][k] for k in keys])
     b = np.vstack([theirs["vectors"][k] for k in keys])
