@@ -17,7 +17,6 @@ from index.locations import absolute_path, location_notes
 from index.manifest import MANIFEST_NAME, Manifest, library_versions, now_iso
 from index.update import Progress, _noop, chunker_for, finish_write, prune_orphans, text_hash
 from index.vectors import VectorIndex
-from ingest.context import SCHEME as CONTEXT_SCHEME
 from ingest.context import embedded_text
 
 logger = logging.getLogger(__name__)
@@ -80,6 +79,7 @@ def rebuild_index(
     progress: Progress | None = None,
     boilerplate_min_documents: int = DEFAULT_MIN_DOCUMENTS,
     ann_threshold: int = 200_000,
+    chunk_context: str | None = None,
 ) -> dict[str, int]:
     """Re-chunk and re-embed every stored document, e.g. after a model or chunking change,
     and re-extract their FOI fields with the current rules (`foi_updated` counts the
@@ -102,7 +102,7 @@ def rebuild_index(
             updated_at=now_iso(),
             migrations=list(old.migrations),
             backend=getattr(embedder, "backend", "torch"),
-            chunk_context=CONTEXT_SCHEME,  # a rebuild moves an index of any scheme to the current one
+            chunk_context=old.chunk_context if chunk_context is None else chunk_context,
         )
         # In place, in the writer's one transaction: readers keep the old chunks until the COMMIT.
         with directory.write(fresh) as snapshot:

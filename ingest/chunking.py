@@ -6,7 +6,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ingest.context import CONTEXT_TOKENS, chunk_context, embedded_text, fit_context
+from ingest.context import CONTEXT_TOKENS, NO_CONTEXT, SCHEME, SCHEMES, chunk_context, embedded_text, fit_context
 from ingest.documents import Document
 from ingest.tables import CELL_SEPARATOR, TABLE_KINDS
 
@@ -46,12 +46,13 @@ class Chunker:
         chunk_tokens: Target chunk size in tokens.
         chunk_overlap: Overlap between neighbours in tokens.
         max_tokens: The model's hard limit; chunk_tokens is capped to it.
-        context: Give each chunk its context (`ingest.context`): at most `CONTEXT_TOKENS`
-            tokens, and only as many as the chunk leaves of `max_tokens`.
+        context: The context scheme (`ingest.context.SCHEMES`): "none", or give each chunk its
+            context, at most `CONTEXT_TOKENS` tokens and only as many as the chunk leaves of `max_tokens`.
     """
 
     def __init__(
-        self, count_tokens: TokenCounter, *, chunk_tokens: int, chunk_overlap: int, max_tokens: int, context: bool = False
+        self, count_tokens: TokenCounter, *, chunk_tokens: int, chunk_overlap: int, max_tokens: int,
+        context: str = NO_CONTEXT,
     ):
         # Imported here: the store imports `Chunk`, and reading an index needs no splitter (0.27 s of imports).
         from langchain_text_splitters import RecursiveCharacterTextSplitter
@@ -60,6 +61,8 @@ class Chunker:
         # distinct string on real email threads); counting is the chunker's whole cost.
         self.count_tokens = functools.lru_cache(maxsize=65536)(count_tokens)
         self.max_tokens = max_tokens
+        if context not in SCHEMES:
+            raise ValueError(f"unknown chunk context scheme {context!r} (known: {', '.join(SCHEMES)})")
         self.context = context
         self.chunk_tokens = min(chunk_tokens, max_tokens)
         self._splitter = RecursiveCharacterTextSplitter(
@@ -90,7 +93,7 @@ class Chunker:
                     text=text[start:end],
                     page_start=document.page_at(start),
                     page_end=document.page_at(max(start, end - 1)),
-                    context=self._context_of(document, start, end, table) if self.context else "",
+                    context=self._context_of(document, start, end, table) if self.context != NO_CONTEXT else "",
                 )
             )
         return chunks
@@ -98,7 +101,8 @@ class Chunker:
     def _context_of(self, document: Document, start: int, end: int, table: bool) -> str:
         # The model truncates past max_tokens: the context only takes the room the chunk leaves.
         room = self.max_tokens - self.count_tokens(document.text[start:end]) - 1
-        parts = chunk_context(document.text, start, document.title, table=table)
+        title = document.title if self.context == SCHEME else ""
+        parts = chunk_context(document.text, start, title, table=table)
         return fit_context(parts, min(CONTEXT_TOKENS, room), self.count_tokens)
 
     def _text_spans(self, text: str) -> list[tuple[int, int]]:

@@ -23,9 +23,12 @@ from collections.abc import Callable
 from ingest.tables import is_row_line
 
 SCHEME = "title-question-caption-v1"
-"""The name of this context scheme, recorded in the index manifest (`chunk_context`)."""
+"""The context scheme with the document's title, recorded in the index manifest (`chunk_context`)."""
+UNTITLED_SCHEME = "question-caption-v1"
+"""The same without the title."""
 NO_CONTEXT = "none"
-"""The manifest's scheme for an index whose chunks are embedded as they are (format 7 and before)."""
+"""The manifest's scheme for an index whose chunks are embedded as they are (the default, and format 7 and before)."""
+SCHEMES = (NO_CONTEXT, UNTITLED_SCHEME, SCHEME)
 CONTEXT_TOKENS = 48
 """Most of the model's tokens a context may take (fewer when the chunk leaves less room)."""
 SEPARATOR = " | "

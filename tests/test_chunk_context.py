@@ -12,7 +12,7 @@ from assistant import Assistant
 from index.manifest import FORMAT_VERSION
 from index.migrations import ALL_MIGRATIONS
 from ingest.chunking import Chunker
-from ingest.context import CONTEXT_TOKENS, SCHEME
+from ingest.context import CONTEXT_TOKENS, SCHEME, UNTITLED_SCHEME
 from ingest.readers import read_file
 from tests.conftest import CORPUS, NO_CORPUS, FakeEmbedder
 
@@ -47,7 +47,7 @@ The spend is given per service below.
 def _chunker(chunk_tokens: int = 40) -> Chunker:
     embedder = FakeEmbedder()
     return Chunker(embedder.count_tokens, chunk_tokens=chunk_tokens, chunk_overlap=0, max_tokens=embedder.max_tokens,
-                   context=True)
+                   context=SCHEME)
 
 
 def _chunks(path, chunk_tokens: int = 40):
@@ -90,6 +90,10 @@ def test_a_spreadsheets_chunks_carry_its_sheet_and_title_lines(tmp_path):
         assert chunk.text.startswith("Year: ")
         assert "Sheet: Agency" in chunk.context and "Spend on temporary staff, by year" in chunk.context
     assert "Sheet: Agency" in chunks[0].text and "Sheet: Agency" not in chunks[0].context  # never repeated
+    # The title ("spend", the file's stem) is left out where the caption already holds it.
+    untitled = Chunker(FakeEmbedder().count_tokens, chunk_tokens=40, chunk_overlap=0, max_tokens=60,
+                       context=UNTITLED_SCHEME).chunk(document)
+    assert [c.context for c in untitled] == [""] + [c.context for c in chunks[1:]]
 
 
 def test_a_numbered_answer_carries_its_question(tmp_path):
@@ -136,14 +140,13 @@ def _as_format_7(root) -> None:
     (root / "manifest.json").write_text(json.dumps(manifest))
 
 
-def test_m008_upgrades_a_format_7_index_which_keeps_its_style_until_rebuilt(tmp_path, fake_embedder, monkeypatch):
+def test_m008_upgrades_a_format_7_index_which_keeps_its_style_until_rebuilt(tmp_path, fake_embedder):
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "reply.txt").write_text(DRAWN_TABLE, encoding="utf-8")
     root = tmp_path / "idx"
-    with monkeypatch.context() as patch:  # format 7 embedded every chunk alone
-        patch.setattr("ingest.chunking.chunk_context", lambda *args, **kwargs: [])
-        Assistant.open(root, embedder=fake_embedder, chunk_tokens=40, chunk_overlap=0).ingest([docs])
+    Assistant.open(root, embedder=fake_embedder, chunk_tokens=40, chunk_overlap=0).ingest([docs])
+    assert json.loads((root / "manifest.json").read_text())["chunk_context"] == "none"  # the default
     _as_format_7(root)
     with sqlite3.connect(root / "store.sqlite") as db:
         before = [row[0] for row in db.execute("SELECT text FROM passages ORDER BY rowid")]
@@ -161,7 +164,7 @@ def test_m008_upgrades_a_format_7_index_which_keeps_its_style_until_rebuilt(tmp_
     upgraded.ingest([docs])
     assert all(context is None for _, context in _passages(root))
 
-    rebuilt = Assistant.open(root, embedder=fake_embedder, allow_rebuild=True)
+    rebuilt = Assistant.open(root, embedder=fake_embedder, allow_rebuild=True, chunk_context=SCHEME)
     rebuilt.rebuild()
     manifest = json.loads((root / "manifest.json").read_text())
     assert manifest["chunk_context"] == SCHEME
@@ -176,7 +179,7 @@ def test_search_finds_a_row_by_its_caption_and_check_sees_a_changed_context(tmp_
     docs.mkdir()
     (docs / "reply.txt").write_text(DRAWN_TABLE, encoding="utf-8")
     root = tmp_path / "idx"
-    assistant = Assistant.open(root, embedder=fake_embedder, chunk_tokens=40, chunk_overlap=0)
+    assistant = Assistant.open(root, embedder=fake_embedder, chunk_tokens=40, chunk_overlap=0, chunk_context=SCHEME)
     assistant.ingest([docs])
     assert json.loads((root / "manifest.json").read_text())["chunk_context"] == SCHEME
     hit = assistant.search("agency spend 2019/20", k=1, mode="lexical").hits[0]
@@ -198,7 +201,8 @@ def test_the_sheffield_agency_spend_rows_carry_the_numbered_question(real_embedd
         pytest.skip(NO_CORPUS)
     path = CORPUS / "sheffield-wdtk" / "social_care_workers_226.mbox"
     documents = read_document_file(path, max_bytes=50_000_000).documents
-    options = UpdateOptions(chunk_tokens=200, chunk_overlap=32, max_file_bytes=50_000_000, batch_size=32, lock_timeout=1)
+    options = UpdateOptions(chunk_tokens=200, chunk_overlap=32, max_file_bytes=50_000_000, batch_size=32, lock_timeout=1,
+                            chunk_context=SCHEME)
     chunker = chunker_for(new_index_manifest(real_embedder, options), real_embedder)
     chunks = [c for d in documents for c in chunker.chunk(d) if "£407,601.52" in c.text]
     assert chunks

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from index.distributed import RayOptions, distributed_update, prepare_environment
+from ingest.context import SCHEME
 from tests.conftest import CORPUS, NO_CORPUS
 
 prepare_environment(local=True)  # before Ray is imported: no telemetry, loopback only
@@ -48,7 +49,7 @@ def corpus_paths() -> list[Path]:
 def _options(**overrides) -> UpdateOptions:
     return UpdateOptions(**{
         "chunk_tokens": 200, "chunk_overlap": 40, "max_file_bytes": 25_000_000, "batch_size": 32,
-        "lock_timeout": 10, **overrides,
+        "lock_timeout": 10, "chunk_context": SCHEME, **overrides,
     })
 
 

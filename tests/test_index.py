@@ -229,10 +229,9 @@ def test_an_embedder_of_another_model_is_refused(tmp_path, assistant):
         Assistant.open(tmp_path / "idx", embedder=Other()).search("x")
 
 
-def test_an_index_written_by_format_1_is_upgraded_on_open(tmp_path, assistant, fake_embedder, monkeypatch):
+def test_an_index_written_by_format_1_is_upgraded_on_open(tmp_path, assistant, fake_embedder):
     import sqlite3
 
-    monkeypatch.setattr("ingest.chunking.chunk_context", lambda *args, **kwargs: [])  # format 1 embedded chunks alone
     assistant.ingest([write_docs(tmp_path / "docs")])
     root = tmp_path / "idx"
     assistant.close()
