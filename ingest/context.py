@@ -3,16 +3,17 @@
 A table row ("Financial Year: 2021/22; Adult Social Worker: £407,601.52") or a figure
 under a numbered question ("21/22: 7695") shares no words with a question about it: the
 caption and the numbered request question ("2. What was the total spend ... on (agency)
-social workers ...?") sit in the chunk before. The chunker prefixes each chunk's
-*embedding* (and its lexical entry) with a short context built here; the chunk's span and
-text stay exactly the document's.
+social workers ...?") sit in the chunk before. With a context scheme other
+than "none" (the `chunk_context` setting, off by default), the chunker prefixes each
+chunk's *embedding* (and its lexical entry) with a short context built here; the chunk's
+span and text stay exactly the document's.
 
-The context is, in order: the document's title (less "RE:" and "Freedom of Information
-request -"), the nearest question above the chunk (a line holding "?" with the lines of
-its numbered item), the caption lines directly above the table the chunk starts in (a
-sheet's `Sheet: NAME` and title lines, a drawn table's caption), or for prose the
-nearest heading above. Only lines before the chunk's start are read, so nothing the
-chunk already holds is repeated.
+The context is, most important first: the nearest question above the chunk (a line holding
+"?" with the lines of its numbered item), the caption lines directly above the table the
+chunk starts in (a sheet's `Sheet: NAME` and title lines, a drawn table's caption) or, for
+prose without a question, the nearest heading above, and in `SCHEME` the document's title
+(less "RE:" and "Freedom of Information request -"). Only lines before the chunk's start
+are read, so nothing the chunk already holds is repeated.
 """
 
 from __future__ import annotations
