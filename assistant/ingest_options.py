@@ -37,4 +37,5 @@ def update_options(settings: Settings, *, sync: bool = False) -> UpdateOptions:
         ann_threshold=settings.ann_threshold,
         zip_limits=settings.zip_limits,
         ocr=ocr_options(settings),
+        chunk_context=settings.chunk_context or "none",
     )

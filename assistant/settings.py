@@ -261,6 +261,14 @@ class Settings(BaseModel):
         default=0.1, ge=0.0, le=2.0,
         description="Minus this for a passage of the requester's message (FOI role request, or not from the authority).",
     )
+    # Passages with context (issue 14, ingest/context.py): what each chunk is embedded and indexed with.
+    chunk_context: Literal["none", "question-caption-v1", "title-question-caption-v1"] | None = Field(
+        default=None,
+        description="Context line each chunk is embedded and BM25-indexed with, for a new index or `foi rebuild`: "
+        "none (the default for a new index), question-caption-v1 (the numbered question, table caption or heading "
+        "above it), title-question-caption-v1 (the same and the document's title). Unset: a rebuild keeps the "
+        "index's own.",
+    )
 
     @model_validator(mode="after")
     def _overlap_below_size(self) -> "Settings":

@@ -50,6 +50,7 @@ class Upkeep:
             progress=progress,
             boilerplate_min_documents=self.settings.boilerplate_min_documents,
             ann_threshold=self.settings.ann_threshold,
+            chunk_context=self.settings.chunk_context,
         )
         self.snapshots.invalidate()
         return counts

@@ -163,7 +163,12 @@ def distributed_update(
         model = {"model": embedder.model_id, "backend": getattr(embedder, "backend", "torch"),
                  "cache_dir": os.environ.get("FOI_CACHE")}
         cluster = _Cluster(ray_options, workers, progress)
-        reader = {**model, "chunk_tokens": manifest.chunk_tokens, "chunk_overlap": manifest.chunk_overlap}
+        reader = {
+            **model,
+            "chunk_tokens": manifest.chunk_tokens,
+            "chunk_overlap": manifest.chunk_overlap,
+            "chunk_context": manifest.chunk_context,
+        }
         embedder_args = {**model, "batch_size": options.batch_size}
         with _Committer(directory, new_manifest, options, report, ray_options.commit_every, progress,
                         lambda windows: cluster.embed(embed_worker, embedder_args, windows)) as committer:
@@ -303,7 +308,7 @@ class _Committer:
         result, chunks = decode_result(payload, item.key)
 
         def chunks_for(document):
-            self._texts.add(chunk.text for chunk in chunks[document.content_hash])
+            self._texts.add(chunk.embedded_text for chunk in chunks[document.content_hash])
             return chunks[document.content_hash]
 
         record_file(self.snapshot.store, item, result, self._pending, chunks_for, self._report, self._now)

@@ -20,6 +20,7 @@ from index.embedder import load_embedder
 from index.ingest_steps import read_document_file
 from index.update import chunker_for
 from ingest.chunking import Chunk
+from ingest.context import NO_CONTEXT
 from ingest.documents import Document, Page, Skipped, TableRow
 from ingest.errors import SkippedFile
 from ingest.readers import ReadResult
@@ -50,8 +51,19 @@ class EmbedWorker:
 class ReadWorker:
     """Reads and chunks batches of files (a callable class for `map_batches`, one row per file)."""
 
-    def __init__(self, *, model: str, backend: str, chunk_tokens: int, chunk_overlap: int, cache_dir: str | None):
-        self.chunker = chunker_for(_Chunking(chunk_tokens, chunk_overlap), _load(model, backend, cache_dir))
+    def __init__(
+        self,
+        *,
+        model: str,
+        backend: str,
+        chunk_tokens: int,
+        chunk_overlap: int,
+        cache_dir: str | None,
+        chunk_context: str = NO_CONTEXT,
+    ):
+        self.chunker = chunker_for(
+            _Chunking(chunk_tokens, chunk_overlap, chunk_context), _load(model, backend, cache_dir)
+        )
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         payloads = [self.read_one(str(key), bytes(data)) for key, data in zip(batch["key"], batch["data"])]
@@ -76,11 +88,12 @@ class ReadWorker:
 
 
 class _Chunking:
-    """The two fields of a manifest that `chunker_for` reads."""
+    """The fields of a manifest that `chunker_for` reads."""
 
-    def __init__(self, chunk_tokens: int, chunk_overlap: int):
+    def __init__(self, chunk_tokens: int, chunk_overlap: int, chunk_context: str):
         self.chunk_tokens = chunk_tokens
         self.chunk_overlap = chunk_overlap
+        self.chunk_context = chunk_context
 
 
 def decode_result(payload: dict, key: str) -> tuple[ReadResult, dict[str, list[Chunk]]]:

@@ -199,10 +199,12 @@ def store_new_documents(
         snapshot.vectors.add(
             np.vstack([vectors[key] for key, _ in order]), np.asarray(list(new_ids.values()), dtype=np.int64)
         )
-        for (key, text), vector_id in zip(order, new_ids.values()):
-            store.add_vector(vector_id, key, text)
+        # `order` holds what was embedded; the passage index keeps the chunk's text and context apart.
+        passages = {text_hash(c.embedded_text): c for _, chunks in new_documents.values() for c in chunks}
+        for (key, _), vector_id in zip(order, new_ids.values()):
+            store.add_vector(vector_id, key, passages[key].text, passages[key].context)
     report.embedded += len(new_ids)
     ids = {**known, **new_ids}
     for doc_id, (document, chunks) in new_documents.items():
         store.add_document(doc_id, document, now)
-        store.add_chunks(doc_id, chunks, [ids[text_hash(c.text)] for c in chunks])
+        store.add_chunks(doc_id, chunks, [ids[text_hash(c.embedded_text)] for c in chunks])

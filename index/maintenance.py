@@ -15,9 +15,9 @@ from index.errors import IndexFormatError, IndexNotFound
 from index.foi_fields import reannotate
 from index.locations import absolute_path, location_notes
 from index.manifest import MANIFEST_NAME, Manifest, library_versions, now_iso
-from index.update import Progress, _noop, finish_write, prune_orphans, text_hash
+from index.update import Progress, _noop, chunker_for, finish_write, prune_orphans, text_hash
 from index.vectors import VectorIndex
-from ingest.chunking import Chunker
+from ingest.context import embedded_text
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +79,7 @@ def rebuild_index(
     progress: Progress | None = None,
     boilerplate_min_documents: int = DEFAULT_MIN_DOCUMENTS,
     ann_threshold: int = 200_000,
+    chunk_context: str | None = None,
 ) -> dict[str, int]:
     """Re-chunk and re-embed every stored document, e.g. after a model or chunking change,
     and re-extract their FOI fields with the current rules (`foi_updated` counts the
@@ -101,19 +102,16 @@ def rebuild_index(
             updated_at=now_iso(),
             migrations=list(old.migrations),
             backend=getattr(embedder, "backend", "torch"),
+            chunk_context=old.chunk_context if chunk_context is None else chunk_context,
         )
         # In place, in the writer's one transaction: readers keep the old chunks until the COMMIT.
         with directory.write(fresh) as snapshot:
             store = snapshot.store
             with store.transaction():
                 store.clear_derived()
+                store.add_context_column()  # what m008 does, for an index rebuilt before it upgrades
                 foi_updated = reannotate(store, progress)
-            chunker = Chunker(
-                embedder.count_tokens,
-                chunk_tokens=fresh.chunk_tokens,
-                chunk_overlap=fresh.chunk_overlap,
-                max_tokens=embedder.max_tokens,
-            )
+            chunker = chunker_for(fresh, embedder)
             documents = list(store.iter_documents())
             chunked = []
             for done, stored in enumerate(documents, 1):
@@ -121,19 +119,19 @@ def rebuild_index(
                 document = stored.as_document()
                 document.rows = store.table_rows(stored.doc_id)  # a spreadsheet is cut between rows again
                 chunked.append((stored.doc_id, chunker.chunk(document)))
-            unique = {text_hash(c.text): c.text for _, chunks in chunked for c in chunks}
+            unique = {text_hash(c.embedded_text): c for _, chunks in chunked for c in chunks}
             ids = {h: i for i, h in enumerate(unique)}
             vectors = embedder.embed(
-                list(unique.values()),
+                [c.embedded_text for c in unique.values()],
                 batch_size=batch_size,
                 progress=lambda done, total: progress("embedding", done, total),
             )
             with store.transaction():
                 snapshot.vectors.add(vectors, np.arange(len(unique), dtype=np.int64))
                 for h, vector_id in ids.items():
-                    store.add_vector(vector_id, h, unique[h])
+                    store.add_vector(vector_id, h, unique[h].text, unique[h].context)
                 for doc_id, chunks in chunked:
-                    store.add_chunks(doc_id, chunks, [ids[text_hash(c.text)] for c in chunks])
+                    store.add_chunks(doc_id, chunks, [ids[text_hash(c.embedded_text)] for c in chunks])
                 counts = finish_write(snapshot, boilerplate_min_documents, ann_threshold, full_boilerplate=True)
                 snapshot.manifest.versions = library_versions()
             progress("writing", 1, 1)
@@ -246,7 +244,8 @@ def check_index(
                         raise IndexFormatError("re-embedding missing vectors needs the model")
                     embedder = embedder_factory(writable.manifest.model)
                     texts = writable.store.texts_of_vectors(missing)
-                    vectors = embedder.embed([texts[v] for v in missing])
+                    contexts = writable.store.passage_contexts(missing)
+                    vectors = embedder.embed([embedded_text(contexts.get(v, ""), texts[v]) for v in missing])
                     writable.vectors.add(vectors, np.asarray(missing, dtype=np.int64))
                     report.repaired.append(f"re-embedded {len(missing)} chunks whose vectors were missing")
                 # A repair cannot trust stored counts: recount boilerplate over everything.
@@ -293,6 +292,12 @@ def _inspect(snapshot: Snapshot) -> list[str]:
         problems.append(f"{len(orphans)} vectors recorded in SQLite that no chunk uses")
     if counts["passages"] != counts["vectors"]:
         problems.append(f"lexical index holds {counts['passages']} passages for {counts['vectors']} vectors")
+    unlike = store.passages_unlike_vectors()
+    if unlike:
+        problems.append(
+            f"{unlike} passages whose text and context are not what their vector was embedded from "
+            "(`foi rebuild` re-embeds them)"
+        )
     bad_spans = store.bad_spans()
     if bad_spans:
         problems.append(f"{bad_spans} chunks whose span lies outside their document's text")

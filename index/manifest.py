@@ -16,7 +16,7 @@ from pathlib import Path
 
 from index.errors import IndexFormatError, IndexMismatch
 
-FORMAT_VERSION = 7
+FORMAT_VERSION = 8
 MANIFEST_NAME = "manifest.json"
 
 
@@ -55,6 +55,9 @@ class Manifest:
     # Added without a format change: manifests written before have torch vectors in a flat index.
     backend: str = "torch"
     vector_index: str = "flat"
+    # Format 8: how each chunk's embedding was given its context (`ingest.context.SCHEME`); "none" for
+    # an index built before, whose chunks keep being embedded alone until `foi rebuild`.
+    chunk_context: str = "none"
 
     @property
     def generation_name(self) -> str:

@@ -80,6 +80,14 @@ def m007_in_place_store(snapshot: Snapshot) -> None:
     """
 
 
+def m008_chunk_context(snapshot: Snapshot) -> None:
+    """Format 8: the passage index gets a `context` column (what each chunk was embedded with,
+    `ingest.context`). Existing chunks keep none, and the manifest's `chunk_context` stays "none"
+    so that later ingests embed alike; `foi rebuild` re-chunks and re-embeds with context."""
+    copied = snapshot.store.add_context_column()
+    logger.info("passage index rebuilt with a context column (%d passages, none with context yet)", copied)
+
+
 MIGRATIONS: list[tuple[str, Callable[[Snapshot], None]]] = [
     ("m001_initial", m001_initial),
     ("m002_passage_fts", m002_passage_fts),
@@ -88,6 +96,7 @@ MIGRATIONS: list[tuple[str, Callable[[Snapshot], None]]] = [
     ("m005_term_counts", m005_term_counts),
     ("m006_case_tables", m006_case_tables),
     ("m007_in_place_store", m007_in_place_store),
+    ("m008_chunk_context", m008_chunk_context),
 ]
 ALL_MIGRATIONS = [name for name, _ in MIGRATIONS]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from collections.abc import Iterable
 
@@ -9,6 +10,7 @@ from index import boilerplate_delta, lexical
 from index.boilerplate import sentence_keys
 from index.lexical import LexicalPlan
 from index.term_counts import apply_term_counts, fill_term_counts, has_term_counts, prefix_counts, stage_term_counts
+from ingest.context import embedded_text
 
 BOILERPLATE_IN_MEMORY = 200_000
 """A committed generation with at most this many boilerplate passages keeps their table in memory."""
@@ -16,6 +18,10 @@ LEXICAL_OPTIMIZE_MAX_PASSAGES = 100_000
 """Up to this many passages, every write merges FTS5 into one segment (well under a second)."""
 LEXICAL_MERGE_PAGES = 2_000
 """Above it, a write does at most this many pages (4 KB each) of FTS5 merge work."""
+
+
+def _sha1(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()  # index.pipeline.text_hash, without the model's imports
 
 
 class PassageIndex:
@@ -170,7 +176,8 @@ class PassageIndex:
         """Delete passages from the FTS5 index, their terms from `term_counts` and their sentence keys."""
         if self._counts_terms() and vector_ids:
             self.flush_term_counts()
-            texts = [row[0] for row in self._rows_in("SELECT text FROM passages WHERE rowid IN ({marks})", vector_ids)]
+            column = "COALESCE(context || char(10), '') || text" if self.passages_have_context() else "text"
+            texts = [row[0] for row in self._rows_in(f"SELECT {column} FROM passages WHERE rowid IN ({{marks}})", vector_ids)]
             stage_term_counts(self._db, texts)
             apply_term_counts(self._db, -1)
         self._db.executemany("DELETE FROM passages WHERE rowid = ?", [(v,) for v in vector_ids])
@@ -213,15 +220,65 @@ class PassageIndex:
             )
         return len(rows)
 
-    def add_passage(self, vector_id: int, text: str) -> None:
-        self._db.execute("INSERT INTO passages(rowid, text) VALUES (?, ?)", (vector_id, text))
+    def add_passage(self, vector_id: int, text: str, context: str = "") -> None:
+        """Index a chunk's text and its context (a store from before m008 has no context column;
+        only an index whose manifest says `chunk_context` "none" writes to one, with no context)."""
+        if self.passages_have_context():
+            self._db.execute(
+                "INSERT INTO passages(rowid, text, context) VALUES (?, ?, ?)", (vector_id, text, context or None)
+            )
+        elif context:
+            raise ValueError("this index's passages have no context column: run its migrations first")
+        else:
+            self._db.execute("INSERT INTO passages(rowid, text) VALUES (?, ?)", (vector_id, text))
         if self._counts_terms():
-            stage_term_counts(self._db, [text])  # counted in one statement at the next flush
+            # Counted in one statement at the next flush; a row's terms are those of both columns.
+            stage_term_counts(self._db, [f"{context}\n{text}" if context else text])
             self._terms_staged = True
         self._db.executemany(
             "INSERT INTO vector_sentences VALUES (?, ?, ?)",
             [(vector_id, key, chars) for key, chars in sentence_keys(text)],
         )
+
+    def passages_have_context(self) -> bool:
+        """Whether the FTS5 table has the `context` column (format 8, m008_chunk_context; asked once)."""
+        if getattr(self, "_passage_context", None) is None:
+            columns = [row[1] for row in self._db.execute("PRAGMA table_info(passages)")]
+            self._passage_context = "context" in columns
+        return self._passage_context
+
+    def add_context_column(self) -> int:
+        """Rebuild the FTS5 table with a `context` column (m008), its rows copied with none; returns
+        how many. FTS5 cannot add a column in place; its terms are the same, so `term_counts` stands."""
+        if self.passages_have_context():
+            return 0
+        self._db.execute(
+            "CREATE VIRTUAL TABLE passages_with_context USING fts5(text, context, tokenize = 'unicode61 remove_diacritics 2')"
+        )
+        copied = self._db.execute("INSERT INTO passages_with_context(rowid, text) SELECT rowid, text FROM passages").rowcount
+        self._db.execute("DROP TABLE passages")
+        self._db.execute("ALTER TABLE passages_with_context RENAME TO passages")
+        self._db.execute("INSERT INTO passages(passages) VALUES ('optimize')")
+        self._passage_context = True
+        return copied
+
+    def passages_unlike_vectors(self) -> int:
+        """How many passages' text and context do not hash to their vector's `text_hash` (what the
+        model embedded, `ingest.context.embedded_text`): a context changed or lost after embedding."""
+        column = "p.context" if self.passages_have_context() else "NULL"
+        rows = self._db.execute(
+            f"SELECT v.text_hash, p.text, {column} FROM vectors v JOIN passages p ON p.rowid = v.vector_id"
+        )
+        return sum(1 for key, text, context in rows if _sha1(embedded_text(context or "", text)) != key)
+
+    def passage_contexts(self, vector_ids: Iterable[int]) -> dict[int, str]:
+        """The context each passage was embedded and indexed with (none for those without one)."""
+        if not self.passages_have_context():
+            return {}
+        rows = self._rows_in(
+            "SELECT rowid, context FROM passages WHERE rowid IN ({marks}) AND context IS NOT NULL", (int(v) for v in vector_ids)
+        )
+        return {int(row[0]): row[1] for row in rows}
 
     def sentence_document_counts(self, hashes: Iterable[str]) -> dict[str, int]:
         """In how many documents each normalised sentence (`index.boilerplate.sentence_keys`) occurs."""

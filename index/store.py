@@ -72,7 +72,7 @@ CREATE TABLE IF NOT EXISTS boilerplate (
     signature TEXT
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS passages USING fts5(
-    text, tokenize = 'unicode61 remove_diacritics 2'
+    text, context, tokenize = 'unicode61 remove_diacritics 2'
 );
 """
 

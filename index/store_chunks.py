@@ -29,10 +29,11 @@ class ChunkTable:
         rows = self._rows_in("SELECT text_hash, vector_id FROM vectors WHERE text_hash IN ({marks})", text_hashes)
         return {row[0]: row[1] for row in rows}
 
-    def add_vector(self, vector_id: int, text_hash: str, text: str) -> None:
-        """Record a chunk text's vector id, index it for BM25, and note its sentences."""
+    def add_vector(self, vector_id: int, text_hash: str, text: str, context: str = "") -> None:
+        """Record a chunk's vector id (`text_hash` of what was embedded: its context and text),
+        index both for BM25, and note the text's sentences."""
         self._db.execute("INSERT INTO vectors VALUES (?, ?)", (vector_id, text_hash))
-        self.add_passage(vector_id, text)
+        self.add_passage(vector_id, text, context)
 
     def next_vector_id(self) -> int:
         row = self._db.execute("SELECT COALESCE(MAX(vector_id), -1) + 1 FROM vectors").fetchone()

@@ -35,6 +35,7 @@ from index.pipeline import EmbeddingPipeline, text_hash
 from index.manifest import FORMAT_VERSION, Manifest, library_versions, now_iso
 from index.migrations import ALL_MIGRATIONS
 from ingest.chunking import Chunk, Chunker
+from ingest.context import NO_CONTEXT
 from ingest.discover import discover
 from ingest.documents import Document, Skipped
 from ingest.errors import SkippedFile
@@ -60,6 +61,7 @@ class UpdateOptions:
     ann_threshold: int = 200_000
     zip_limits: ZipLimits | None = None
     ocr: OcrOptions | None = None  # None: the readers' defaults (OCR on, no cache)
+    chunk_context: str = NO_CONTEXT  # a new index's context scheme (ingest.context.SCHEMES)
 
 
 def prune_orphans(snapshot: Snapshot) -> tuple[int, int]:
@@ -169,16 +171,22 @@ def new_index_manifest(embedder: Embedder, options: UpdateOptions) -> Manifest:
         updated_at=created,
         migrations=list(ALL_MIGRATIONS),
         backend=getattr(embedder, "backend", "torch"),
+        chunk_context=options.chunk_context,
     )
 
 
 def chunker_for(manifest: Manifest, embedder: Embedder) -> Chunker:
-    """The chunker an index uses: its recorded chunk size and overlap, the model's tokens."""
+    """The chunker an index uses: its recorded chunk size, overlap and context scheme, the model's tokens.
+
+    An index keeps the scheme it was built with (one built before format 8 has "none"), so that one
+    index never mixes two; `foi rebuild` with the `chunk_context` setting moves it to another.
+    """
     return Chunker(
         embedder.count_tokens,
         chunk_tokens=manifest.chunk_tokens,
         chunk_overlap=manifest.chunk_overlap,
         max_tokens=embedder.max_tokens,
+        context=getattr(manifest, "chunk_context", NO_CONTEXT),
     )
 
 
@@ -298,7 +306,7 @@ def _read_changed(snapshot, changed, vanished, chunker, pipeline, options, repor
 
     def chunks_for(document: Document) -> list[Chunk]:
         chunks = chunker.chunk(document)
-        pipeline.add(chunk.text for chunk in chunks)
+        pipeline.add(chunk.embedded_text for chunk in chunks)
         return chunks
 
     with store.transaction():

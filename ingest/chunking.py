@@ -6,8 +6,9 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ingest.context import CONTEXT_TOKENS, NO_CONTEXT, SCHEME, SCHEMES, chunk_context, embedded_text, fit_context
 from ingest.documents import Document
-from ingest.tables import CELL_SEPARATOR
+from ingest.tables import CELL_SEPARATOR, TABLE_KINDS
 
 TokenCounter = Callable[[str], int]
 
@@ -17,7 +18,11 @@ SEPARATORS = ["\n\n", "\n", ". ", "? ", "! ", "; ", ", ", " ", ""]
 
 @dataclass(frozen=True)
 class Chunk:
-    """A passage of a document: `text == document.text[start:end]`."""
+    """A passage of a document: `text == document.text[start:end]`.
+
+    `context` (see `ingest.context`) is embedded and indexed with the text, never quoted:
+    the model and the lexical index see `embedded_text`, citations the span alone.
+    """
 
     seq: int
     start: int
@@ -25,6 +30,12 @@ class Chunk:
     text: str
     page_start: int | None
     page_end: int | None
+    context: str = ""
+
+    @property
+    def embedded_text(self) -> str:
+        """What the model embeds: the context line, then the text."""
+        return embedded_text(self.context, self.text)
 
 
 class Chunker:
@@ -35,9 +46,14 @@ class Chunker:
         chunk_tokens: Target chunk size in tokens.
         chunk_overlap: Overlap between neighbours in tokens.
         max_tokens: The model's hard limit; chunk_tokens is capped to it.
+        context: The context scheme (`ingest.context.SCHEMES`): "none", or give each chunk its
+            context, at most `CONTEXT_TOKENS` tokens and only as many as the chunk leaves of `max_tokens`.
     """
 
-    def __init__(self, count_tokens: TokenCounter, *, chunk_tokens: int, chunk_overlap: int, max_tokens: int):
+    def __init__(
+        self, count_tokens: TokenCounter, *, chunk_tokens: int, chunk_overlap: int, max_tokens: int,
+        context: str = NO_CONTEXT,
+    ):
         # Imported here: the store imports `Chunk`, and reading an index needs no splitter (0.27 s of imports).
         from langchain_text_splitters import RecursiveCharacterTextSplitter
 
@@ -45,6 +61,9 @@ class Chunker:
         # distinct string on real email threads); counting is the chunker's whole cost.
         self.count_tokens = functools.lru_cache(maxsize=65536)(count_tokens)
         self.max_tokens = max_tokens
+        if context not in SCHEMES:
+            raise ValueError(f"unknown chunk context scheme {context!r} (known: {', '.join(SCHEMES)})")
+        self.context = context
         self.chunk_tokens = min(chunk_tokens, max_tokens)
         self._splitter = RecursiveCharacterTextSplitter(
             separators=SEPARATORS,
@@ -63,6 +82,7 @@ class Chunker:
         """
         text = document.text
         spans = self._row_spans(text) if document.rows else self._text_spans(text)
+        table = bool(document.rows) or document.kind in TABLE_KINDS
         chunks = []
         for seq, (start, end) in enumerate(spans):
             chunks.append(
@@ -73,9 +93,17 @@ class Chunker:
                     text=text[start:end],
                     page_start=document.page_at(start),
                     page_end=document.page_at(max(start, end - 1)),
+                    context=self._context_of(document, start, end, table) if self.context != NO_CONTEXT else "",
                 )
             )
         return chunks
+
+    def _context_of(self, document: Document, start: int, end: int, table: bool) -> str:
+        # The model truncates past max_tokens: the context only takes the room the chunk leaves.
+        room = self.max_tokens - self.count_tokens(document.text[start:end]) - 1
+        title = document.title if self.context == SCHEME else ""
+        parts = chunk_context(document.text, start, title, table=table)
+        return fit_context(parts, min(CONTEXT_TOKENS, room), self.count_tokens)
 
     def _text_spans(self, text: str) -> list[tuple[int, int]]:
         spans: list[tuple[int, int]] = []

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from index.distributed import RayOptions, distributed_update, prepare_environment
+from ingest.context import SCHEME
 from tests.conftest import CORPUS, NO_CORPUS
 
 prepare_environment(local=True)  # before Ray is imported: no telemetry, loopback only
@@ -48,7 +49,7 @@ def corpus_paths() -> list[Path]:
 def _options(**overrides) -> UpdateOptions:
     return UpdateOptions(**{
         "chunk_tokens": 200, "chunk_overlap": 40, "max_file_bytes": 25_000_000, "batch_size": 32,
-        "lock_timeout": 10, **overrides,
+        "lock_timeout": 10, "chunk_context": SCHEME, **overrides,
     })
 
 
@@ -77,6 +78,10 @@ def _contents(directory: IndexDirectory) -> dict:
             )
         ),
         "vectors": {hashes[int(i)]: v for i, v in zip(ids, vectors)},
+        # What each vector was embedded from besides its text (ingest/context.py), by content.
+        "contexts": dict(db.execute(
+            "SELECT v.text_hash, p.context FROM vectors v JOIN passages p ON p.rowid = v.vector_id"
+        )),
     }
     db.close()
     return contents
@@ -88,6 +93,7 @@ def _assert_same_index(local: IndexDirectory, distributed: IndexDirectory) -> No
     assert theirs["locations"] == mine["locations"]
     assert theirs["chunks"] == mine["chunks"]
     assert theirs["vectors"].keys() == mine["vectors"].keys()
+    assert theirs["contexts"] == mine["contexts"] and any(mine["contexts"].values())
     keys = sorted(mine["vectors"])
     a = np.vstack([mine["vectors"][k] for k in keys])
     b = np.vstack([theirs["vectors"][k] for k in keys])
