@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant.abstain import confidence, document_signals
+from assistant.abstain import confidence, document_signals, shape_signals
 from assistant.sentence_choice import (
     choose_sentences, document_coverage, holds_code, holds_names, names_held, question_codes, question_names,
 )
@@ -196,6 +196,9 @@ def compose_answer(
         chosen, similarity, documents, document_cover, question_names(question),
         {doc_id: threads[path] for doc_id, path in thread_of.items()},
     ))
+    picked = chosen or [int(np.argmax(similarity))]
+    signals.update(shape_signals(question, [texts[i] for i in picked], [contexts[i] for i in picked], counts, total))
+    signals["quoted"] = len(chosen)  # not weighed: 0 tells `ask` that nothing was quotable
     trust = confidence(signals)
     if not chosen or (abstention == "evidence" and trust < abstain_confidence_below):
         return Answer(question, ABSTAIN_MESSAGE, [], True, hits, confidence=trust, signals=signals)
