@@ -16,6 +16,7 @@ import numpy as np
 from assistant.abstain import confidence, document_signals, shape_signals
 from assistant.sentence_choice import (
     choose_sentences, document_coverage, holds_code, holds_names, names_held, question_codes, question_names,
+    year_disagrees, years_in,
 )
 from assistant.terms import content_terms, evidence_coverage, question_terms, terms_of
 from assistant.candidates import answer_candidates
@@ -190,6 +191,7 @@ def compose_answer(
     chosen = choose_sentences(
         relevance, vectors, similarity, term_cover, sentence_min_score, max_sentences, documents,
         document_cover=document_cover,
+        other_years=np.array([year_disagrees(years_in(question), f"{c} {t}") for t, c in zip(texts, contexts)]),
     )
     signals = _signals(question, chosen, texts, contexts, similarity, hits, coverage, term_counts)
     signals.update(document_signals(
