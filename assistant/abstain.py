@@ -102,9 +102,17 @@ _NOT_HELD = re.compile(
 
 
 def counted_terms(question: str) -> list[str]:
-    """The words of what a "how many X ..." question counts ("police horses" → horse, police); [] for others."""
+    """The words of what a "how many X ..." question counts ("police horses" → horse, police); [] for others.
+
+    A hyphenated word counts by its parts ("e-scooters" → scooter), here only: elsewhere "re-examine"
+    would make every sentence about examining devices match.
+    """
     match = _COUNTED.search(question)
-    return question_terms(match.group(1)) if match else []
+    return question_terms(_split_hyphens(match.group(1))) if match else []
+
+
+def _split_hyphens(text: str) -> str:
+    return re.sub(r"(?<=\w)-(?=\w)", " ", text)
 
 
 def holds_figure(sentence: str) -> bool:
@@ -122,7 +130,7 @@ def shape_signals(question: str, sentences: list[str], contexts: list[str], coun
         counts: {term: documents holding it} of the collection; total: its documents.
     """
     counted = counted_terms(question)
-    present = set().union(*(terms_of(f"{c} {s}") for s, c in zip(sentences, contexts))) if sentences else set()
+    present = set().union(set(), *(terms_of(_split_hyphens(f"{c} {s}")) for s, c in zip(sentences, contexts)))
     weights = {t: math.log((total + 1) / (counts.get(t, 0) + 0.5)) for t in counted}
     held = sum(w for t, w in weights.items() if any(p.startswith(t) for p in present if p[:3] == t[:3]))
     head = held / sum(weights.values()) if counted and sum(weights.values()) else 1.0

@@ -22,19 +22,13 @@ def _stem(word: str) -> str:
 
 def content_terms(question: str) -> set[str]:
     """The stemmed words of `question` without stopwords."""
-    words = _with_parts(re.findall(r"[\w£/.-]+", question.lower()))
+    words = re.findall(r"[\w£/.-]+", question.lower())
     return {_stem(w.strip(".-")) for w in words if w.strip(".-") and w.strip(".-") not in _STOPWORDS}
 
 
 def terms_of(sentence: str) -> set[str]:
     """The stemmed words of `sentence`."""
-    return {_stem(w.strip(".-")) for w in _with_parts(re.findall(r"[\w£/.-]+", sentence.lower()))}
-
-
-def _with_parts(words: list[str]) -> list[str]:
-    """`words` and the parts of their hyphenated words: "e-scooters" is also about "scooters"."""
-    parts = [p for w in words if "-" in w.strip(".-") for p in w.strip(".-").split("-") if len(p) > 2 and p.isalpha()]
-    return words + parts
+    return {_stem(w.strip(".-")) for w in re.findall(r"[\w£/.-]+", sentence.lower())}
 
 
 def question_terms(question: str) -> list[str]:
