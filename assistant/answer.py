@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant.abstain import confidence, document_signals
+from assistant.abstain import confidence, document_signals, shape_signals
 from assistant.sentence_choice import (
     choose_sentences, document_coverage, holds_code, holds_names, names_held, question_codes, question_names,
+    year_disagrees, years_in,
 )
 from assistant.terms import content_terms, evidence_coverage, question_terms, terms_of
 from assistant.candidates import answer_candidates
@@ -190,12 +191,16 @@ def compose_answer(
     chosen = choose_sentences(
         relevance, vectors, similarity, term_cover, sentence_min_score, max_sentences, documents,
         document_cover=document_cover,
+        other_years=np.array([year_disagrees(years_in(question), f"{c} {t}") for t, c in zip(texts, contexts)]),
     )
     signals = _signals(question, chosen, texts, contexts, similarity, hits, coverage, term_counts)
     signals.update(document_signals(
         chosen, similarity, documents, document_cover, question_names(question),
         {doc_id: threads[path] for doc_id, path in thread_of.items()},
     ))
+    picked = chosen or [int(np.argmax(similarity))]
+    signals.update(shape_signals(question, [texts[i] for i in picked], [contexts[i] for i in picked], counts, total))
+    signals["quoted"] = len(chosen)  # not weighed: 0 tells `ask` that nothing was quotable
     trust = confidence(signals)
     if not chosen or (abstention == "evidence" and trust < abstain_confidence_below):
         return Answer(question, ABSTAIN_MESSAGE, [], True, hits, confidence=trust, signals=signals)

@@ -303,10 +303,23 @@ class Assistant(Upkeep, Browsing):
             if listing.citations:
                 return with_table_rows(snapshot.store, listing)
         retrieved = self._retrieve(snapshot, vector, query, SearchFilter.build(**explicit))
+        answer = self._answer_from(snapshot, query, vector, retrieved)
+        if self._nothing_quotable(answer):
+            # The answer is often a later passage of a retrieved document: read twice as deep once.
+            deeper = self._retrieve(snapshot, vector, query, SearchFilter.build(**explicit), depth=2)
+            retried = self._answer_from(snapshot, query, vector, deeper)
+            answer = answer if retried.abstained else retried
+        return with_table_rows(snapshot.store, answer)
+
+    def _nothing_quotable(self, answer: Answer) -> bool:
+        """An abstention for want of a quotable sentence, not for want of confidence in one."""
+        return answer.abstained and self.settings.abstention == "evidence" and not answer.signals.get("quoted")
+
+    def _answer_from(self, snapshot: Snapshot, query: str, vector, retrieved) -> Answer:
         terms = question_terms(query)
         total, counts = snapshot.store.term_document_counts(terms)
         coverage = evidence_coverage(terms, [hit.text for hit, _ in retrieved], counts, total)
-        answer = compose_answer(
+        return compose_answer(
             query,
             vector,
             retrieved,
@@ -324,16 +337,16 @@ class Assistant(Upkeep, Browsing):
             cite=self._cite,
             verify=QuoteVerifier(snapshot.store).verify,
         )
-        return with_table_rows(snapshot.store, answer)
 
-    def _retrieve(self, snapshot: Snapshot, vector, query: str, where: SearchFilter, *, listing: bool = False):
-        """Passages `ask` reads; a listing wants many requests, one passage each."""
+    def _retrieve(self, snapshot: Snapshot, vector, query: str, where: SearchFilter, *, listing: bool = False,
+                  depth: int = 1):
+        """Passages `ask` reads (`depth` times as many); a listing wants many requests, one passage each."""
         return self._ranked(
             snapshot,
             query,
             vector,
-            k=self.settings.answer_passages * (3 if listing else 1),
-            max_per_document=1 if listing else self.settings.answer_passages_per_document,
+            k=self.settings.answer_passages * (3 if listing else depth),
+            max_per_document=1 if listing else self.settings.answer_passages_per_document * depth,
             where=where or None,
             mode=self.settings.search_mode,
         )

@@ -23,7 +23,9 @@ from ingest.tables import is_row_line
 
 MIN_SENTENCE_CHARS = 25
 MAX_SENTENCE_CHARS = 600
-_HEADER_LINE = re.compile(r"^(?:from|to|sent|cc|subject|date)\s*:|@|https?://|www\.|mailto:", re.I | re.M)
+_HEADER_LINE = re.compile(
+    r"^(?:from|to|sent|cc|subject|date)\s*:|@|https?://|www\.|mailto:|\b(?:telephone|tel|phone|website)\s*:", re.I | re.M
+)
 
 
 @dataclass(frozen=True)

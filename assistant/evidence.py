@@ -55,7 +55,7 @@ _ACKNOWLEDGEMENT = re.compile(
     r"i acknowledge receipt|we acknowledge receipt|the reference number for your request is|"
     r"(?:we|i) apologise for the delay)"
     r"|^(?:\d+ attachments?\s+)?(?:download\s+)?view as html\s+.{0,120}\.(?:pdf|xlsx?|docx?|csv|zip|od[st])\b"
-    r"|\bwhich we received on\b|^views or opinions expressed in this e-?mail|"
+    r"|\bwhich we received on\b|^views or opinions expressed in this e-?mail|^please (?:don'?t|do not) print this e-?mail|"
     r"^if you have received this e-?mail in error|^this e-?mail (?:and any attachments )?(?:is|are|may be) "
     r"(?:confidential|intended)",
     re.I,

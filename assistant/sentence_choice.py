@@ -12,6 +12,8 @@ maximal marginal relevance two rules guard citation precision:
   the response to another request is not an answer, however alike its wording;
   likewise for the names the question holds ("Humberside", "Smith") that some
   retrieved document holds: another force's answer to a round-robin request is not;
+- a sentence that names years but not the question's ("2022/23" for "in 2024") is not quoted
+  while another candidate names the question's years or none: it answers another period;
 - a sentence from a document not yet quoted must come close to the best one in
   relevance (`OTHER_DOCUMENT_MARGIN`) and cover the question's words (weighted by
   rarity among the candidates) about as well as the first quoted document does
@@ -93,6 +95,26 @@ def document_coverage(terms: list[str], codes: set[str], text: str, counts: dict
     return found / (sum(weights.values()) + rarest * len(codes) or 1.0)
 
 
+_YEARS = re.compile(r"(?<![\d/£.,-])((?:19|20)\d\d)(?:[/-](\d{2}|\d{4}))?(?![\d/,])|(?<![\d/£.,-])(\d\d)/(\d\d)(?![\d/])")
+
+
+def years_in(text: str) -> set[int]:
+    """The first year of each year or financial year in `text`: "2023" and "2023/24" -> 2023, "23/24" -> 2023."""
+    found = set()
+    for match in _YEARS.finditer(text):
+        if match.group(1):
+            found.add(int(match.group(1)))
+        elif int(match.group(4)) == (int(match.group(3)) + 1) % 100:  # "23/24", not a date's "13/04"
+            found.add(2000 + int(match.group(3)))
+    return found
+
+
+def year_disagrees(asked: set[int], text: str) -> bool:
+    """Whether `text` names years but none the question asks about: 2022/23 figures for a 2024 question."""
+    named = years_in(text)
+    return bool(asked and named and not asked & named)
+
+
 def choose_sentences(
     relevance: np.ndarray,
     vectors: np.ndarray,
@@ -103,6 +125,7 @@ def choose_sentences(
     documents: list[str],
     balance: float = 0.7,
     document_cover: dict[str, float] | None = None,
+    other_years: np.ndarray | None = None,
 ) -> list[int]:
     """Indexes of the sentences to quote, in the order they were chosen.
 
@@ -116,6 +139,8 @@ def choose_sentences(
         documents: Each candidate's document id.
         balance: Relevance against redundancy in maximal marginal relevance.
         document_cover: {doc_id: `document_coverage`} of the documents that may be quoted; None: any.
+        other_years: Whether each candidate names years but not the question's (`year_disagrees`):
+            not quoted while another candidate does not.
     """
     available = [i for i in range(len(relevance)) if similarity[i] >= min_score]
     if document_cover is not None:
@@ -126,6 +151,8 @@ def choose_sentences(
         available = [i for i in available if document_cover[documents[i]] >= best_document - DOCUMENT_COVER_SLACK]
     if any(cover[i] > 0 for i in available):
         available = [i for i in available if cover[i] > 0]
+    if other_years is not None and any(not other_years[i] for i in available):
+        available = [i for i in available if not other_years[i]]
     chosen: list[int] = []
     best = float(relevance[available].max()) if available else 0.0
     while available and len(chosen) < limit:

@@ -210,7 +210,7 @@ class Settings(BaseModel):
         description="For how-many / how-much questions, plus this times the passage's density of figures.",
     )
     abstain_confidence_below: float = Field(
-        default=0.6,
+        default=0.65,
         ge=0.0,
         le=1.0,
         description="With `abstention = \"evidence\"`, `ask` abstains when the calibrated confidence that "

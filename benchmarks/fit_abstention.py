@@ -1,7 +1,7 @@
 """Fit the abstention model of `assistant/abstain.py` on labelled and generated questions.
 
 Usage:
-    python benchmarks/fit_abstention.py --index FULL --demo-index DEMO [--root ../shared/corpus]
+    python benchmarks/fit_abstention.py --index FULL --demo-index DEMO [--save EXAMPLES.json]
 
 FULL holds the whole `../shared/corpus`, DEMO the demo corpus (`foi demo --no-serve` builds
 ./demo-index). Training examples, each the signals of one `ask` and whether it should answer:
@@ -17,6 +17,7 @@ Prints the weights to paste into assistant/abstain.py and the training abstentio
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -58,6 +59,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index", required=True)
     parser.add_argument("--demo-index", required=True)
+    parser.add_argument("--save", metavar="FILE.json", help="also write the examples (signals, label) here")
     args = parser.parse_args()
     print(f"load average {os.getloadavg()[0]:.1f}")
     # Confidence 0: never abstain by the model, so every question reports its signals.
@@ -70,6 +72,8 @@ def main() -> None:
     rows += _signals(demo, [q for q in labelled if q.answerable], lambda q: False)
     rows += _signals(demo, demo_questions, lambda q: q.answerable)
     rows += _signals(full, demo_questions, lambda q: False)
+    if args.save:
+        Path(args.save).write_text(json.dumps({"signals": SIGNALS, "rows": rows}), encoding="utf-8")
     x = np.array([r[0] for r in rows], dtype=float)
     y = np.array([r[1] for r in rows], dtype=float)
     w, b = fit(x, y)
