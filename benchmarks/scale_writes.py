@@ -12,7 +12,7 @@ after each edit, which is where the search checkpoints fall.
 
 Search is measured as benchmarks/scale.py does (`search_vectors`, k=10, at most 2 hits per
 document, boilerplate on, dense and hybrid, one query at a time, embedding excluded) on the snapshot
-with its vectors replaced by the segmented state, after 0 (the base alone), 1, 10 and 100
+with its vectors replaced by the segmented state, after 0 (the state as committed), 1, 10 and 100
 writes and after a fold; recall@10 is the vector index's against exact search over the current
 vectors. The fold (`VectorIndex.fold` + `write_files`) is timed apart: it is the one write that
 rewrites the base.
@@ -202,7 +202,7 @@ def main() -> None:
         rows.append(row)
         log(json.dumps(row))
 
-    checkpoint("base alone", 0, [])
+    checkpoint("start", 0, [])
     since = []
     for n in range(1, args.writes + 1):
         op = OPS[(n - 1) % len(OPS)]
