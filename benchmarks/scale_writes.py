@@ -2,10 +2,12 @@
 
 Builds the synthetic ivf-sq8 index of `benchmarks/synthetic_index.py` (SQLite store with FTS5, FAISS
 base segment, manifest) in `--workdir` — or reuses the one already there, e.g. the index that
-`benchmarks/store_commit.py --keep DIR` built (then pass `--workdir DIR`) — then makes N one-document writes in a cycle — edit (remove 10 vectors, add the same ids with new vectors),
+`benchmarks/store_commit.py --keep DIR` built (then pass `--workdir DIR`) — then makes N one-document
+writes in a cycle — edit (remove 10 vectors, add the same ids with new vectors),
 remove (10 vectors), add (the 10 removed ids back, new vectors) — each one `VectorIndex.open_files` +
 the change + `write_files(folder, generation)`, deleting after it the files that neither the new nor
-the previous state names (what the commit's garbage collection does). A document is 10 consecutive
+the previous state names (what the commit's garbage collection does; a reused index's committed
+generation then names files that are gone, so it is a scratch index afterwards). A document is 10 consecutive
 vector ids (about 2.5 synthetic documents, the size of one real one). The store is not changed:
 these writes touch the vectors only, and the cycle leaves every id the store names present again
 after each edit, which is where the search checkpoints fall.

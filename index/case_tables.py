@@ -70,7 +70,8 @@ def refresh_cases(store, *, everything: bool = False) -> dict[str, int]:
     db = store._db
     scope = None if everything or _never_grouped(db) else touched_paths(db)
     if scope is None:
-        current = {(path, part): doc_id for path, part, doc_id in db.execute("SELECT path, part, doc_id FROM locations")}
+        locations = db.execute("SELECT path, part, doc_id FROM locations")
+        current = {(path, part): doc_id for path, part, doc_id in locations}
         known = {(path, part): (doc_id, case_id)
                  for path, part, doc_id, case_id in db.execute("SELECT path, part, doc_id, case_id FROM case_members")}
     else:  # only the paths this write touched can differ between the two tables
