@@ -213,6 +213,8 @@ def main() -> None:
         print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     if args.index is not None:
         measure_existing(args, texts, log)
+        if args.workdir is None:
+            workdir.rmdir()  # made above, unused by --index
         return
     for size in [int(s) for s in args.sizes.split(",")]:
         log(f"# {size:,} chunks: building the store (load average {os.getloadavg()[0]:.1f})")
