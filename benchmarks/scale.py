@@ -34,6 +34,10 @@ Usage::
 
     python benchmarks/scale.py [--sizes 10000,100000,1000000] [--kinds auto|flat,ivf-sq8]
                                [--queries 200] [--workdir DIR] [--keep] [--json]
+    python benchmarks/scale.py --sizes 1000000 --index DIR   # measure a synthetic index built before
+
+`--index` measures an index that `synthetic_index.build_index` built with that many chunks (e.g. by
+`benchmarks/store_commit.py --keep`, after its writes) instead of building one; build columns are empty.
 """
 
 from __future__ import annotations
@@ -125,6 +129,50 @@ def measure(root: Path, work: Path) -> dict:
     return json.loads(done.stdout)
 
 
+def prepare_queries(work: Path, vectors: np.ndarray, count: int, texts: list[str]) -> None:
+    """The query vectors, their exact top 10 and the query texts, where `measure` reads them."""
+    queries = queries_for(vectors, count)
+    exact = faiss.IndexFlatIP(DIMENSION)
+    exact.add(vectors)
+    _, truth = exact.search(queries, 10)
+    np.save(work / "queries.npy", queries)
+    np.save(work / "truth.npy", truth)
+    (work / "texts.json").write_text(json.dumps(texts))
+
+
+def row_of(size: int, kind: str, build_s, fts_optimize_s, root: Path, result: dict) -> dict:
+    return {
+        "chunks": size,
+        "kind": kind,
+        "build_s": build_s,
+        "fts_optimize_s": fts_optimize_s,
+        "disk_mb": round(disk_mb(root), 1),
+        "open_s": round(result["open_s"], 3),
+        "rss_mb": round(result["rss_mb"]),
+        "dense_p50_ms": round(float(np.percentile(result["dense"], 50)), 2),
+        "dense_p95_ms": round(float(np.percentile(result["dense"], 95)), 2),
+        "hybrid_p50_ms": round(float(np.percentile(result["hybrid"], 50)), 2),
+        "hybrid_p95_ms": round(float(np.percentile(result["hybrid"], 95)), 2),
+        "recall_at_10": round(result["recall_at_10"], 3),
+        "terms_vocab_p50_p95_ms": "/".join(f"{np.percentile(result['terms_vocab'], q):.2f}" for q in (50, 95)),
+        "terms_p50_p95_ms": "/".join(f"{np.percentile(result['terms'], q):.2f}" for q in (50, 95)),
+    }
+
+
+def measure_existing(args, texts: list[str], log) -> None:
+    """One row for the synthetic index at `args.index` (its vectors are the builder's, seed 1)."""
+    size = int(args.sizes)
+    with tempfile.TemporaryDirectory(prefix="foi-scale-") as scratch:
+        work = Path(scratch)
+        prepare_queries(work, synthetic(size, seed=1), args.queries, texts)
+        kind = json.loads((args.index / "manifest.json").read_text())["vector_index"]
+        log(f"  measuring {args.index} ({kind}; load average {os.getloadavg()[0]:.1f})")
+        row = row_of(size, kind, "", "", args.index, measure(args.index, work))
+    row["load"] = round(os.getloadavg()[0], 1)
+    print(json.dumps({**row, "synthetic": True}) if args.json else
+          "| " + " | ".join(f"{v:,}" if isinstance(v, int) else str(v) for v in row.values()) + " |", flush=True)
+
+
 def disk_mb(root: Path) -> float:
     return sum(p.stat().st_size for p in root.rglob("*") if p.is_file()) / 1e6
 
@@ -140,6 +188,8 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--keep", action="store_true", help="Keep the built indexes in the workdir.")
     parser.add_argument("--json", action="store_true", help="One JSON object per row instead of Markdown.")
+    parser.add_argument("--index", type=Path, default=None,
+                        help="Measure this synthetic index (of the one size in --sizes) instead of building one.")
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="foi-scale-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -161,6 +211,11 @@ def main() -> None:
               "| dense p95 ms | hybrid p50 ms | hybrid p95 ms | recall@10 | term stats p50/p95 ms (fts5vocab sum) "
               "| term stats p50/p95 ms (term_counts) |")
         print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    if args.index is not None:
+        measure_existing(args, texts, log)
+        if args.workdir is None:
+            workdir.rmdir()  # made above, unused by --index
+        return
     for size in [int(s) for s in args.sizes.split(",")]:
         log(f"# {size:,} chunks: building the store (load average {os.getloadavg()[0]:.1f})")
         work = workdir / f"n{size}"
@@ -174,36 +229,15 @@ def main() -> None:
             f"FTS5 optimize {timings['fts_optimize_s']:.1f} s, "
             f"{store_path.stat().st_size / 1e6:,.0f} MB, {documents:,} documents")
         vectors = synthetic(size, seed=1)
-        queries = queries_for(vectors, args.queries)
-        exact = faiss.IndexFlatIP(DIMENSION)
-        exact.add(vectors)
-        _, truth = exact.search(queries, 10)
-        del exact
-        np.save(work / "queries.npy", queries)
-        np.save(work / "truth.npy", truth)
-        (work / "texts.json").write_text(json.dumps(texts))
+        prepare_queries(work, vectors, args.queries, texts)
         kinds = [FLAT if size <= ANN_THRESHOLD else IVF] if args.kinds == "auto" else args.kinds.split(",")
         for kind in kinds:
             root = work / kind
             vector_s = build_generation(root, store_path, vectors, kind, documents)
             log(f"  {kind}: vectors {vector_s:.0f} s; measuring (load average {os.getloadavg()[0]:.1f})")
             result = measure(root, work)
-            row = {
-                "chunks": size,
-                "kind": kind,
-                "build_s": round(sum(timings.values()) + vector_s, 1),
-                "fts_optimize_s": round(timings["fts_optimize_s"], 1),
-                "disk_mb": round(disk_mb(root), 1),
-                "open_s": round(result["open_s"], 3),
-                "rss_mb": round(result["rss_mb"]),
-                "dense_p50_ms": round(float(np.percentile(result["dense"], 50)), 2),
-                "dense_p95_ms": round(float(np.percentile(result["dense"], 95)), 2),
-                "hybrid_p50_ms": round(float(np.percentile(result["hybrid"], 50)), 2),
-                "hybrid_p95_ms": round(float(np.percentile(result["hybrid"], 95)), 2),
-                "recall_at_10": round(result["recall_at_10"], 3),
-                "terms_vocab_p50_p95_ms": "/".join(f"{np.percentile(result['terms_vocab'], q):.2f}" for q in (50, 95)),
-                "terms_p50_p95_ms": "/".join(f"{np.percentile(result['terms'], q):.2f}" for q in (50, 95)),
-            }
+            row = row_of(size, kind, round(sum(timings.values()) + vector_s, 1), round(timings["fts_optimize_s"], 1),
+                         root, result)
             log(f"  store build {timings['store_s']:.1f} s, boilerplate {timings['boilerplate_s']:.1f} s, "
                 f"vectors {vector_s:.1f} s; RSS after open {result['rss_open_mb']:.0f} MB, after one hybrid "
                 f"query {result['rss_mb']:.0f} MB (first query {result['first_query_ms']:.0f} ms), after all "

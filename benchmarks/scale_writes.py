@@ -1,18 +1,20 @@
 """One-document writes to the vectors of a large synthetic index: time, bytes written, peak extra disk, search after.
 
-Builds the synthetic ivf-sq8 index of `benchmarks/synthetic_index.py` (SQLite store with FTS5, FAISS,
-manifest), migrates its single `vectors.faiss` to segments (`VectorIndex.load(...).write_files`), then
-makes N one-document writes in a cycle — edit (remove 10 vectors, add the same ids with new vectors),
+Builds the synthetic ivf-sq8 index of `benchmarks/synthetic_index.py` (SQLite store with FTS5, FAISS
+base segment, manifest) in `--workdir` — or reuses the one already there, e.g. the index that
+`benchmarks/store_commit.py --keep DIR` built (then pass `--workdir DIR`) — then makes N one-document
+writes in a cycle — edit (remove 10 vectors, add the same ids with new vectors),
 remove (10 vectors), add (the 10 removed ids back, new vectors) — each one `VectorIndex.open_files` +
 the change + `write_files(folder, generation)`, deleting after it the files that neither the new nor
-the previous state names (what the commit's garbage collection does). A document is 10 consecutive
+the previous state names (what the commit's garbage collection does; a reused index's committed
+generation then names files that are gone, so it is a scratch index afterwards). A document is 10 consecutive
 vector ids (about 2.5 synthetic documents, the size of one real one). The store is not changed:
 these writes touch the vectors only, and the cycle leaves every id the store names present again
 after each edit, which is where the search checkpoints fall.
 
 Search is measured as benchmarks/scale.py does (`search_vectors`, k=10, at most 2 hits per
 document, boilerplate on, dense and hybrid, one query at a time, embedding excluded) on the snapshot
-with its vectors replaced by the segmented state, after 0 (the migrated base alone), 1, 10 and 100
+with its vectors replaced by the segmented state, after 0 (the state as committed), 1, 10 and 100
 writes and after a fold; recall@10 is the vector index's against exact search over the current
 vectors. The fold (`VectorIndex.fold` + `write_files`) is timed apart: it is the one write that
 rewrites the base.
@@ -44,7 +46,7 @@ import faiss  # noqa: E402
 import numpy as np  # noqa: E402
 from synthetic_index import DIMENSION, FETCH, IVF, build_index, queries_for, query_texts, synthetic  # noqa: E402
 
-from index.directory import VECTORS_NAME, IndexDirectory  # noqa: E402
+from index.directory import STORE_NAME, IndexDirectory  # noqa: E402
 from index.search import Boilerplate, search_vectors  # noqa: E402
 from index.vectors import VectorIndex  # noqa: E402
 
@@ -165,17 +167,17 @@ def main() -> None:
     workdir.mkdir(parents=True, exist_ok=True)
     root = workdir / "index"
     began = time.perf_counter()
-    build_index(root, args.size, kind=IVF, log=log)
-    log(f"built {args.size:,} chunks in {time.perf_counter() - began:.0f} s (load {os.getloadavg()[0]:.1f})")
-    snapshot = IndexDirectory(root).open()
+    if (root / STORE_NAME).is_file():  # a synthetic index of this size built before (e.g. store_commit.py --keep)
+        log(f"reusing the index at {root}")
+    else:
+        build_index(root, args.size, kind=IVF, log=log)
+        log(f"built {args.size:,} chunks in {time.perf_counter() - began:.0f} s (load {os.getloadavg()[0]:.1f})")
+    directory = IndexDirectory(root)
+    snapshot = directory.open()
     generation = snapshot.manifest.generation
-    single = snapshot.path / VECTORS_NAME
-    store_bytes = sum(p.stat().st_size for p in snapshot.path.iterdir() if p.is_file() and p != single)
     folder = root / "vectors"
-    began = time.perf_counter()
-    names = VectorIndex.load(single).write_files(folder, generation)
-    log(f"migrated to segments in {time.perf_counter() - began:.1f} s: {names}")
-    index_bytes = store_bytes + folder_bytes(folder)
+    names = list(directory.committed().vector_files)  # the builder writes the vectors as one base segment
+    index_bytes = directory.size_bytes()
     writes = VectorWrites(folder, names, generation)
     current = synthetic(args.size, seed=1)
     live = np.ones(args.size, dtype=bool)
@@ -202,7 +204,7 @@ def main() -> None:
         rows.append(row)
         log(json.dumps(row))
 
-    checkpoint("migrated base", 0, [])
+    checkpoint("start", 0, [])
     since = []
     for n in range(1, args.writes + 1):
         op = OPS[(n - 1) % len(OPS)]

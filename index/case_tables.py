@@ -17,6 +17,7 @@ import json
 import sqlite3
 
 from ingest.foi.case_events import CaseRecord
+from index.write_tracking import touched_paths
 from ingest.foi.case_links import case_fields, case_record, group_records
 
 CASE_TABLES_SCHEMA = """
@@ -55,17 +56,27 @@ def stored_case_groups(store) -> dict[str, list[CaseRecord]]:
     return groups
 
 
-def refresh_cases(store) -> dict[str, int]:
+def refresh_cases(store, *, everything: bool = False) -> dict[str, int]:
     """Regroup the cases a write touched in `store` (a writable `index.store.Store`; see the module
     docstring), inside the caller's transaction.
+
+    Only the location paths the writer's connection changed are compared
+    (`index.write_tracking`), unless `everything` is asked for or no case was ever stored (an
+    index written before format 6's migration ran), when every location is.
 
     Returns:
         `{"locations": touched locations, "cases_before": cases dropped, "cases_after": cases written}`.
     """
     db = store._db
-    current = {(path, part): doc_id for path, part, doc_id in db.execute("SELECT path, part, doc_id FROM locations")}
-    known = {(path, part): (doc_id, case_id)
-             for path, part, doc_id, case_id in db.execute("SELECT path, part, doc_id, case_id FROM case_members")}
+    scope = None if everything or _never_grouped(db) else touched_paths(db)
+    if scope is None:
+        locations = db.execute("SELECT path, part, doc_id FROM locations")
+        current = {(path, part): doc_id for path, part, doc_id in locations}
+        known = {(path, part): (doc_id, case_id)
+                 for path, part, doc_id, case_id in db.execute("SELECT path, part, doc_id, case_id FROM case_members")}
+    else:  # only the paths this write touched can differ between the two tables
+        current = _current_of(db, scope)
+        known = _known_of(db, "path", scope)
     touched = {loc for loc, doc_id in current.items() if known.get(loc, (None, None))[0] != doc_id}
     touched |= {loc for loc in known if loc not in current}
     if not touched:
@@ -80,6 +91,9 @@ def refresh_cases(store) -> dict[str, int]:
         if not more:
             break
         affected |= more
+    if scope is not None:  # the other members of the affected cases, and where they are now
+        known |= _known_of(db, "case_id", affected)
+        current |= _current_of(db, {path for path, _ in known} - set(scope))
     regroup = {loc for loc, (_, case_id) in known.items() if case_id in affected or loc in touched}
     regroup |= {loc for loc in current if loc[0] in paths}
     stored = {(path, part): json.loads(text) for path, part, text in _rows(
@@ -108,6 +122,20 @@ def refresh_cases(store) -> dict[str, int]:
             db.execute("INSERT INTO case_members VALUES (?, ?, ?, NULL, NULL, ?)", (
                 record.path, record.part or "", record.doc_id, json.dumps(record.metadata)))
     return {"locations": len(touched), "cases_before": len(affected), "cases_after": len(groups)}
+
+
+def _never_grouped(db: sqlite3.Connection) -> bool:
+    return db.execute("SELECT 1 FROM case_members LIMIT 1").fetchone() is None
+
+
+def _current_of(db: sqlite3.Connection, paths) -> dict[tuple[str, str], str]:
+    return {(path, part): doc_id for path, part, doc_id in _rows(
+        db, "SELECT path, part, doc_id FROM locations WHERE path IN ({marks})", paths)}
+
+
+def _known_of(db: sqlite3.Connection, column: str, values) -> dict[tuple[str, str], tuple[str, str | None]]:
+    return {(path, part): (doc_id, case_id) for path, part, doc_id, case_id in _rows(
+        db, f"SELECT path, part, doc_id, case_id FROM case_members WHERE {column} IN ({{marks}})", values)}
 
 
 def _refs(fields: dict) -> list[str]:

@@ -53,7 +53,7 @@ class Snapshot:
 
     manifest: Manifest
     store: Store
-    vectors: VectorIndex
+    vectors: VectorIndex | None  # None: opened with_vectors=False
     path: Path  # the index directory
 
     def close(self) -> None:
@@ -136,8 +136,12 @@ class IndexDirectory:
             )
         return IndexNotFound(f"no index at {self.root} (create one with: foi ingest PATH --index {self.root})")
 
-    def open(self) -> Snapshot:
-        """Open the current generation read-only, pinned: later commits do not change what it shows."""
+    def open(self, *, with_vectors: bool = True) -> Snapshot:
+        """Open the current generation read-only, pinned: later commits do not change what it shows.
+
+        `with_vectors=False` opens the store and manifest only (`vectors` is None): what a writer
+        reads to plan a change, without reading the vector files (414 MB at 1M chunks).
+        """
         if not self.store_path.is_file():
             raise self._not_open()
         for attempt in range(3):
@@ -150,7 +154,7 @@ class IndexDirectory:
                 store.close()
                 raise self._not_open()
             try:
-                vectors = VectorIndex.open_files(self.vectors_folder, row.vector_files)
+                vectors = VectorIndex.open_files(self.vectors_folder, row.vector_files) if with_vectors else None
             except (FileNotFoundError, RuntimeError):
                 store.close()
                 if attempt == 2:

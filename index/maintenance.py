@@ -223,7 +223,7 @@ def check_index(
         with directory.lock(lock_timeout):
             with directory.write() as writable:
                 # Orphans first: a vector row no chunk uses has no text to index or re-embed.
-                pruned_documents, pruned_vectors = prune_orphans(writable)
+                pruned_documents, pruned_vectors = prune_orphans(writable, everything=True)
                 if pruned_documents or pruned_vectors:
                     report.repaired.append(
                         f"removed {pruned_documents} orphaned documents and {pruned_vectors} unused vectors"

@@ -69,7 +69,7 @@ def m006_case_tables(snapshot: Snapshot) -> None:
     """Cases stored at ingest (`index.case_tables`): every location grouped into its case once."""
     from index.case_tables import refresh_cases
 
-    logger.info("grouped documents into cases: %s", refresh_cases(snapshot.store))
+    logger.info("grouped documents into cases: %s", refresh_cases(snapshot.store, everything=True))
 
 
 def m007_in_place_store(snapshot: Snapshot) -> None:

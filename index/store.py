@@ -8,6 +8,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from index import write_tracking
 from index.boilerplate_delta import start_tracking
 from index.case_tables import CASE_TABLES_SCHEMA
 from index.generation_row import GENERATION_SCHEMA, GenerationRow, read_generation, write_generation
@@ -101,6 +102,7 @@ class Store(DocumentTable, ChunkTable, PassageIndex, TableRowIndex):
                 SCHEMA + TABLE_ROWS_SCHEMA + TERM_COUNTS_SCHEMA + CASE_TABLES_SCHEMA + GENERATION_SCHEMA
             )
             start_tracking(self._writer_db)
+            write_tracking.start_tracking(self._writer_db)
 
     @property
     def _db(self):
@@ -146,6 +148,14 @@ class Store(DocumentTable, ChunkTable, PassageIndex, TableRowIndex):
         if self._pinned is not None:
             self._pinned.close()
 
+    def new_orphan_documents(self) -> list[str]:
+        """A writer: documents this write left without a location (`index.write_tracking`)."""
+        return write_tracking.orphan_documents(self._db)
+
+    def new_orphan_vectors(self) -> list[int]:
+        """A writer: vectors this write left without a chunk, deleted documents' included."""
+        return write_tracking.orphan_vectors(self._db)
+
     def transaction(self):
         """A context manager: a savepoint inside the writer's transaction, undone on error."""
         return self._db
@@ -188,6 +198,13 @@ class Store(DocumentTable, ChunkTable, PassageIndex, TableRowIndex):
             self._db.execute(f"DELETE FROM {table}")
         self._db.execute("DELETE FROM temp.dirty_hashes")
         self._db.execute("DELETE FROM temp.dirty_vectors")
+
+    def write_counts(self) -> dict[str, int]:
+        """The counts a commit records (documents, chunks, vectors), without `counts()`'s scans of
+        the passages (FTS5 reads all its rows for COUNT(*)) and of the distinct file paths."""
+        one = lambda sql: int(self._db.execute(sql).fetchone()[0])  # noqa: E731
+        return {"documents": one("SELECT COUNT(*) FROM documents"), "chunks": one("SELECT COUNT(*) FROM chunks"),
+                "vectors": one("SELECT COUNT(*) FROM vectors")}
 
     def counts(self) -> dict[str, int]:
         one = lambda sql: int(self._db.execute(sql).fetchone()[0])  # noqa: E731

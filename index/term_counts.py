@@ -48,8 +48,8 @@ def apply_term_counts(db: sqlite3.Connection, sign: int) -> None:
         "ON CONFLICT(term) DO UPDATE SET passages = passages + excluded.passages",
         (sign,),
     )
-    if sign < 0:
-        db.execute("DELETE FROM term_counts WHERE passages <= 0")
+    if sign < 0:  # only the staged terms can have reached 0: look them up, not the whole table
+        db.execute("DELETE FROM term_counts WHERE term IN (SELECT term FROM temp.term_scratch_vocab) AND passages <= 0")
     db.execute("INSERT INTO temp.term_scratch(term_scratch) VALUES ('delete-all')")
 
 

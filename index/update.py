@@ -64,14 +64,15 @@ class UpdateOptions:
     chunk_context: str = NO_CONTEXT  # a new index's context scheme (ingest.context.SCHEMES)
 
 
-def prune_orphans(snapshot: Snapshot) -> tuple[int, int]:
+def prune_orphans(snapshot: Snapshot, *, everything: bool = False) -> tuple[int, int]:
     """Delete documents no location refers to, and vectors no chunk refers to (from FAISS
-    too); returns how many of each."""
+    too); returns how many of each. Only what this write changed can have become an orphan
+    (`index.write_tracking`), so only that is checked, unless `everything` (a repair)."""
     store = snapshot.store
-    documents = store.orphan_documents()
+    documents = store.orphan_documents() if everything else store.new_orphan_documents()
     for doc_id in documents:
         store.delete_document(doc_id)
-    vectors = store.orphan_vectors()
+    vectors = store.orphan_vectors() if everything else store.new_orphan_vectors()
     snapshot.vectors.remove(vectors)
     store.delete_vectors(vectors)
     return len(documents), len(vectors)
@@ -91,7 +92,8 @@ def finish_write(
     how = snapshot.store.refresh_boilerplate(min_documents, full=full_boilerplate)
     logger.debug("boilerplate recount: %s", how)
     snapshot.store.optimize_lexical()
-    counts = snapshot.store.counts()
+    # A full recount (rebuild, repair) reports every count; an ordinary write the three it records.
+    counts = snapshot.store.counts() if full_boilerplate else snapshot.store.write_counts()
     snapshot.manifest.documents = counts["documents"]
     snapshot.manifest.chunks = counts["chunks"]
     snapshot.manifest.vectors = counts["vectors"]
@@ -207,7 +209,7 @@ def plan_update(
     discovery = discover(roots, skip_folders=[directory.root])
     report.skipped.extend(discovery.skipped)
     report.files.extend(FileOutcome(s.path, "skipped", s.reason) for s in discovery.skipped)
-    current = directory.open() if directory.exists() else None
+    current = directory.open(with_vectors=False) if directory.exists() else None
     try:
         changed = _changed_files(current, discovery.files, report, progress)
         vanished = _vanished_files(current, roots, discovery.files) if options.sync else []
