@@ -1,0 +1,73 @@
+"""`foi tune`: a real (tiny) fine-tune of the bundled model, the tuned model's path, and usage errors."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from assistant.cli import main
+from assistant.settings import DEFAULT_MODEL
+from index.embedder import load_embedder
+from index.index_models import model_to_load, recorded_model
+from index.tune import TUNE_RECORD, fine_tune
+from index.tune_pairs import TrainingPair
+
+PAIRS = [
+    TrainingPair("How many playgrounds did the council maintain?", "The council maintained 155 playgrounds.", "a"),
+    TrainingPair("What was spent on agency social workers?", "Agency social workers cost £2.1m in 2022/23.", "b"),
+    TrainingPair("How many potholes were repaired?", "41 potholes were repaired on Abbey Lane.", "c"),
+    TrainingPair("Does the force use facial recognition?", "We do not use live facial recognition.", "d"),
+]
+PROBE = ["How many playgrounds are there?", "Facial recognition cameras"]
+
+
+def test_one_step_fine_tune_saves_a_loadable_model_whose_vectors_differ(tmp_path):
+    out = tmp_path / "index" / "models" / "tuned-test"
+    result = fine_tune(PAIRS, out, base_model=DEFAULT_MODEL, batch_size=4, learning_rate=1e-3, max_steps=1,
+                       export_onnx=False)
+    assert result.steps == 1 and result.pairs == 4 and result.threads == 4
+    files = {p.name for p in out.rglob("*") if p.is_file()}
+    assert "model.safetensors" in files and TUNE_RECORD in files
+    assert not any(name.endswith((".bin", ".pt", ".pkl", ".pickle")) for name in files)  # no pickle on disk
+    tuned = load_embedder(str(out), backend="torch").embed(PROBE)
+    base = load_embedder(DEFAULT_MODEL, backend="torch").embed(PROBE)
+    assert tuned.shape == base.shape
+    assert np.allclose(np.linalg.norm(tuned, axis=1), 1.0, atol=1e-5)
+    assert np.abs(tuned - base).max() > 1e-4
+    with pytest.raises(ValueError, match="already exists"):
+        fine_tune(PAIRS, out, base_model=DEFAULT_MODEL, max_steps=1, export_onnx=False)
+
+
+def test_a_model_inside_the_index_is_recorded_relative_to_it_and_found_after_a_move(tmp_path):
+    index = tmp_path / "idx"
+    (index / "models" / "tuned-1").mkdir(parents=True)
+    assert recorded_model(index, str(index / "models" / "tuned-1")) == "models/tuned-1"
+    assert recorded_model(index, DEFAULT_MODEL) == DEFAULT_MODEL
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    assert recorded_model(index, str(outside)) == str(outside)
+    moved = tmp_path / "moved"
+    shutil.move(index, moved)
+    assert model_to_load(moved, "models/tuned-1") == str(moved / "models" / "tuned-1")
+    assert model_to_load(moved, "models/../../etc") == "models/../../etc"  # never outside the index
+    assert model_to_load(moved, DEFAULT_MODEL) == DEFAULT_MODEL
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        pytest.param(["tune", "--epochs", "0"], 2, "--epochs", id="zero-epochs"),
+        pytest.param(["tune", "--batch-size", "1"], 2, "--batch-size", id="batch-of-one"),
+        pytest.param(["tune", "--exclude-set", "missing.jsonl"], 2, "missing.jsonl", id="missing-eval-set"),
+        pytest.param(["tune", "--out", "."], 2, "already exists", id="existing-out"),
+        pytest.param(["tune", "--index", "no-such-index"], 1, "no index at", id="no-index"),
+    ],
+)
+def test_tune_usage_errors_exit_cleanly(args, code, message):
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == code, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
