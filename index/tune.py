@@ -60,20 +60,22 @@ class TuneResult:
 
 
 def _batches(pairs: Sequence[TrainingPair], batch_size: int, rng: random.Random) -> list[list[TrainingPair]]:
-    """Shuffled batches in which no passage occurs twice (a duplicate would be a false negative)."""
-    order = list(pairs)
-    rng.shuffle(order)
+    """Shuffled batches in which no passage occurs twice (a duplicate would be a false negative);
+    a pair whose passage is already in the batch waits for the next one."""
+    pending = list(pairs)
+    rng.shuffle(pending)
     batches: list[list[TrainingPair]] = []
-    current: list[TrainingPair] = []
-    passages: set[str] = set()
-    for pair in order:
-        if pair.passage in passages or len(current) == batch_size:
-            batches.append(current)
-            current, passages = [], set()
-        current.append(pair)
-        passages.add(pair.passage)
-    if current:
-        batches.append(current)
+    while pending:
+        batch, passages, waiting = [], set(), []
+        while pending and len(batch) < batch_size:
+            pair = pending.pop(0)
+            if pair.passage in passages:
+                waiting.append(pair)
+            else:
+                batch.append(pair)
+                passages.add(pair.passage)
+        pending[:0] = waiting
+        batches.append(batch)
     return [b for b in batches if len(b) >= 2]  # a batch of one has no negatives
 
 
@@ -115,7 +117,10 @@ def fine_tune(
     _offline_and_quiet()
     import torch
     from sentence_transformers import SentenceTransformer
-    from sentence_transformers.losses import MultipleNegativesRankingLoss
+    try:
+        from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
+    except ImportError:  # sentence-transformers before 6
+        from sentence_transformers.losses import MultipleNegativesRankingLoss
 
     random.seed(seed)
     torch.manual_seed(seed)
@@ -125,6 +130,7 @@ def fine_tune(
     except Exception as exc:  # sentence-transformers raises many types for a missing model
         raise ModelNotAvailable(f"cannot load the base model {base_model!r}: {exc}") from None
     loss_fn = MultipleNegativesRankingLoss(model)
+    preprocess = getattr(model, "preprocess", None) or model.tokenize  # `tokenize` before sentence-transformers 6
     optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate)
     plan = [_batches(pairs, batch_size, rng) for _ in range(epochs)]
     steps = sum(len(epoch) for epoch in plan)
@@ -141,7 +147,7 @@ def fine_tune(
         for batch in epoch:
             if step >= steps:
                 break
-            features = [model.tokenize([p.query for p in batch]), model.tokenize([p.passage for p in batch])]
+            features = [preprocess([p.query for p in batch]), preprocess([p.passage for p in batch])]
             loss = loss_fn(features, None)
             optimizer.zero_grad()
             loss.backward()

@@ -71,3 +71,17 @@ def test_tune_usage_errors_exit_cleanly(args, code, message):
     assert result.exit_code == code, result.output
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+def test_no_batch_holds_one_passage_twice():
+    import random
+
+    from index.tune import _batches
+
+    shared = "Please see the attached spreadsheet of figures."
+    pairs = [TrainingPair(f"question {i}", shared if i % 2 else f"answer {i}", "t") for i in range(20)]
+    batches = _batches(pairs, 4, random.Random(0))
+    assert all(len({p.passage for p in batch}) == len(batch) for batch in batches)
+    kept = [p for batch in batches for p in batch]
+    assert len(kept) == len(set(kept))
+    assert sum(p.passage != shared for p in kept) == 10  # every distinct answer is trained on
