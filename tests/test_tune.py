@@ -24,19 +24,22 @@ PAIRS = [
 PROBE = ["How many playgrounds are there?", "Facial recognition cameras"]
 
 
-def test_one_step_fine_tune_saves_a_loadable_model_whose_vectors_differ(tmp_path):
+def test_one_step_fine_tune_saves_a_loadable_model_whose_vectors_differ(tmp_path, real_embedder):
     out = tmp_path / "index" / "models" / "tuned-test"
-    result = fine_tune(PAIRS, out, base_model=DEFAULT_MODEL, batch_size=4, learning_rate=1e-3, max_steps=1,
-                       export_onnx=False)
+    result = fine_tune(PAIRS, out, base_model=DEFAULT_MODEL, batch_size=4, learning_rate=1e-3, max_steps=1)
     assert result.steps == 1 and result.pairs == 4 and result.threads == 4
     files = {p.name for p in out.rglob("*") if p.is_file()}
     assert "model.safetensors" in files and TUNE_RECORD in files
     assert not any(name.endswith((".bin", ".pt", ".pkl", ".pickle")) for name in files)  # no pickle on disk
-    tuned = load_embedder(str(out), backend="torch").embed(PROBE)
-    base = load_embedder(DEFAULT_MODEL, backend="torch").embed(PROBE)
-    assert tuned.shape == base.shape
-    assert np.allclose(np.linalg.norm(tuned, axis=1), 1.0, atol=1e-5)
-    assert np.abs(tuned - base).max() > 1e-4
+    bases = {"onnx-int8": real_embedder, "torch": load_embedder(DEFAULT_MODEL, backend="torch")}
+    for backend, base_model in bases.items():  # the default backend (onnx-int8) loads it as an index would
+        tuned_model = load_embedder(str(out), backend=backend)
+        assert tuned_model.dimension == base_model.dimension
+        tuned, base = tuned_model.embed(PROBE), base_model.embed(PROBE)
+        assert tuned.shape == base.shape
+        assert np.allclose(np.linalg.norm(tuned, axis=1), 1.0, atol=1e-5)
+        print(backend, np.abs(tuned - base).max())
+        assert np.abs(tuned - base).max() > 1e-3
     with pytest.raises(ValueError, match="already exists"):
         fine_tune(PAIRS, out, base_model=DEFAULT_MODEL, max_steps=1, export_onnx=False)
 
