@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from assistant.errors import AssistantError
-from index.index_models import MODELS_FOLDER
+from index.index_models import MODELS_FOLDER, model_to_load
 from index.tune import StepCallback, TuneResult, fine_tune
 from index.tune_pairs import PairSet, build_pairs, evaluated_files
 
@@ -74,8 +74,6 @@ def tune_index(
             f"({pair_set.excluded_threads} threads held out for evaluation); fine-tuning needs request/response threads"
         )
     base = assistant.directory.read_manifest().model
-    from index.index_models import model_to_load
-
     out = out_dir or default_out_dir(assistant.directory.root)
     try:
         result = fine_tune(
