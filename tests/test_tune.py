@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -88,3 +90,53 @@ def test_no_batch_holds_one_passage_twice():
     kept = [p for batch in batches for p in batch]
     assert len(kept) == len(set(kept))
     assert sum(p.passage != shared for p in kept) == 10  # every distinct answer is trained on
+
+
+def _write_thread(path, request: str, response: str) -> None:
+    import mailbox
+    from email.message import EmailMessage
+
+    box = mailbox.mbox(str(path))
+    for n, (sender, body) in enumerate([
+        ("A Requester <request-101@whatdotheyknow.com>", request),
+        ("FOI Team <foi@sheffield.gov.uk>", response),
+    ]):
+        message = EmailMessage()
+        message["From"], message["To"] = sender, "x@example.org"
+        message["Subject"] = "Freedom of Information request - Playgrounds"
+        message["Date"] = f"Mon, 0{n + 1} Jan 2024 10:00:00 +0000"
+        message.set_content(body)
+        box.add(message)
+    box.flush()
+    box.close()
+
+
+def test_tune_then_rebuild_with_it_and_the_index_still_opens_after_a_move(tmp_path):
+    from tests.test_tune_pairs import PLAYGROUND_REQUEST, PLAYGROUND_RESPONSE
+
+    corpus = tmp_path / "corpus" / "sheffield-wdtk"
+    corpus.mkdir(parents=True)
+    _write_thread(corpus / "playgrounds.mbox", PLAYGROUND_REQUEST, PLAYGROUND_RESPONSE)
+    _write_thread(corpus / "evaluated.mbox", PLAYGROUND_REQUEST.replace("playground", "library"),
+                  PLAYGROUND_RESPONSE.replace("playground", "library"))
+    eval_set = tmp_path / "set.jsonl"
+    eval_set.write_text('{"relevant": ["sheffield-wdtk/evaluated.mbox"]}\n', encoding="utf-8")
+    index, runner = tmp_path / "idx", CliRunner()
+    assert runner.invoke(main, ["ingest", str(corpus), "--index", str(index), "-q"]).exit_code == 0
+
+    result = runner.invoke(main, ["tune", "--index", str(index), "--exclude-set", str(eval_set),
+                                  "--batch-size", "2", "--json", "-q"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["pairs"] == 2 and report["threads"] == 1 and report["threads_held_out"] == 1
+    tuned = Path(report["model_dir"])
+    assert tuned.parent == index / "models" and tuned.name.startswith("tuned-")
+
+    result = runner.invoke(main, ["rebuild", "--index", str(index), "--model", str(tuned), "-q", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads((index / "manifest.json").read_text())["model"] == f"models/{tuned.name}"
+    moved = tmp_path / "moved-idx"
+    shutil.move(index, moved)
+    result = runner.invoke(main, ["search", "How many playgrounds?", "--index", str(moved), "--json", "-q"])
+    assert result.exit_code == 0, result.output
+    assert "playgrounds.mbox" in result.stdout
