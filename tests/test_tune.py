@@ -40,7 +40,6 @@ def test_one_step_fine_tune_saves_a_loadable_model_whose_vectors_differ(tmp_path
         tuned, base = tuned_model.embed(PROBE), base_model.embed(PROBE)
         assert tuned.shape == base.shape
         assert np.allclose(np.linalg.norm(tuned, axis=1), 1.0, atol=1e-5)
-        print(backend, np.abs(tuned - base).max())
         assert np.abs(tuned - base).max() > 1e-3
     with pytest.raises(ValueError, match="already exists"):
         fine_tune(PAIRS, out, base_model=DEFAULT_MODEL, max_steps=1, export_onnx=False)
