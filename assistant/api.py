@@ -27,6 +27,7 @@ from assistant.verify import QuoteVerifier
 from index.directory import IndexDirectory, Snapshot
 from index.embedder import Embedder, load_embedder
 from index.errors import IndexFormatError, IndexMismatch
+from index.index_models import model_to_load, recorded_model
 from index.maintenance import CheckReport, RemoveReport  # noqa: F401 - part of this API
 from index.migrations import pending, upgrade
 from index.records import StoredDocument
@@ -64,8 +65,10 @@ class Assistant(Upkeep, Browsing):
         reranker: Reranker | None = None,
         allow_rebuild: bool = False,
     ):
-        self.settings = settings
         self.directory = IndexDirectory(settings.index_dir)
+        if settings.model:  # a model inside the index is named relative to it, as the manifest records it
+            settings = settings.model_copy(update={"model": recorded_model(self.directory.root, settings.model)})
+        self.settings = settings
         self._embedder = embedder
         self._reranker = reranker
         self.snapshots = Snapshots(self.directory)
@@ -132,9 +135,11 @@ class Assistant(Upkeep, Browsing):
                             "vectors and queries differ slightly from the stored ones (foi rebuild re-embeds all)",
                             self.directory.root, manifest.backend, backend,
                         )
-                self._embedder = load_embedder(
-                    model or self.settings.effective_model, backend=backend or self.settings.effective_backend
-                )
+                model = model or self.settings.effective_model
+                location = model_to_load(self.directory.root, model)
+                self._embedder = load_embedder(location, backend=backend or self.settings.effective_backend)
+                if location != model:  # recorded relative to the index, wherever the index now is
+                    self._embedder.model_id = model
             # Checked once per Assistant (the index's model only changes by rebuilding),
             # not on every search: this property sits on the query path.
             if not self._embedder_checked and not self._allow_rebuild and self.directory.exists():

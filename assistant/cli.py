@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from assistant import cli_cases, cli_foi, cli_maintenance, cli_users
+from assistant import cli_cases, cli_foi, cli_maintenance, cli_tune, cli_users
 from assistant.cli_options import (
     backend_option,
     common_options,
@@ -293,7 +293,7 @@ def demo(corpus, host, port, no_serve, index_dir, config_file, as_json, quiet):
 for _command in (
     cli_maintenance.remove, cli_maintenance.rebuild, cli_maintenance.check, cli_maintenance.watch, cli_maintenance.relocate,
     cli_foi.eval_command, cli_foi.show, cli_foi.compare, cli_foi.similar, cli_users.users,
-    cli_cases.cases, cli_cases.case,
+    cli_cases.cases, cli_cases.case, cli_tune.tune,
 ):
     main.add_command(_command)
 

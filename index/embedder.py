@@ -218,11 +218,14 @@ class OnnxEmbedder:
             )
         config = _read_json(path / "sentence_bert_config.json")
         pooling = _read_json(path / "1_Pooling" / "config.json")
-        if pooling and not (pooling.get("pooling_mode_mean_tokens") or pooling.get("pooling_mode_cls_token")):
+        # sentence-transformers 6 saves {"pooling_mode": "mean"}; earlier versions one flag per mode.
+        mean = bool(pooling.get("pooling_mode_mean_tokens")) or pooling.get("pooling_mode") == "mean"
+        cls_token = bool(pooling.get("pooling_mode_cls_token")) or pooling.get("pooling_mode") == "cls"
+        if pooling and not (mean or cls_token):
             raise ModelNotAvailable(
                 f"the {self.backend} backend supports mean or CLS pooling only; {model!r} uses neither"
             )
-        self._cls = bool(pooling.get("pooling_mode_cls_token")) and not pooling.get("pooling_mode_mean_tokens")
+        self._cls = cls_token and not mean
         try:
             self._tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
         except Exception as exc:  # transformers raises many types for a missing tokenizer
@@ -235,7 +238,10 @@ class OnnxEmbedder:
         self._inputs = {i.name for i in self._session.get_inputs()}
         self._tokenize_lock = threading.Lock()
         self._batcher = _batch_tokenizer(self._tokenizer, self._max_length)
-        self.dimension = int(pooling.get("word_embedding_dimension") or self._encode(["dimension"]).shape[1])
+        self.dimension = int(
+            pooling.get("word_embedding_dimension") or pooling.get("embedding_dimension")
+            or self._encode(["dimension"]).shape[1]
+        )
         self._counter = _counting_tokenizer(self._tokenizer)
         self._count_lock = threading.Lock()
 
