@@ -26,6 +26,7 @@ from index.directory import IndexDirectory
 from index.distributed_worker import EmbedWorker, ReadWorker, decode_result
 from index.embedder import Embedder
 from index.errors import IndexProblem
+from index.index_models import model_to_load
 from index.ingest_steps import (
     ChangedFile,
     IngestReport,
@@ -160,7 +161,8 @@ def distributed_update(
         changed, vanished, index_exists = plan
         new_manifest = None if index_exists else new_index_manifest(embedder, options)
         manifest = new_manifest or directory.read_manifest()
-        model = {"model": embedder.model_id, "backend": getattr(embedder, "backend", "torch"),
+        # A model kept inside the index is recorded relative to it; workers load it by its full path.
+        model = {"model": model_to_load(directory.root, embedder.model_id), "backend": getattr(embedder, "backend", "torch"),
                  "cache_dir": os.environ.get("FOI_CACHE")}
         cluster = _Cluster(ray_options, workers, progress)
         reader = {

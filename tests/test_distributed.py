@@ -176,3 +176,35 @@ def test_commit_every_commits_bounded_steps_from_the_cli(cluster, corpus_paths, 
     # A step every 2 documents, and the rest at the end.
     assert IndexDirectory(index).read_manifest().generation == (len(files) + 1) // 2
     assert {row[0] for row in _contents(IndexDirectory(index))["locations"]} == {str(f) for f in files}
+
+
+def test_ray_ingest_loads_a_model_kept_inside_the_index(cluster, corpus_paths, tmp_path):
+    """A `foi tune` model is recorded as `models/...`; the workers must load it from the index."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from assistant.cli import main
+    from index.embedder import resolve_model_path
+
+    files = sorted(corpus_paths[0].glob("*.txt"))
+    first, rest = tmp_path / "first", tmp_path / "rest"
+    first.mkdir()
+    rest.mkdir()
+    shutil.copy(files[0], first)
+    for path in files[1:3]:
+        shutil.copy(path, rest)
+    index = tmp_path / "idx"
+    kept = index / "models" / "copy"
+    shutil.copytree(resolve_model_path("sentence-transformers/all-MiniLM-L6-v2"), kept)
+    runner = CliRunner()
+    result = runner.invoke(main, ["ingest", str(first), "--model", str(kept), "--backend", "torch",
+                                  "--index", str(index), "-q"])
+    assert result.exit_code == 0, result.output
+    assert IndexDirectory(index).read_manifest().model == "models/copy"
+
+    result = runner.invoke(main, ["ingest", str(rest), "--ray", "auto", "--index", str(index), "--json", "-q"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["added"] == 2
+    assert {row[0] for row in _contents(IndexDirectory(index))["locations"]} == {
+        str(first / files[0].name), *(str(rest / f.name) for f in files[1:3])}
