@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant import Assistant
 from assistant.evidence import is_acknowledgement, is_question
 from assistant.sentence_choice import question_names
-from tests.test_index import write_docs
+from tests.answer_fixtures import cited_files, quoting_assistant
 
 DOCS = {
     # Two forces' answers to one round-robin request: the same wording, different forces.
@@ -38,20 +37,12 @@ DOCS = {
 
 @pytest.fixture
 def assistant(tmp_path, fake_embedder):
-    tmp = tmp_path
-    assistant = Assistant.open(tmp / "idx", embedder=fake_embedder, abstain_confidence_below=0.0,
-                               sentence_min_score=0.0)
-    assistant.ingest([write_docs(tmp / "docs", DOCS)])
-    return assistant
-
-
-def _files(answer):
-    return {c.path.rsplit("/", 1)[-1] for c in answer.citations}
+    return quoting_assistant(tmp_path, fake_embedder, DOCS)
 
 
 def test_the_force_the_question_names_is_the_only_one_cited(assistant):
     answer = assistant.ask("How many bicycles were stolen from hospital grounds in Northshire each year?")
-    assert _files(answer) == {"northshire-hospital-crime.txt"}
+    assert cited_files(answer) == {"northshire-hospital-crime.txt"}
     assert any("41 in 2023" in c.quote for c in answer.citations)
 
 
@@ -71,7 +62,7 @@ def test_a_requesters_item_addressed_to_your_force_is_not_quoted(assistant):
 def test_a_look_up_by_reference_quotes_the_request_it_names(assistant):
     answer = assistant.ask("What was request 855A/22 about?")
     assert not answer.abstained
-    assert _files(answer) == {"predictive-policing-855a-22.txt"}
+    assert cited_files(answer) == {"predictive-policing-855a-22.txt"}
     assert any("855A/22" in c.quote or "predictive crime mapping" in c.quote for c in answer.citations)
 
 

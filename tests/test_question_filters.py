@@ -6,6 +6,7 @@ import pytest
 
 from assistant import Assistant
 from assistant.question_filters import filters_from_question
+from tests.answer_fixtures import cited_files
 from tests.test_index import write_docs
 
 
@@ -53,14 +54,10 @@ def assistant(tmp_path, fake_embedder):
     return assistant
 
 
-def _files(answer) -> set[str]:
-    return {c.path.rsplit("/", 1)[-1] for c in answer.citations}
-
-
 def test_listing_question_cites_each_matching_request_by_its_evidence(assistant):
     answer = assistant.ask("Which requests were refused under section 12?")
     assert answer.filters == {"outcome": "cost limit"} and answer.matching == 2
-    assert _files(answer) == {"parking-refused.txt", "bins-refused.txt"}
+    assert cited_files(answer) == {"parking-refused.txt", "bins-refused.txt"}
     for citation in answer.citations:
         text = DOCS[citation.path.rsplit("/", 1)[-1]]
         assert text[citation.start : citation.end] == citation.quote and "appropriate limit" in citation.quote
@@ -68,12 +65,12 @@ def test_listing_question_cites_each_matching_request_by_its_evidence(assistant)
 
 def test_listing_keeps_the_topic_of_the_question(assistant):
     answer = assistant.ask("Which requests about CCTV said the information was not held?")
-    assert answer.filters == {"outcome": "not held"} and _files(answer) == {"cctv-not-held.txt"}
+    assert answer.filters == {"outcome": "not held"} and cited_files(answer) == {"cctv-not-held.txt"}
 
 
 def test_explicit_filters_override_the_reading_of_the_question(assistant):
     answer = assistant.ask("Which requests were refused under section 12?", outcome="disclosed")
-    assert answer.filters == {} and _files(answer) <= {"parking-disclosed.txt"}
+    assert answer.filters == {} and cited_files(answer) <= {"parking-disclosed.txt"}
 
 
 def test_a_listing_nothing_matches_falls_back_to_the_text(assistant):

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant import Assistant
 from assistant.sentence_choice import year_disagrees, years_in
-from tests.test_index import write_docs
+from tests.answer_fixtures import cited_files, quoting_assistant
 
 # Two replies of one council on one topic, a year apart. The older one repeats the question's
 # words more closely; only its period tells it is not the answer to a 2024 question.
@@ -25,25 +24,18 @@ QUESTION = "How many illegal vapes did Sheffield Trading Standards seize in 2024
 
 @pytest.fixture
 def assistant(tmp_path, fake_embedder):
-    assistant = Assistant.open(tmp_path / "idx", embedder=fake_embedder, abstain_confidence_below=0.0,
-                               sentence_min_score=0.0)
-    assistant.ingest([write_docs(tmp_path / "docs", DOCS)])
-    return assistant
-
-
-def _files(answer):
-    return {c.path.rsplit("/", 1)[-1] for c in answer.citations}
+    return quoting_assistant(tmp_path, fake_embedder, DOCS)
 
 
 def test_only_the_reply_about_the_asked_year_is_cited(assistant):
     answer = assistant.ask(QUESTION)
-    assert _files(answer) == {"illegal-vape-seizures-2024.txt"}
+    assert cited_files(answer) == {"illegal-vape-seizures-2024.txt"}
     assert any("48,521" in c.quote for c in answer.citations)
 
 
 def test_without_the_year_rule_the_other_periods_reply_is_cited(assistant, monkeypatch):
     monkeypatch.setattr("assistant.answer.year_disagrees", lambda asked, text: False)
-    assert "seized-vapes-2022-23.txt" in _files(assistant.ask(QUESTION))
+    assert "seized-vapes-2022-23.txt" in cited_files(assistant.ask(QUESTION))
 
 
 def test_a_question_about_the_older_period_still_gets_its_reply(assistant):
