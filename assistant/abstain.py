@@ -31,8 +31,6 @@ from __future__ import annotations
 import math
 import re
 
-import numpy as np
-
 from assistant.terms import question_terms, terms_of
 
 SIGNALS = ("rare_coverage", "passage_coverage", "best_similarity", "top_passage", "document_coverage", "name_coverage",
@@ -47,18 +45,16 @@ WEIGHTS = {"rare_coverage": 1.032, "passage_coverage": 1.853, "best_similarity":
 BIAS = -5.823
 
 
-def document_signals(chosen, similarity, documents, document_cover, names, texts) -> dict[str, float]:
-    """`document_coverage` and `name_coverage` of the chosen sentences (see above).
+def document_signals(picked, documents, document_cover, names, texts) -> dict[str, float]:
+    """`document_coverage` and `name_coverage` of the picked sentences (see above).
 
     Args:
-        chosen: Indexes of the chosen candidate sentences (may be empty).
-        similarity: Every candidate's cosine with the question.
+        picked: Indexes of the chosen candidate sentences, or of the best one when none was chosen.
         documents: Every candidate's doc_id.
         document_cover: {doc_id: document coverage} of the documents that may be quoted.
         names: The question's names (`sentence_choice.question_names`).
         texts: {doc_id: title and text of its whole thread} of the candidates' documents.
     """
-    picked = list(chosen) or ([int(np.argmax(similarity))] if len(similarity) else [])
     quoted = {documents[i] for i in picked}
     cover = max((document_cover.get(d, 0.0) for d in quoted), default=0.0)
     held = [n for n in names if any(n in texts[d].lower() for d in quoted)]

@@ -188,17 +188,18 @@ def compose_answer(
         for doc_id, text in texts_of.items()
         if holds_code(codes, text) and holds_names(names, threads[thread_of[doc_id]])
     }
+    asked_years = years_in(question)
     chosen = choose_sentences(
         relevance, vectors, similarity, term_cover, sentence_min_score, max_sentences, documents,
         document_cover=document_cover,
-        other_years=np.array([year_disagrees(years_in(question), f"{c} {t}") for t, c in zip(texts, contexts)]),
+        other_years=np.array([year_disagrees(asked_years, f"{c} {t}") for t, c in zip(texts, contexts)]),
     )
     signals = _signals(question, chosen, texts, contexts, similarity, hits, coverage, term_counts)
+    picked = chosen or [int(np.argmax(similarity))]  # with none chosen, the signals describe the best candidate
     signals.update(document_signals(
-        chosen, similarity, documents, document_cover, question_names(question),
+        picked, documents, document_cover, question_names(question),
         {doc_id: threads[path] for doc_id, path in thread_of.items()},
     ))
-    picked = chosen or [int(np.argmax(similarity))]
     signals.update(shape_signals(question, [texts[i] for i in picked], [contexts[i] for i in picked], counts, total))
     signals["quoted"] = len(chosen)  # not weighed: 0 tells `ask` that nothing was quotable
     trust = confidence(signals)
