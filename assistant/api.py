@@ -207,7 +207,8 @@ class Assistant(Upkeep, Browsing):
     def _rescoring(self) -> Rescoring:
         settings = self.settings
         return Rescoring(candidates=settings.rescore_candidates, figure_weight=settings.rescore_figure_weight,
-                         requester_penalty=settings.rescore_requester_penalty)
+                         requester_penalty=settings.rescore_requester_penalty,
+                         year_weight=settings.rescore_year_weight)
 
     @property
     def _boilerplate(self) -> Boilerplate:

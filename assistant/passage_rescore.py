@@ -10,6 +10,10 @@ list embeds far from the question (README, "Answer quality"). So the first
     + figure_weight x figure density    (only for a "how many / how much / cost" question)
     - requester_penalty               (a passage of the requester's message: FOI role
                                        "request", or a WhatDoTheyKnow sender)
+    + year_weight                     (the question names a year or financial year and the
+                                       passage or its title names it too, not in the requester's
+                                       message: an authority answers the same question for many
+                                       years, one thread each)
 
 and the rest keep their order below them. Each hit keeps its `score` (its cosine), so
 thresholds keep their meaning. The weights were chosen on questions.jsonl + heldout.jsonl.
@@ -20,6 +24,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+
+from assistant.sentence_choice import years_in
 
 _NUMERIC_INTENT = re.compile(r"\b(?:how (?:many|much)|numbers? of|costs?|spen[dt]|total|amount|figures?)\b", re.I)
 _FIGURE = re.compile(r"£\s?\d|\b\d[\d,.]*\b")
@@ -34,9 +40,10 @@ class Rescoring:
     position_weight: float = 0.1
     figure_weight: float = 0.0
     requester_penalty: float = 0.0
+    year_weight: float = 0.0
 
     def __bool__(self) -> bool:
-        return self.candidates > 1 and bool(self.figure_weight or self.requester_penalty)
+        return self.candidates > 1 and bool(self.figure_weight or self.requester_penalty or self.year_weight)
 
 
 def numeric_intent(question: str) -> bool:
@@ -61,14 +68,17 @@ def rescore(pairs: list, question: str, rescoring: Rescoring) -> list:
     if len(head) < 2:
         return pairs
     numeric = numeric_intent(question)
+    asked = years_in(question) if rescoring.year_weight else set()
 
     def value(position: int) -> float:
         hit = head[position][0]
         score = -rescoring.position_weight * position / rescoring.candidates
         if numeric:
             score += rescoring.figure_weight * figure_density(hit.text)
-        if from_requester(hit.metadata):
+        if from_requester(hit.metadata):  # it names the asked year too, and answers nothing
             score -= rescoring.requester_penalty
+        elif asked and asked & years_in(f"{hit.title}\n{hit.text}"):
+            score += rescoring.year_weight
         return score
 
     values = [value(i) for i in range(len(head))]

@@ -261,6 +261,11 @@ class Settings(BaseModel):
         default=0.1, ge=0.0, le=2.0,
         description="Minus this for a passage of the requester's message (FOI role request, or not from the authority).",
     )
+    rescore_year_weight: float = Field(
+        default=0.05, ge=0.0, le=2.0,
+        description="For a question naming a year or financial year, plus this for a passage whose text or title "
+        "names it too.",
+    )
     # Passages with context (issue 14, ingest/context.py): what each chunk is embedded and indexed with.
     chunk_context: Literal["none", "question-caption-v1", "title-question-caption-v1"] | None = Field(
         default=None,

@@ -24,7 +24,7 @@ PAIRS = [
 ]
 DEFAULTS = load_settings()
 DEFAULT = Rescoring(candidates=DEFAULTS.rescore_candidates, figure_weight=DEFAULTS.rescore_figure_weight,
-                    requester_penalty=DEFAULTS.rescore_requester_penalty)
+                    requester_penalty=DEFAULTS.rescore_requester_penalty, year_weight=DEFAULTS.rescore_year_weight)
 
 
 def order(pairs) -> list[str]:
@@ -56,6 +56,24 @@ def test_only_the_first_candidates_move():
     rescored = rescore(PAIRS, "How much did the council spend?", Rescoring(candidates=2, figure_weight=0.05,
                                                                         requester_penalty=0.1))
     assert order(rescored) == order([PAIRS[1], PAIRS[0], PAIRS[2], PAIRS[3]])
+
+
+YEARLY = [
+    hit("y2022", "Fly-tipping reports: 4,102 in 2021/22 and 4,380 in 2022/23.", RESPONSE, 0.64),
+    hit("y2024", "Fly-tipping reports: 5,011 in 2023/24.", RESPONSE, 0.61),
+]
+
+
+def test_the_thread_that_names_the_asked_year_goes_first():
+    """An authority answers the same request for many years, one thread each: the asked year's goes first."""
+    assert [h.doc_id for h, _ in rescore(YEARLY, "How many fly-tipping reports were there in 2023/24?", DEFAULT)] \
+        == ["y2024", "y2022"]
+    assert [h.doc_id for h, _ in rescore(YEARLY, "How many fly-tipping reports were there in 2022/23?", DEFAULT)] \
+        == ["y2022", "y2024"]
+    # No year asked, or the weight off: fusion's order (the figure bonus is the same for both).
+    assert [h.doc_id for h, _ in rescore(YEARLY, "How many fly-tipping reports were there?", DEFAULT)] == ["y2022", "y2024"]
+    no_year = Rescoring(candidates=10, figure_weight=0.05, requester_penalty=0.1)
+    assert [h.doc_id for h, _ in rescore(YEARLY, "How many reports in 2023/24?", no_year)] == ["y2022", "y2024"]
 
 
 def test_signals():
