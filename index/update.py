@@ -93,7 +93,9 @@ def finish_write(
     logger.debug("boilerplate recount: %s", how)
     snapshot.store.optimize_lexical()
     # A full recount (rebuild, repair) reports every count; an ordinary write the three it records.
-    counts = snapshot.store.counts() if full_boilerplate else snapshot.store.write_counts()
+    manifest = snapshot.manifest
+    previous = {"documents": manifest.documents, "chunks": manifest.chunks, "vectors": manifest.vectors}
+    counts = snapshot.store.counts() if full_boilerplate else snapshot.store.write_counts(previous)
     snapshot.manifest.documents = counts["documents"]
     snapshot.manifest.chunks = counts["chunks"]
     snapshot.manifest.vectors = counts["vectors"]
