@@ -124,17 +124,18 @@ def empty_like(index: faiss.Index) -> faiss.Index:
 
 
 def build(ids: np.ndarray, vectors: np.ndarray, template: faiss.Index | None, sq: np.ndarray | None,
-          ivf: bool) -> list[Shard]:
+          ivf: bool, total: int | None = None) -> list[Shard]:
     """Shards of these vectors by id range, each at most `capacity()`; IVF ones cloned from one index
     trained on all of them (with `sq`, reusing those quantiser ranges), flat ones exact.
 
-    `template`, when given, is an empty index to clone instead of training one."""
+    `template`, when given, is an empty index to clone instead of training one; `total` is the
+    collection's size when these are part of it."""
     d = vectors.shape[1]
     if template is None:
         template = train_ivf(vectors, sq) if ivf else seg.new_flat(d)
     order = np.argsort(ids, kind="stable")
     ids, vectors = ids[order].astype(np.int64), vectors[order]
-    size = capacity(len(ids), d, ivf)
+    size = capacity(total or len(ids), d, ivf)
     shards = []
     for start in range(0, max(len(ids), 1), size):
         index = empty_like(template)
@@ -180,6 +181,18 @@ def most_deleted(shards: list[Shard]) -> Shard | None:
 def oversized(shards: list[Shard], total: int, factor: int) -> list[Shard]:
     """The shards that hold more than `factor` times `capacity()` vectors."""
     return [s for s in shards if int(s.index.ntotal) > factor * capacity(total, int(s.index.d), s.ivf is not None)]
+
+
+def split_oversized(shards: list[Shard], total: int, factor: int) -> list[Shard] | None:
+    """The shards with those holding more than `factor` times `capacity()` split into shards of
+    `capacity()` (their live vectors, by id), or None when none does."""
+    big = oversized(shards, total, factor)
+    if not big:
+        return None
+    parts = [shard.live_vectors() for shard in big]
+    ids, vectors = np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+    kept = [shard for shard in shards if shard not in big]
+    return kept + build(ids, vectors, empty_like(big[0].index), None, big[0].ivf is not None, total)
 
 
 def delta_vectors(deltas: list[seg.Delta], pending: faiss.IndexIDMap2) -> tuple[np.ndarray, np.ndarray]:

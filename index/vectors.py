@@ -184,7 +184,7 @@ class VectorIndex:
     def fold(self) -> None:
         """Fold the deltas (live vectors, and the pending ones) into the tail shard, written by the next
         `write_files` (with any shard that fills up); `merged` makes one base instead."""
-        ids, vectors = self._delta_vectors()
+        ids, vectors = shards_.delta_vectors(self._deltas, self._pending)
         self._deleted_dirty = self._deleted_dirty or any(delta.deleted for delta in self._deltas)
         self._deltas, self._params = [], {}
         self._pending, self._pending_ids = seg.new_flat(self.dimension), set()
@@ -200,24 +200,19 @@ class VectorIndex:
     def reshard(self, factor: int = 2) -> bool:
         """Split the shards that hold more than `factor` times `capacity()` (a format-8 base) into shards
         of `capacity()`, written whole by the next `write_files`. Returns True if it split any."""
-        big = shards_.oversized(self._shards, len(self), factor)
-        if not big:
-            return False
-        parts = [shard.live_vectors() for shard in big]
-        template = shards_.empty_like(big[0].index)
-        ids, vectors = np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
-        kept = [shard for shard in self._shards if shard not in big]
-        self._shards = kept + shards_.build(ids, vectors, template, None, self._ivf is not None)
-        self._deleted_dirty, self._params = True, {}
-        return True
+        shards = shards_.split_oversized(self._shards, len(self), factor)
+        if shards is not None:
+            self._shards, self._deleted_dirty, self._params = shards, True, {}
+        return shards is not None
 
-    def _delta_vectors(self) -> tuple[np.ndarray, np.ndarray]:
-        return shards_.delta_vectors(self._deltas, self._pending)
+    def shard_sizes(self) -> list[int]:
+        """Live vectors in each base shard."""
+        return [shard.live() for shard in self._shards]
 
     def _merge_deltas(self) -> None:
         """Move every delta's live vectors into the unwritten delta (written as one file)."""
         merged = seg.new_flat(self.dimension)
-        ids, vectors = self._delta_vectors()
+        ids, vectors = shards_.delta_vectors(self._deltas, self._pending)
         if len(ids):
             merged.add_with_ids(vectors, ids)
         self._pending_ids = set(ids.tolist())
@@ -301,7 +296,7 @@ class VectorIndex:
     def vectors(self, decode: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """All (ids, vectors); the shards' are decoded, so approximate in an IVF index."""
         parts = [shard.live_vectors() if decode else (shard.live_ids(), None) for shard in self._shards]
-        ids, vectors = self._delta_vectors()
+        ids, vectors = shards_.delta_vectors(self._deltas, self._pending)
         all_ids = np.concatenate([*(p[0] for p in parts), ids]).astype(np.int64)
         if not decode:
             return all_ids, np.zeros((0, self.dimension), np.float32)
