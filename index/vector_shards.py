@@ -205,3 +205,26 @@ def delta_vectors(deltas: list[seg.Delta], pending: faiss.IndexIDMap2) -> tuple[
         parts.append(vectors[keep])
     ids, vectors = seg.flat_vectors(pending)
     return np.concatenate([*id_parts, ids]), np.ascontiguousarray(np.concatenate([*parts, vectors]))
+
+
+def merge_all(shards: list[Shard], deltas: list[seg.Delta], pending: faiss.IndexIDMap2) -> faiss.Index:
+    """One index of the whole collection: IVF shards' lists merged code for code (they share one
+    training), flat ones and the deltas added as vectors."""
+    first = shards[0]
+    base = empty_like(first.index)
+    if first.ivf is not None:
+        base.set_direct_map_type(faiss.DirectMap.NoMap)  # FAISS merges lists only without a direct map
+        for shard in shards:
+            part = faiss.clone_index(shard.index)
+            part.set_direct_map_type(faiss.DirectMap.NoMap)
+            if shard.deleted:
+                part.remove_ids(faiss.IDSelectorBatch(shard.deleted.array()))
+            base.merge_from(part, 0)
+        base.set_direct_map_type(faiss.DirectMap.Hashtable)
+        parts = [delta_vectors(deltas, pending)]
+    else:
+        parts = [shard.live_vectors() for shard in shards] + [delta_vectors(deltas, pending)]
+    for ids, vectors in parts:
+        if len(ids):
+            base.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids)
+    return base

@@ -230,11 +230,7 @@ class VectorIndex:
 
     def merged(self) -> "VectorIndex":
         """The same collection as one in-memory base (what a single-file index holds)."""
-        ids, vectors = self.vectors()
-        base = shards_.empty_like(self._shards[0].index)
-        if len(ids):
-            base.add_with_ids(vectors, ids)
-        return VectorIndex(base)
+        return VectorIndex(shards_.merge_all(self._shards, self._deltas, self._pending))
 
     def save(self, path: Path) -> None:
         """Write the whole collection as one file at `path` via a temporary file, fsynced, then renamed."""
