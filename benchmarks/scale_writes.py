@@ -18,7 +18,8 @@ with its vectors replaced by the segmented state, after 0 (the state as committe
 writes and after a fold; recall@10 is the vector index's against exact search over the current
 vectors. Three writes whose cost follows the shard size, not the change, are timed apart after
 the 100: a *shard rewrite* (one write removing 101 documents, 1,010 consecutive ids, from one shard:
-past its `fold_limit`, so that shard is written again without them), the *fold* (`VectorIndex.fold`
+past its `fold_limit`, so that shard is written again without them; the next write adds them back,
+as the store still names them), the *fold* (`VectorIndex.fold`
 + `write_files`: the deltas into the tail shard), and a *re-cluster* (what `fit()` does after 4x
 growth: every shard rebuilt from one new training, the one write that rewrites the whole base).
 Peak extra disk is the vectors folder's growth during that write (the files it adds beside those
@@ -245,12 +246,14 @@ def main() -> None:
     shard = max(state._shards, key=lambda s: s.live())  # a full shard: the most its rewrite can cost
     ids = shard.live_ids()[:101 * DOCUMENT]
     rewrite = writes.write("remove", ids, None)
-    live[ids] = False
-    checkpoint("shard rewrite", args.writes + 1, [rewrite])
+    vectors = perturbed(current[ids], rng)  # back as one more write, since the store still names them
+    readd = writes.write("add", ids, vectors)
+    current[ids] = vectors
+    checkpoint("shard rewrite", args.writes + 2, [rewrite])
     fold = writes.fold()
-    checkpoint("fold", args.writes + 2, [fold])
+    checkpoint("fold", args.writes + 3, [fold])
     recluster = writes.fold("recluster")
-    checkpoint("re-cluster", args.writes + 3, [recluster])
+    checkpoint("re-cluster", args.writes + 4, [recluster])
     summary = {op: {"count": len([c for c in costs if c.op == op]),
                     "s_p50": round(float(np.median([c.open_s + c.write_s for c in costs if c.op == op])), 3),
                     "write_s_p50": round(float(np.median([c.write_s for c in costs if c.op == op])), 3),
@@ -261,6 +264,7 @@ def main() -> None:
             "fold_s": round(fold.write_s, 2),
             "fold_open_s": round(fold.open_s, 2), "fold_mb": round(fold.bytes_written / 1e6, 1),
             "rewrite_s": round(rewrite.write_s, 2), "rewrite_mb": round(rewrite.bytes_written / 1e6, 1),
+            "readd_s": round(readd.write_s, 2), "readd_mb": round(readd.bytes_written / 1e6, 1),
             "recluster_s": round(recluster.write_s, 2), "recluster_mb": round(recluster.bytes_written / 1e6, 1),
             "ops": summary, "load": os.getloadavg()}
     if args.json:

@@ -149,6 +149,8 @@ def build(ids: np.ndarray, vectors: np.ndarray, template: faiss.Index | None, sq
 def fill_tail(shards: list[Shard], ids: np.ndarray, vectors: np.ndarray, total: int) -> list[Shard]:
     """Add vectors to the tail (the smallest shard below `capacity()`, rewritten without its deleted
     ids), sealing it when full and starting new shards for the rest; returns the shards."""
+    if not len(ids):
+        return shards
     first = shards[0].index
     size = capacity(total, int(first.d), shards[0].ivf is not None)
     open_shards = [shard for shard in shards if shard.live() < size]
