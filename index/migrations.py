@@ -91,8 +91,8 @@ def m008_chunk_context(snapshot: Snapshot) -> None:
 def m009_vector_shards(snapshot: Snapshot) -> None:
     """Format 9: the vector base is id-range shards (`index/vector_shards.py`), which format 8 cannot
     read. A format-8 base is a valid one-shard state; one that holds more than twice a shard's
-    capacity (above about 22,000 flat or 41,000 ivf-sq8 vectors at 384 dimensions, SHARD_FLOOR_BYTES
-    over eight shards) is split now, in this one write, so that no later fold rewrites it whole."""
+    capacity (more than 2,716 flat or 10,280 ivf-sq8 vectors at 384 dimensions) is split now, in
+    this one write, so that no later rewrite of its deleted vectors writes it whole."""
     if snapshot.vectors.reshard():
         logger.info("split the vector base into %d shards", len(snapshot.vectors.shard_sizes()))
 
