@@ -18,6 +18,7 @@ them in each shard (`vector_ivf.search_assigned`), the same codes as one base wo
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 import faiss
@@ -60,9 +61,22 @@ class Shard:
     deleted: seg.IdSet = field(default_factory=seg.IdSet)
     file: str | None = None  # the name it was read from or written as (format 8's base has no number)
     _ids: np.ndarray | None = None
+    _training: tuple | None = None
 
     def __post_init__(self):
         self.ivf = ivf_of(self.index)
+
+    def training(self) -> tuple:
+        """What this shard's codes depend on: `("flat",)`, or an IVF training's list count and a hash
+        of its first centroids and quantiser ranges (shards with the same one share a coarse look-up)."""
+        if self._training is None:
+            if self.ivf is None:
+                self._training = ("flat",)
+            else:
+                head = self.ivf.quantizer.reconstruct_n(0, min(8, self.ivf.nlist)).tobytes()
+                ranges = faiss.vector_to_array(self.ivf.sq.trained).tobytes()
+                self._training = (self.ivf.nlist, hashlib.sha1(head + ranges).hexdigest())
+        return self._training
 
     @property
     def key(self) -> tuple[int | None, int]:
@@ -155,14 +169,47 @@ def build(ids: np.ndarray, vectors: np.ndarray, template: faiss.Index | None, sq
     return shards
 
 
+def target(shards: list[Shard]) -> Shard:
+    """The newest shard (unwritten ones newest of all): its training is the one every shard takes
+    when rewritten; older trainings are left from before a `fit()` and converted one a write."""
+    return max(shards, key=lambda s: (s.generation is None, s.generation or 0))
+
+
+def mixed(shards: list[Shard]) -> list[Shard]:
+    """The shards whose training is not the target's, oldest first."""
+    training = target(shards).training()
+    return sorted((s for s in shards if s.training() != training), key=lambda s: s.generation or 0)
+
+
+def convert(shard: Shard, like: Shard, total: int) -> list[Shard]:
+    """`shard`'s live vectors as new shards in `like`'s training (decoded first, if IVF)."""
+    ids, vectors = shard.live_vectors()
+    if not len(ids):
+        return []
+    return build(ids, vectors, empty_like(like.index), None, like.ivf is not None, total)
+
+
+def coarse(shard: Shard | None, x: np.ndarray, looked_up: dict) -> tuple | None:
+    """The coarse (distances, lists) of query `x` for an IVF shard, looked up once per training in
+    `looked_up`; None for a flat shard or a delta (None)."""
+    if shard is None or shard.ivf is None:
+        return None
+    training = shard.training()
+    if training not in looked_up:
+        looked_up[training] = shard.ivf.quantizer.search(x, shard.ivf.nprobe)
+    return looked_up[training]
+
+
 def fill_tail(shards: list[Shard], ids: np.ndarray, vectors: np.ndarray, total: int) -> list[Shard]:
-    """Add vectors to the tail (the smallest shard below `capacity()`, rewritten without its deleted
-    ids), sealing it when full and starting new shards for the rest; returns the shards."""
+    """Add vectors to the tail (the smallest shard below `capacity()` in the target's training,
+    rewritten without its deleted ids), sealing it when full and starting new shards for the rest;
+    returns the shards."""
     if not len(ids):
         return shards
-    first = shards[0].index
-    size = capacity(total, int(first.d), shards[0].ivf is not None)
-    open_shards = [shard for shard in shards if shard.live() < size]
+    like = target(shards)
+    first = like.index
+    size = capacity(total, int(first.d), like.ivf is not None)
+    open_shards = [shard for shard in shards if shard.live() < size and shard.training() == like.training()]
     if open_shards:
         tail = min(open_shards, key=Shard.live)
         tail.drop_deleted()
@@ -221,9 +268,9 @@ def delta_vectors(deltas: list[seg.Delta], pending: faiss.IndexIDMap2) -> tuple[
 def merge_all(shards: list[Shard], deltas: list[seg.Delta], pending: faiss.IndexIDMap2) -> faiss.Index:
     """One index of the whole collection: IVF shards' lists merged code for code (they share one
     training), flat ones and the deltas added as vectors."""
-    first = shards[0]
+    first = target(shards)
     base = empty_like(first.index)
-    if first.ivf is not None:
+    if first.ivf is not None and not mixed(shards):
         base.set_direct_map_type(faiss.DirectMap.NoMap)  # FAISS merges lists only without a direct map
         for shard in shards:
             part = faiss.clone_index(shard.index)

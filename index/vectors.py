@@ -15,7 +15,6 @@ the deltas into the tail shard when they grow, and rewrites a shard whose deleti
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Sequence
 from contextlib import contextmanager
@@ -26,7 +25,7 @@ import numpy as np
 
 from index import vector_segments as seg
 from index import vector_shards as shards_
-from index.vector_ivf import NPROBE, TRAIN_POINTS_PER_LIST, build_ivf, ivf_lists, search_assigned  # noqa: F401
+from index.vector_ivf import NPROBE, TRAIN_POINTS_PER_LIST, build_ivf, ivf_lists, search_assigned, train_ivf  # noqa: F401
 from index.vector_shards import Shard
 
 FLAT = "flat"
@@ -76,7 +75,7 @@ class VectorIndex:
     @property
     def _ivf(self) -> faiss.IndexIVF | None:
         """An IVF shard (all of a state's share its training), or None for a flat collection."""
-        return self._shards[0].ivf
+        return shards_.target(self._shards).ivf
 
     @property
     def kind(self) -> str:
@@ -130,8 +129,9 @@ class VectorIndex:
         `generation` must be newer than all of them. Deltas are merged when there are more
         than `MAX_DELTAS`; when deltas and their deletions pass `fold_limit` of the collection
         they are folded into the tail shard; otherwise the shard with the largest deleted share
-        past `fold_limit` of its size is rewritten without them. A write rewrites one shard at most
-        (a full tail sealed and the next one started count as one fold).
+        past `fold_limit` of its size is rewritten without them, or else one shard left in a training
+        from before `fit()` is converted to the new one. A write rewrites one shard at most (a full
+        tail sealed and the next one started count as one fold).
 
         Raises:
             ValueError: `generation` is not newer than the state's files.
@@ -146,7 +146,8 @@ class VectorIndex:
             else:
                 if len(self._deltas) + (self._pending.ntotal > 0) > seg.MAX_DELTAS:
                     self._merge_deltas()
-                self._rewrite(shards_.most_deleted(self._shards))
+                if all(shard.generation is not None for shard in self._shards):  # fit() may have rewritten one
+                    self._rewrite(shards_.most_deleted(self._shards) or next(iter(shards_.mixed(self._shards)), None))
         else:  # nothing written yet: written whole anyway, in shards of capacity()
             self.reshard(factor=1)
         wrote = False
@@ -191,11 +192,18 @@ class VectorIndex:
         self._shards = shards_.fill_tail(self._shards, ids, vectors, len(self) + len(ids))
 
     def _rewrite(self, shard: Shard | None) -> None:
-        if shard is not None:
+        """Write `shard` again without its deleted ids, in the target's training (`vector_shards.target`)."""
+        if shard is None:
+            return
+        like = shards_.target(self._shards)
+        if shard.training() == like.training():
             shard.drop_deleted()
-            self._deleted_dirty, self._params = True, {}
-            if not shard.index.ntotal and len(self._shards) > 1:
-                self._shards = [other for other in self._shards if other is not shard]
+            new = [shard] if shard.index.ntotal or len(self._shards) == 1 else []
+        else:
+            new = shards_.convert(shard, like, len(self))
+        where = self._shards.index(shard)
+        self._shards[where:where + 1] = new
+        self._deleted_dirty, self._params = True, {}
 
     def reshard(self, factor: int = 2) -> bool:
         """Split the shards that hold more than `factor` times `capacity()` (a format-8 base) into shards
@@ -234,11 +242,7 @@ class VectorIndex:
 
     def save(self, path: Path) -> None:
         """Write the whole collection as one file at `path` via a temporary file, fsynced, then renamed."""
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        faiss.write_index(self.merged()._shards[0].index, str(tmp))
-        with open(tmp, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        seg.write_index(shards_.merge_all(self._shards, self._deltas, self._pending), Path(path))
 
     @property
     def dimension(self) -> int:
@@ -305,27 +309,31 @@ class VectorIndex:
         collection has grown or shrunk `RETRAIN_GROWTH` times since its clustering
         was trained is re-clustered; one that has shrunk to half the threshold
         becomes flat again (the half keeps a collection near the threshold from
-        switching at every write). Returns True when the index was rebuilt (as new
-        shards, with no deltas or deletions): the one write that rewrites every shard.
+        switching at every write). Returns True when it trained anew. A collection not yet written
+        is rebuilt whole; a written one gets its first shard in the new training now and the
+        others one a write (`write_files`), each shard a standalone index, so that no write
+        rewrites more than a shard.
         """
         n = len(self)
         if self._ivf is None:
-            if n <= threshold:
-                return False
-            ids, vectors = self.vectors()
-            self._set_shards(shards_.build(ids, vectors, None, None, ivf=True))
-            return True
+            return n > threshold and self._retrain(ivf=True, sq=None)
         if n <= threshold // 2:
-            ids, vectors = self.vectors()  # decoded from 8 bits: as exact as the IVF index was
-            self._set_shards(shards_.build(ids, vectors, None, None, ivf=False))
-            return True
+            return self._retrain(ivf=False, sq=None)  # decoded from 8 bits: as exact as the IVF index was
         trained_for = (self._ivf.nlist / 4) ** 2
         if trained_for / RETRAIN_GROWTH < n < RETRAIN_GROWTH * trained_for:
             return False
-        ids, vectors = self.vectors()
         # Keep the scalar quantiser's ranges: decoded vectors then re-encode losslessly.
-        sq = faiss.vector_to_array(self._ivf.sq.trained)
-        self._set_shards(shards_.build(ids, vectors, None, sq, ivf=True))
+        return self._retrain(ivf=True, sq=faiss.vector_to_array(self._ivf.sq.trained))
+
+    def _retrain(self, ivf: bool, sq: np.ndarray | None) -> bool:
+        ids, vectors = self.vectors()
+        if not self._written_shards():  # written whole anyway
+            self._set_shards(shards_.build(ids, vectors, None, sq, ivf))
+            return True
+        template = train_ivf(vectors, sq) if ivf else seg.new_flat(self.dimension)
+        first = self._shards[0]
+        self._shards[0:1] = shards_.build(*first.live_vectors(), template, None, ivf, len(self))
+        self._deleted_dirty, self._params = True, {}
         return True
 
     def similarities(self, query: np.ndarray, ids: np.ndarray) -> np.ndarray:
@@ -361,16 +369,14 @@ class VectorIndex:
             return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
         k = max(1, min(k, total))
         x = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
-        segments = [(shard.key, shard.index, shard.deleted, shard.ivf) for shard in self._shards]
+        segments = [(shard.key, shard.index, shard.deleted, shard) for shard in self._shards]
         segments += [((delta.generation, seg.NO_SHARD), delta.index, delta.deleted, None) for delta in self._deltas]
-        results = []
+        results, looked_up = [], {}
         with _one_thread():
-            ivf = self._ivf
-            # Every IVF shard has the same coarse centroids: one look-up serves them all.
-            coarse = ivf.quantizer.search(x, ivf.nprobe) if ivf is not None and len(self._shards) > 1 else None
-            for key, index, deleted, shard_ivf in segments:
+            for key, index, deleted, shard in segments:
                 if index.ntotal:
-                    results.append(self._search_one(key, index, deleted, shard_ivf, x, k, coarse))
+                    coarse = shards_.coarse(shard, x, looked_up) if len(self._shards) > 1 else None
+                    results.append(self._search_one(key, index, deleted, shard and shard.ivf, x, k, coarse))
             if self._pending.ntotal:
                 results.append(self._pending.search(x, min(k, int(self._pending.ntotal))))
         scores, ids = seg.merge_top_k([(s[0][i[0] >= 0], i[0][i[0] >= 0]) for s, i in results], k)
@@ -379,13 +385,11 @@ class VectorIndex:
     def _search_one(self, key, index, deleted: set[int], ivf, x: np.ndarray, k: int, coarse):
         k = min(k, int(index.ntotal))
         if not deleted:
-            return index.search(x, k) if coarse is None or ivf is None else search_assigned(ivf, x, k, coarse, None)
+            return index.search(x, k) if coarse is None else search_assigned(ivf, x, k, coarse, None)
         # Threads of one snapshot share these parameters; concurrent FAISS searches with a shared
         # selector crashed the process (tests/test_concurrency.py), so they take turns.
         with self._params_lock:
             entry = self._params.get(key)
             if entry is None:
                 entry = self._params[key] = seg.excluding(deleted, ivf is not None, ivf.nprobe if ivf else 0)
-            if coarse is not None and ivf is not None:
-                return search_assigned(ivf, x, k, coarse, entry[0])
-            return index.search(x, k, params=entry[0])
+            return index.search(x, k, params=entry[0]) if coarse is None else search_assigned(ivf, x, k, coarse, entry[0])

@@ -192,7 +192,7 @@ def test_ivf_base_with_deltas_round_trips_and_fit_makes_a_new_base(tmp_path):
     state = VectorIndex.open_files(folder, names)
     assert state.fit(1000) and state.kind == IVF  # flat -> IVF over base + delta - deletions
     names = state.write_files(folder, 3)
-    assert names == ["g000003-base-000.faiss"]
+    assert names == ["g000003-base-000.faiss", "g000002-delta.faiss"]  # the one shard retrained; the delta stays
     state = VectorIndex.open_files(folder, names)
     assert state.kind == IVF and len(state) == 1598 and {3, 1550}.isdisjoint(state.ids().tolist())
     state.add(x[1600:1610], np.arange(1600, 1610))

@@ -185,3 +185,29 @@ def test_m009_upgrades_a_format_8_index_and_splits_its_base(tmp_path, fake_embed
     assert len(files) >= 5 and all("-base-" in name for name in files)
     assert upgraded.check().ok
     assert [hit.path for hit in upgraded.search("parking fines 7", k=3).hits] == hits
+
+
+def test_fit_retrains_one_shard_a_write_and_mixed_states_search_right(tmp_path, small_shards):
+    x = clustered(4000, seed=10)
+    state = VectorIndex.create(D)
+    state.add(x, np.arange(4000))
+    folder = tmp_path / "vectors"
+    names = state.write_files(folder, 1)
+    flat_bytes = (folder / names[0]).stat().st_size
+    state = VectorIndex.open_files(folder, names)
+    assert state.kind == FLAT and state.fit(1000) and state.kind == IVF
+    kinds = []
+    for generation in range(2, 12):
+        state.add(x[generation:generation + 1], np.array([10_000 + generation]))  # one small change a write
+        before = set(names)
+        names = state.write_files(folder, generation)
+        new_shards = [n for n in set(names) - before if "-base-" in n]
+        assert len(new_shards) <= 1 and all((folder / n).stat().st_size <= flat_bytes for n in new_shards)
+        state = VectorIndex.open_files(folder, names)
+        kinds.append(sorted({s.kind for s in [VectorIndex(shard.index) for shard in state._shards]}))
+        assert state.kind == IVF and len(state) == 4000 + generation - 1
+        for i in (5, 1234, 3999):
+            assert state.search(x[i], 1)[1].tolist() == [i] or x[i] @ x[state.search(x[i], 1)[1][0]] > 0.99
+        assert not state.fit(1000)  # the training is done; the rest converts one shard a write
+    assert kinds[0] == [FLAT, IVF] and kinds[-1] == [IVF]  # mixed while converting, then all one training
+    assert kinds.index([IVF]) == 7  # one shard converted by fit()'s write, then one a write
