@@ -21,7 +21,8 @@ the 100: a *shard rewrite* (one write removing 101 documents, 1,010 consecutive 
 past its `fold_limit`, so that shard is written again without them; the next write adds them back,
 as the store still names them), the *fold* (`VectorIndex.fold`
 + `write_files`: the deltas into the tail shard), and a *re-cluster* (what `fit()` does after 4x
-growth: every shard rebuilt from one new training, the one write that rewrites the whole base).
+growth: a new training, the first shard converted to it in that write) followed by the one-document
+edits that convert the other shards, one each.
 Peak extra disk is the vectors folder's growth during that write (the files it adds beside those
 the current and previous states name).
 
@@ -52,7 +53,6 @@ import faiss  # noqa: E402
 import numpy as np  # noqa: E402
 from synthetic_index import DIMENSION, FETCH, IVF, build_index, queries_for, query_texts, synthetic  # noqa: E402
 
-from index import vector_shards  # noqa: E402
 from index.directory import STORE_NAME, IndexDirectory  # noqa: E402
 from index.search import Boilerplate, search_vectors  # noqa: E402
 from index.vectors import VectorIndex  # noqa: E402
@@ -111,10 +111,8 @@ class VectorWrites:
         began = time.perf_counter()
         if op == "fold":
             state.fold()
-        else:
-            ids, vectors = state.vectors()
-            sq = faiss.vector_to_array(state._ivf.sq.trained)
-            state._set_shards(vector_shards.build(ids, vectors, None, sq, ivf=True))
+        else:  # what fit() does after 4x growth: train anew, the first shard converted now
+            state._retrain(ivf=True, sq=faiss.vector_to_array(state._ivf.sq.trained))
         self.generation += 1
         names = state.write_files(self.folder, self.generation)
         cost = WriteCost(op, opened, time.perf_counter() - began,
@@ -254,6 +252,14 @@ def main() -> None:
     checkpoint("fold", args.writes + 3, [fold])
     recluster = writes.fold("recluster")
     checkpoint("re-cluster", args.writes + 4, [recluster])
+    converting = []  # the writes after it convert the other shards, one each
+    while len({s.training() for s in VectorIndex.open_files(folder, writes.names)._shards}) > 1:
+        start = int(rng.integers(0, args.size // DOCUMENT)) * DOCUMENT
+        ids = np.arange(start, start + DOCUMENT, dtype=np.int64)
+        vectors = perturbed(current[ids], rng)
+        converting.append(writes.write("edit", ids, vectors))
+        current[ids] = vectors
+    checkpoint(f"{len(converting)} converting writes", args.writes + 4 + len(converting), converting)
     summary = {op: {"count": len([c for c in costs if c.op == op]),
                     "s_p50": round(float(np.median([c.open_s + c.write_s for c in costs if c.op == op])), 3),
                     "write_s_p50": round(float(np.median([c.write_s for c in costs if c.op == op])), 3),
