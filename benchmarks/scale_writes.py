@@ -17,8 +17,9 @@ document, boilerplate on, dense and hybrid, one query at a time, embedding exclu
 with its vectors replaced by the segmented state, after 0 (the state as committed), 1, 10 and 100
 writes and after a fold; recall@10 is the vector index's against exact search over the current
 vectors. Three writes whose cost follows the shard size, not the change, are timed apart after
-the 100: a *shard rewrite* (one write removing 101 documents, 1,010 consecutive ids, from one shard:
-past its `fold_limit`, so that shard is written again without them; the next write adds them back,
+the 100: a *shard rewrite* (one write removing just over `fold_limit` of one full shard's ids as
+whole documents — 1,010 at 100k, 6,260 at 1M — so that shard is written again without them; the
+next write adds them back,
 as the store still names them), the *fold* (`VectorIndex.fold`
 + `write_files`: the deltas into the tail shard), and a *re-cluster* (what `fit()` does after 4x
 growth: a new training, the first shard converted to it in that write) followed by the one-document
@@ -53,6 +54,7 @@ import faiss  # noqa: E402
 import numpy as np  # noqa: E402
 from synthetic_index import DIMENSION, FETCH, IVF, build_index, queries_for, query_texts, synthetic  # noqa: E402
 
+from index import vector_segments as seg  # noqa: E402
 from index.directory import STORE_NAME, IndexDirectory  # noqa: E402
 from index.search import Boilerplate, search_vectors  # noqa: E402
 from index.vectors import VectorIndex  # noqa: E402
@@ -242,7 +244,7 @@ def main() -> None:
             since = []
     state = VectorIndex.open_files(folder, writes.names)
     shard = max(state._shards, key=lambda s: s.live())  # a full shard: the most its rewrite can cost
-    ids = shard.live_ids()[:101 * DOCUMENT]
+    ids = shard.live_ids()[:(seg.fold_limit(shard.live()) // DOCUMENT + 1) * DOCUMENT]  # just past its limit
     rewrite = writes.write("remove", ids, None)
     vectors = perturbed(current[ids], rng)  # back as one more write, since the store still names them
     readd = writes.write("add", ids, vectors)
