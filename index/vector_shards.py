@@ -11,9 +11,11 @@ A shard holds at most `capacity()` vectors: an eighth of the collection (`SHARDS
 store holds the rest, README "One-document writes to segmented vectors"), so a shard is 1.4–3.9%
 of the index, and a write that seals a full tail and starts the next stays within two shards.
 
-Every `ivf-sq8` shard of a state is cloned from one trained index (`vector_ivf.empty_clone`): the
-same coarse centroids and quantiser ranges, so a search computes the coarse lists once and scans
-them in each shard (`vector_ivf.search_assigned`), the same codes as one base would hold.
+Every `ivf-sq8` shard of one training is cloned from one trained index (`vector_ivf.empty_clone`):
+the same coarse centroids and quantiser ranges, so a search computes the coarse lists once and
+scans them in each shard (`vector_ivf.search_assigned`), the same codes as one base would hold.
+After `fit()` trains anew, shards of the old training (or flat ones) are converted one a write
+(`target`, `mixed`, `convert`); each shard is a standalone index, so the mixed state searches right.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from index import vector_segments as seg
 from index.vector_ivf import empty_clone, ivf_ids, train_ivf
 
 SHARDS = 8
-# Below this a shard is not split further: 2 MiB is 1,360 flat or 5,100 ivf-sq8 vectors at 384
+# Below this a shard is not split further: 2 MiB is 1,358 flat or 5,140 ivf-sq8 vectors at 384
 # dimensions; smaller shards would only add per-shard search calls.
 SHARD_FLOOR_BYTES = 2 << 20
 
