@@ -25,7 +25,8 @@ import numpy as np
 
 from index import vector_segments as seg
 from index import vector_shards as shards_
-from index.vector_ivf import NPROBE, TRAIN_POINTS_PER_LIST, build_ivf, ivf_lists, search_assigned, train_ivf  # noqa: F401
+from index.vector_ivf import NPROBE, TRAIN_POINTS_PER_LIST, build_ivf, ivf_lists  # noqa: F401
+from index.vector_ivf import search_assigned, train_ivf
 from index.vector_shards import Shard
 
 FLAT = "flat"
@@ -392,4 +393,5 @@ class VectorIndex:
             entry = self._params.get(key)
             if entry is None:
                 entry = self._params[key] = seg.excluding(deleted, ivf is not None, ivf.nprobe if ivf else 0)
-            return index.search(x, k, params=entry[0]) if coarse is None else search_assigned(ivf, x, k, coarse, entry[0])
+            params = entry[0]
+            return index.search(x, k, params=params) if coarse is None else search_assigned(ivf, x, k, coarse, params)
