@@ -25,7 +25,6 @@ import numpy as np
 
 from index import vector_segments as seg
 from index import vector_shards as shards_
-from index.vector_ivf import NPROBE, TRAIN_POINTS_PER_LIST, build_ivf, ivf_lists  # noqa: F401
 from index.vector_ivf import search_assigned, train_ivf
 from index.vector_shards import Shard
 
