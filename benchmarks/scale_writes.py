@@ -16,8 +16,16 @@ Search is measured as benchmarks/scale.py does (`search_vectors`, k=10, at most 
 document, boilerplate on, dense and hybrid, one query at a time, embedding excluded) on the snapshot
 with its vectors replaced by the segmented state, after 0 (the state as committed), 1, 10 and 100
 writes and after a fold; recall@10 is the vector index's against exact search over the current
-vectors. The fold (`VectorIndex.fold` + `write_files`) is timed apart: it is the one write that
-rewrites the base.
+vectors. Three writes whose cost follows the shard size, not the change, are timed apart after
+the 100: a *shard rewrite* (one write removing just over `fold_limit` of one full shard's ids as
+whole documents — 1,010 at 100k, 6,260 at 1M — so that shard is written again without them; the
+next write adds them back,
+as the store still names them), the *fold* (`VectorIndex.fold`
++ `write_files`: the deltas into the tail shard), and a *re-cluster* (what `fit()` does after 4x
+growth: a new training, the first shard converted to it in that write) followed by the one-document
+edits that convert the other shards, one each.
+Peak extra disk is the vectors folder's growth during that write (the files it adds beside those
+the current and previous states name).
 
 A write here is the vectors' part of a commit only. `VectorWrites` is the one thing that knows how
 a write is made; a writer with the same `write(op, ids, vectors)` method going through
@@ -46,6 +54,7 @@ import faiss  # noqa: E402
 import numpy as np  # noqa: E402
 from synthetic_index import DIMENSION, FETCH, IVF, build_index, queries_for, query_texts, synthetic  # noqa: E402
 
+from index import vector_segments as seg  # noqa: E402
 from index.directory import STORE_NAME, IndexDirectory  # noqa: E402
 from index.search import Boilerplate, search_vectors  # noqa: E402
 from index.vectors import VectorIndex  # noqa: E402
@@ -95,19 +104,27 @@ class VectorWrites:
                 path.unlink()
         return cost
 
-    def fold(self) -> WriteCost:
+    def fold(self, op: str = "fold") -> WriteCost:
+        """`fold`: the deltas into the tail shard; `recluster`: what `fit()` does after 4x growth."""
         before = folder_bytes(self.folder)
         began = time.perf_counter()
         state = VectorIndex.open_files(self.folder, self.names)
         opened = time.perf_counter() - began
         began = time.perf_counter()
-        state.fold()
+        if op == "fold":
+            state.fold()
+        else:  # what fit() does after 4x growth: train anew, the first shard converted now
+            state._retrain(ivf=True, sq=faiss.vector_to_array(state._ivf.sq.trained))
         self.generation += 1
         names = state.write_files(self.folder, self.generation)
-        cost = WriteCost("fold", opened, time.perf_counter() - began,
+        cost = WriteCost(op, opened, time.perf_counter() - began,
                          sum((self.folder / n).stat().st_size for n in names if n not in self.names),
                          folder_bytes(self.folder) - before, len(names))
         self.previous, self.names = self.names, names
+        keep = set(self.names) | set(self.previous)
+        for path in self.folder.iterdir():
+            if path.name not in keep:
+                path.unlink()
         return cost
 
 
@@ -125,8 +142,7 @@ def measure_search(snapshot, state: VectorIndex, folder: Path, queries, texts, c
     of the segmented `state` and, paired query by query in alternating order (so that a shared
     machine's load falls on both alike), of the same collection folded into one in-memory base
     (`single_`: what today's one-file index would hold)."""
-    single = VectorIndex.open_files(folder, state.file_names())
-    single.fold()
+    single = state.merged()
     views = {"": dataclasses.replace(snapshot, vectors=state), "single_": dataclasses.replace(snapshot, vectors=single)}
     out = {}
     for mode in ("dense", "hybrid"):
@@ -188,9 +204,9 @@ def main() -> None:
 
     def checkpoint(label: str, done: int, since: list[WriteCost]) -> None:
         state = VectorIndex.open_files(folder, writes.names)
-        row = {"after": label, "writes": done, "files": len(writes.names),
+        row = {"after": label, "writes": done, "files": len(writes.names), "shards": len(state.shard_sizes()),
                "deltas": sum(n.endswith("delta.faiss") for n in writes.names),
-               "deleted": len(state._base_deleted) + sum(len(d.deleted) for d in state._deltas)}
+               "deleted": sum(len(s.deleted) for s in state._shards) + sum(len(d.deleted) for d in state._deltas)}
         if since:
             row.update({
                 "write_s_max": round(max(c.open_s + c.write_s for c in since), 3),
@@ -226,8 +242,26 @@ def main() -> None:
         if n in CHECKPOINTS or n == args.writes:
             checkpoint(f"{n} writes", n, since)
             since = []
+    state = VectorIndex.open_files(folder, writes.names)
+    shard = max(state._shards, key=lambda s: s.live())  # a full shard: the most its rewrite can cost
+    ids = shard.live_ids()[:(seg.fold_limit(shard.live()) // DOCUMENT + 1) * DOCUMENT]  # just past its limit
+    rewrite = writes.write("remove", ids, None)
+    vectors = perturbed(current[ids], rng)  # back as one more write, since the store still names them
+    readd = writes.write("add", ids, vectors)
+    current[ids] = vectors
+    checkpoint("shard rewrite", args.writes + 2, [rewrite])
     fold = writes.fold()
-    checkpoint("fold", args.writes + 1, [fold])
+    checkpoint("fold", args.writes + 3, [fold])
+    recluster = writes.fold("recluster")
+    checkpoint("re-cluster", args.writes + 4, [recluster])
+    converting = []  # the writes after it convert the other shards, one each
+    while len({s.training() for s in VectorIndex.open_files(folder, writes.names)._shards}) > 1:
+        start = int(rng.integers(0, args.size // DOCUMENT)) * DOCUMENT
+        ids = np.arange(start, start + DOCUMENT, dtype=np.int64)
+        vectors = perturbed(current[ids], rng)
+        converting.append(writes.write("edit", ids, vectors))
+        current[ids] = vectors
+    checkpoint(f"{len(converting)} converting writes", args.writes + 4 + len(converting), converting)
     summary = {op: {"count": len([c for c in costs if c.op == op]),
                     "s_p50": round(float(np.median([c.open_s + c.write_s for c in costs if c.op == op])), 3),
                     "write_s_p50": round(float(np.median([c.write_s for c in costs if c.op == op])), 3),
@@ -237,6 +271,9 @@ def main() -> None:
     meta = {"size": args.size, "index_mb": round(index_bytes / 1e6, 1),
             "fold_s": round(fold.write_s, 2),
             "fold_open_s": round(fold.open_s, 2), "fold_mb": round(fold.bytes_written / 1e6, 1),
+            "rewrite_s": round(rewrite.write_s, 2), "rewrite_mb": round(rewrite.bytes_written / 1e6, 1),
+            "readd_s": round(readd.write_s, 2), "readd_mb": round(readd.bytes_written / 1e6, 1),
+            "recluster_s": round(recluster.write_s, 2), "recluster_mb": round(recluster.bytes_written / 1e6, 1),
             "ops": summary, "load": os.getloadavg()}
     if args.json:
         print(json.dumps({"rows": rows, **meta}))
@@ -249,8 +286,9 @@ def main() -> None:
         for row in rows:
             print("| " + " | ".join(str(row.get(key, "")) for key in keys) + " |")
         print(f"\nper write (open_files + change + write_files): {json.dumps(summary)}")
-        print(f"fold: {meta['fold_s']} s after opening in {meta['fold_open_s']} s; wrote the new base, "
-              f"{meta['fold_mb']} MB")
+        print(f"fold: {meta['fold_s']} s after opening in {meta['fold_open_s']} s; wrote {meta['fold_mb']} MB; "
+              f"shard rewrite: {meta['rewrite_s']} s, {meta['rewrite_mb']} MB; "
+              f"re-cluster: {meta['recluster_s']} s, {meta['recluster_mb']} MB")
     snapshot.close()
     if args.workdir is None:
         shutil.rmtree(workdir)

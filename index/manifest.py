@@ -16,7 +16,7 @@ from pathlib import Path
 
 from index.errors import IndexFormatError, IndexMismatch
 
-FORMAT_VERSION = 8
+FORMAT_VERSION = 9
 MANIFEST_NAME = "manifest.json"
 
 

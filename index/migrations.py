@@ -88,6 +88,15 @@ def m008_chunk_context(snapshot: Snapshot) -> None:
     logger.info("passage index rebuilt with a context column (%d passages, none with context yet)", copied)
 
 
+def m009_vector_shards(snapshot: Snapshot) -> None:
+    """Format 9: the vector base is id-range shards (`index/vector_shards.py`), which format 8 cannot
+    read. A format-8 base is a valid one-shard state; one that holds more than twice a shard's
+    capacity (more than 2,716 flat or 10,280 ivf-sq8 vectors at 384 dimensions) is split now, in
+    this one write, so that no later rewrite of its deleted vectors writes it whole."""
+    if snapshot.vectors.reshard():
+        logger.info("split the vector base into %d shards", len(snapshot.vectors.shard_sizes()))
+
+
 MIGRATIONS: list[tuple[str, Callable[[Snapshot], None]]] = [
     ("m001_initial", m001_initial),
     ("m002_passage_fts", m002_passage_fts),
@@ -97,6 +106,7 @@ MIGRATIONS: list[tuple[str, Callable[[Snapshot], None]]] = [
     ("m006_case_tables", m006_case_tables),
     ("m007_in_place_store", m007_in_place_store),
     ("m008_chunk_context", m008_chunk_context),
+    ("m009_vector_shards", m009_vector_shards),
 ]
 ALL_MIGRATIONS = [name for name, _ in MIGRATIONS]
 

@@ -18,8 +18,15 @@ def ivf_lists(n: int) -> int:
 
 def build_ivf(ids: np.ndarray, vectors: np.ndarray, sq: np.ndarray | None) -> faiss.Index:
     """An `ivf-sq8` index of these vectors, clustered afresh; with `sq`, reusing those quantiser ranges."""
+    index = train_ivf(vectors, sq)
+    index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids.astype(np.int64))
+    return index
+
+
+def train_ivf(vectors: np.ndarray, sq: np.ndarray | None) -> faiss.Index:
+    """An empty `ivf-sq8` index trained on a sample of `vectors` (lists for that many vectors)."""
     d = vectors.shape[1]
-    nlist = ivf_lists(len(ids))
+    nlist = ivf_lists(len(vectors))
     rng = np.random.default_rng(0)
     sample = vectors[rng.choice(len(vectors), min(len(vectors), TRAIN_POINTS_PER_LIST * nlist), replace=False)]
     sample = np.ascontiguousarray(sample, dtype=np.float32)
@@ -39,8 +46,28 @@ def build_ivf(ids: np.ndarray, vectors: np.ndarray, sq: np.ndarray | None) -> fa
     quantizer.this.disown()
     index.set_direct_map_type(faiss.DirectMap.Hashtable)
     index.nprobe = NPROBE
-    index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids.astype(np.int64))
     return index
+
+
+def empty_clone(ivf: faiss.IndexIVF) -> faiss.Index:
+    """An empty index with `ivf`'s coarse centroids and quantiser ranges (a new shard of the same base)."""
+    index = faiss.clone_index(ivf)
+    index.reset()
+    index.set_direct_map_type(faiss.DirectMap.Hashtable)
+    index.nprobe = ivf.nprobe
+    return index
+
+
+def search_assigned(ivf: faiss.IndexIVF, x: np.ndarray, k: int, coarse, params) -> tuple[np.ndarray, np.ndarray]:
+    """Search one query in `ivf`'s lists `coarse` = (distances, lists) from a quantiser shared by every
+    shard, so K shards pay one coarse look-up; `params` (a selector) as for `search`. The numpy
+    wrapper of `search_preassigned` refuses `params`, hence the SWIG call."""
+    scores = np.empty((1, k), dtype=np.float32)
+    labels = np.empty((1, k), dtype=np.int64)
+    distances, lists = coarse
+    ivf.search_preassigned_c(1, faiss.swig_ptr(x), k, faiss.swig_ptr(lists), faiss.swig_ptr(distances),
+                             faiss.swig_ptr(scores), faiss.swig_ptr(labels), False, params)
+    return scores, labels
 
 
 def ivf_ids(ivf: faiss.IndexIVF) -> np.ndarray:

@@ -2,10 +2,13 @@
 
 A state is a list of names in `<index>/vectors/`, each carrying the generation that wrote it:
 
-* `g000007-base.faiss` — the base segment (exact `IndexIDMap2(IndexFlatIP)` or `ivf-sq8`);
+* `g000007-base-003.faiss` — shard 3 of the base written by generation 7 (exact
+  `IndexIDMap2(IndexFlatIP)` or `ivf-sq8`; `index/vector_shards.py`); `g000007-base.faiss`, the one
+  base of format 8, reads as shard 0;
 * `g000009-delta.faiss` — a delta: an exact `IndexIDMap2(IndexFlatIP)` of vectors added since;
-* `g000010-deleted.npy` — the deletion set: an int64 array of (segment generation, id) rows,
-  ids removed from an older segment since it was written (`np.save`, no pickle).
+* `g000010-deleted.npy` — the deletion set: an int64 array of (segment generation, shard, id) rows
+  (shard -1 for a delta), ids removed from an older segment since it was written (`np.save`, no
+  pickle); format 8 wrote (generation, id) rows, which name the one segment of that generation.
 
 Files are immutable once written; a write adds new files and names the whole state.
 """
@@ -20,10 +23,12 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-BASE = "base.faiss"
+BASE = "base"
 DELTA = "delta.faiss"
 DELETED = "deleted.npy"
-_NAME = re.compile(r"^g(\d{6,})-(base\.faiss|delta\.faiss|deleted\.npy)$")
+_NAME = re.compile(r"^g(\d{6,})-(?:(base)(?:-(\d{3,}))?\.faiss|(delta\.faiss|deleted\.npy))$")
+# The shard number of a delta (and of the deletion set) in segment keys and deletion rows.
+NO_SHARD = -1
 
 # More delta files than this and a write merges them into one (each is searched apart).
 MAX_DELTAS = 8
@@ -36,16 +41,20 @@ FOLD_FLOOR = 1_000
 FOLD_CAP = 20_000
 
 
-def file_name(generation: int, kind: str) -> str:
+def file_name(generation: int, kind: str, shard: int = NO_SHARD) -> str:
+    if kind == BASE:
+        return f"g{generation:06d}-base-{shard:03d}.faiss"
     return f"g{generation:06d}-{kind}"
 
 
-def parse_name(name: str) -> tuple[int, str]:
-    """(generation, kind) of a segment file name; ValueError for anything else."""
+def parse_name(name: str) -> tuple[int, str, int]:
+    """(generation, kind, shard) of a segment file name; ValueError for anything else."""
     match = _NAME.match(name)
     if not match:
         raise ValueError(f"not a vector segment file name: {name!r}")
-    return int(match.group(1)), match.group(2)
+    if match.group(2):
+        return int(match.group(1)), BASE, int(match.group(3) or 0)
+    return int(match.group(1)), match.group(4), NO_SHARD
 
 
 def fold_limit(base_vectors: int) -> int:
@@ -125,11 +134,15 @@ def flat_vectors(index: faiss.IndexIDMap2) -> tuple[np.ndarray, np.ndarray]:
     return ids, index.index.reconstruct_n(0, len(ids))
 
 
-def read_deleted(path: Path) -> dict[int, IdSet]:
-    rows = np.load(path, allow_pickle=False).reshape(-1, 2)
-    deleted: dict[int, IdSet] = {}
-    for generation, vector_id in rows.tolist():
-        deleted.setdefault(int(generation), IdSet()).add(int(vector_id))
+def read_deleted(path: Path) -> dict[tuple[int, int | None], IdSet]:
+    """Deleted ids by segment key (generation, shard); shard None in a format-8 file, whose rows
+    name a generation, which wrote exactly one segment."""
+    rows = np.load(path, allow_pickle=False)
+    columns = rows.shape[1] if rows.ndim == 2 else 2
+    deleted: dict[tuple[int, int | None], IdSet] = {}
+    for row in rows.reshape(-1, columns).tolist():
+        key = (int(row[0]), int(row[1]) if columns == 3 else None)
+        deleted.setdefault(key, IdSet()).add(int(row[-1]))
     return deleted
 
 
@@ -140,11 +153,11 @@ def write_index(index: faiss.Index, path: Path) -> int:
     return _publish(tmp, path)
 
 
-def write_deleted(deleted: dict[int, set[int]], path: Path) -> int:
-    rows = [(generation, vector_id) for generation, ids in sorted(deleted.items()) for vector_id in sorted(ids)]
+def write_deleted(deleted: dict[tuple[int, int], set[int]], path: Path) -> int:
+    rows = [(*key, vector_id) for key, ids in sorted(deleted.items()) for vector_id in sorted(ids)]
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "wb") as handle:
-        np.save(handle, np.asarray(rows, dtype=np.int64).reshape(-1, 2), allow_pickle=False)
+        np.save(handle, np.asarray(rows, dtype=np.int64).reshape(-1, 3), allow_pickle=False)
     return _publish(tmp, path)
 
 

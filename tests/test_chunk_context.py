@@ -153,7 +153,7 @@ def test_m008_upgrades_a_format_7_index_which_keeps_its_style_until_rebuilt(tmp_
 
     upgraded = Assistant.open(root, embedder=fake_embedder)
     manifest = json.loads((root / "manifest.json").read_text())
-    assert manifest["format_version"] == FORMAT_VERSION == 8 and manifest["migrations"][-1] == "m008_chunk_context"
+    assert manifest["format_version"] == FORMAT_VERSION and "m008_chunk_context" in manifest["migrations"]
     assert manifest["chunk_context"] == "none" and sorted(manifest["migrations"]) == sorted(ALL_MIGRATIONS)
     assert _passages(root) == [(text, None) for text in before]
     assert upgraded.check().ok

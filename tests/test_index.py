@@ -245,7 +245,7 @@ def test_an_index_written_by_format_1_is_upgraded_on_open(tmp_path, assistant, f
     assert data["format_version"] == FORMAT_VERSION
     assert data["migrations"] == ["m001_initial", "m007_in_place_store", "m002_passage_fts", "m003_boilerplate",
                                   "m004_absolute_locations", "m005_term_counts", "m006_case_tables",
-                                  "m008_chunk_context"]
+                                  "m008_chunk_context", "m009_vector_shards"]
     assert not list(root.glob("g0*")) and (root / "store.sqlite").is_file()
     assert upgraded.check().ok
     assert upgraded.search("parking", k=1, mode="lexical").hits[0].path.endswith("parking.txt")

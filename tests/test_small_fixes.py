@@ -85,8 +85,8 @@ def test_a_query_leaves_other_threads_openmp_thread_count_alone():
     rng = np.random.default_rng(0)
     data = rng.normal(size=(50, 4)).astype(np.float32)
     vectors.add(data / np.linalg.norm(data, axis=1, keepdims=True), np.arange(50, dtype=np.int64))
-    blocking = _BlockingIndex(vectors._index)
-    vectors._index = blocking
+    blocking = _BlockingIndex(vectors._shards[0].index)
+    vectors._shards[0].index = blocking
     before = faiss.omp_get_max_threads()
     seen = []
     worker = threading.Thread(target=lambda: vectors.search(data[0], 3))

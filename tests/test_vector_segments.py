@@ -142,7 +142,7 @@ def test_a_one_vector_change_writes_only_small_new_files_and_never_touches_old_o
         new = set(after) - set(before)
         assert new and new <= set(names) and all(f"g{generation:06d}-" in name for name in new)
         assert sum(after[name][2] for name in new) < base_bytes / 100
-    assert names[0] == "g000001-base.faiss"
+    assert names[0] == "g000001-base-000.faiss"
 
 
 def test_a_write_without_changes_writes_nothing(tmp_path):
@@ -156,7 +156,8 @@ def test_a_write_without_changes_writes_nothing(tmp_path):
 
 
 def test_deltas_are_merged_and_then_folded_into_a_new_base(tmp_path, monkeypatch):
-    monkeypatch.setattr(seg, "FOLD_FLOOR", 330)  # about 14 writes of 14 added vectors and 9 deletions
+    monkeypatch.setattr(seg, "FOLD_FLOOR", 200)  # about 14 writes of 14 added vectors (the base's deletions
+    # count towards rewriting its shard, not towards a fold)
     base = unit(1000, seed=8)
     state, memory = VectorIndex.create(D), VectorIndex.create(D)
     for index in (state, memory):
@@ -171,10 +172,10 @@ def test_deltas_are_merged_and_then_folded_into_a_new_base(tmp_path, monkeypatch
         assert reopened.search(q, 10)[1].tolist() == exact_top(reference, q, 10)
     deltas = [sum(n.endswith(seg.DELTA) for n in names) for names in history]
     bases = [names[0] for names in history]
-    assert deltas[:9] == [1, 2, 3, 4, 5, 6, 7, 8, 1] and bases[8] == "g000001-base.faiss"  # merged, base kept
+    assert deltas[:9] == [1, 2, 3, 4, 5, 6, 7, 8, 1] and bases[8] == "g000001-base-000.faiss"  # merged, base kept
     assert history[8][1] == "g000010-delta.faiss"  # the merged delta, written by that write
-    folded = [i for i, name in enumerate(bases) if name != "g000001-base.faiss"]
-    assert folded and history[folded[0]] == [f"g{folded[0] + 2:06d}-base.faiss"]  # no deltas, no deletions
+    folded = [i for i, name in enumerate(bases) if name != "g000001-base-000.faiss"]
+    assert folded and history[folded[0]] == [f"g{folded[0] + 2:06d}-base-000.faiss"]  # no deltas, no deletions
 
 
 def test_ivf_base_with_deltas_round_trips_and_fit_makes_a_new_base(tmp_path):
@@ -191,7 +192,7 @@ def test_ivf_base_with_deltas_round_trips_and_fit_makes_a_new_base(tmp_path):
     state = VectorIndex.open_files(folder, names)
     assert state.fit(1000) and state.kind == IVF  # flat -> IVF over base + delta - deletions
     names = state.write_files(folder, 3)
-    assert names == ["g000003-base.faiss"]
+    assert names == ["g000003-base-000.faiss", "g000002-delta.faiss"]  # the one shard retrained; the delta stays
     state = VectorIndex.open_files(folder, names)
     assert state.kind == IVF and len(state) == 1598 and {3, 1550}.isdisjoint(state.ids().tolist())
     state.add(x[1600:1610], np.arange(1600, 1610))
@@ -205,7 +206,7 @@ def test_ivf_base_with_deltas_round_trips_and_fit_makes_a_new_base(tmp_path):
     reopened.fold()  # the IVF base takes the delta's vectors and drops the deleted ones
     names = reopened.write_files(folder, 5)
     folded = VectorIndex.open_files(folder, names)
-    assert names == ["g000005-base.faiss"] and folded.kind == IVF and len(folded) == 1606
+    assert names == ["g000005-base-000.faiss"] and folded.kind == IVF and len(folded) == 1606
     assert sorted(folded.ids().tolist()) == sorted(set(range(1610)) - {3, 1550, 20, 1605})
     assert folded.search(x[1603], 1)[1].tolist() == [1603] and 20 not in folded.search(x[20], 20)[1].tolist()
 
@@ -218,7 +219,7 @@ def test_the_old_single_file_loads_and_migrates_to_segments(tmp_path):
     loaded = VectorIndex.load(tmp_path / "vectors.faiss")
     assert len(loaded) == 300
     names = loaded.write_files(tmp_path / "vectors", 5)
-    assert names == ["g000005-base.faiss"]
+    assert names == ["g000005-base-000.faiss"]
     migrated = VectorIndex.open_files(tmp_path / "vectors", names)
     assert sorted(migrated.ids().tolist()) == list(range(7, 307))
     assert migrated.search(x[10], 1)[1].tolist() == [17]
