@@ -95,7 +95,8 @@ def document_coverage(terms: list[str], codes: set[str], text: str, counts: dict
     return found / (sum(weights.values()) + rarest * len(codes) or 1.0)
 
 
-_YEARS = re.compile(r"(?<![\d/£.,-])((?:19|20)\d\d)(?:[/-](\d{2}|\d{4}))?(?![\d/,])|(?<![\d/£.,-])(\d\d)/(\d\d)(?![\d/])")
+# A comma ends a year ("January 2024, and ...") unless a digit follows it ("2024,000" is an amount).
+_YEARS = re.compile(r"(?<![\d/£.,-])((?:19|20)\d\d)(?:[/-](\d{2}|\d{4}))?(?![\d/]|,\d)|(?<![\d/£.,-])(\d\d)/(\d\d)(?![\d/])")
 
 
 def years_in(text: str) -> set[int]:
