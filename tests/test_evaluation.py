@@ -312,7 +312,7 @@ def _normalised_texts(path: Path) -> tuple[str, ...]:
 
 
 @pytest.mark.corpus
-@pytest.mark.parametrize("name", ["questions.jsonl", "smoke.jsonl", "blind3.jsonl", "blind4.jsonl"])
+@pytest.mark.parametrize("name", ["questions.jsonl", "smoke.jsonl", "blind2.jsonl", "blind3.jsonl", "blind4.jsonl"])
 def test_evidence_strings_occur_verbatim_in_a_relevant_file(corpus, name):
     missing = []
     for question in load_questions(EXAMPLES / name):
