@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from assistant.evidence import is_acknowledgement, is_question, question_span, quotable_region, readable
-from assistant.sentence_choice import holds_code
+from assistant.sentence_choice import holds_code, request_references
 from index.records import StoredDocument
 from index.search import Hit
 from ingest.sentences import sentence_spans
@@ -45,11 +45,14 @@ def answer_candidates(retrieved: list[tuple[Hit, StoredDocument]], codes: set[st
     Args:
         retrieved: Passages and their documents, best first.
         codes: `assistant.sentence_choice.question_codes` of the question: in a document
-            that holds one, the request's words and the reference's line are candidates.
+            that holds one that names a request (`request_references`), the request's words
+            and the reference's line are candidates.
     """
     seen: set[tuple[str, int, int]] = set()
     candidates = []
     holding: dict[str, bool] = {}
+    # "s437 notices" asks about notices, not about a request: its code does not make questions quotable.
+    codes = request_references(codes)
 
     def add(hit, document, start, end):
         if (document.doc_id, start, end) not in seen:
@@ -64,7 +67,7 @@ def answer_candidates(retrieved: list[tuple[Hit, StoredDocument]], codes: set[st
             holding[document.doc_id] = bool(codes) and holds_code(codes, f"{document.title}\n{document.text}")
         about_request = holding[document.doc_id]
         spans = sentence_spans(document.text[hit.start : hit.end], offset=hit.start, whole_word_abbreviations=True)
-        for start, end in spans:
+        for start, end in (piece for span in spans for piece in _split_at_question(document.text, *span)):
             sentence = document.text[start:end]
             if about_request and len(sentence) <= MAX_SENTENCE_CHARS and holds_code(codes, sentence):
                 add(hit, document, start, end)  # the reference's own line says what was asked or sent
@@ -86,6 +89,28 @@ def answer_candidates(retrieved: list[tuple[Hit, StoredDocument]], codes: set[st
                 continue  # table rules, e-mail headers and URLs make poor answers; a row with its headers is fine
             add(hit, document, start, end)
     return candidates
+
+
+# A line that opens the next question: "How many packets ...", "4. What ...", "Please provide ...".
+_NEXT_QUESTION = re.compile(
+    r"\n(?=[ \t]*(?:\(?\d{1,2}[a-z]?[.)]\s*)?(?:how many|how much|how often|how long|what|which|who|when|where|why|"
+    r"please|could you|can you|would you)\b)",
+    re.I,
+)
+
+
+def _split_at_question(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """[start, end) cut before each line that opens a question after a short line with a figure:
+    a reply's layout can run an answer ("...29th Feb 2024\n57") into the next question."""
+    pieces, begin = [], start
+    for match in _NEXT_QUESTION.finditer(text, start, end):
+        before = text[begin : match.start()].rstrip()
+        last = before.rpartition("\n")[2]
+        if len(last) < 60 and any(ch.isdigit() for ch in last):
+            pieces.append((begin, begin + len(before)))
+            begin = match.end()
+    pieces.append((begin, end))
+    return pieces
 
 
 def _answered_inline(sentence: str) -> bool:

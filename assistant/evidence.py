@@ -32,7 +32,11 @@ _LABEL_CHARS = 20  # shorter lines between a question and its answer are labels 
 _BOX = re.compile(r"[─│┌┐└┘├┤┬┴┼═║╔╗╚╝╠╣╦╩╬|+\-=_]")
 
 
-_REQUEST_WORDING = re.compile(r"\bplease (?:provide|supply|state|list|confirm|include|send|advise|give)\b", re.I)
+_REQUEST_WORDING = re.compile(
+    r"\bplease (?:provide|supply|state|list|confirm|include|send|advise|give|separate|break down|disclose|specify)\b"
+    r"|\b(?:could|can|would) you (?:please )?(?:tell|let me know|provide|confirm|supply|send|list|state|advise)\b",
+    re.I,
+)
 # A request's list item: "• the number of people in arrears", "a copy of the policy;".
 _REQUEST_ITEM = re.compile(
     r"^(?:\(?(?:\d{1,2}|[a-z]|[ivx]{1,4})[.)]\s*|[-*•◦]\s*)?(?:the |a )?(?:total )?"
