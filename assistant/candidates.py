@@ -14,7 +14,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.evidence import is_acknowledgement, is_question, question_span, quotable_region, readable
+from assistant.evidence import (
+    answer_after_mark, is_acknowledgement, is_question, question_span, quotable_region, readable, split_at_question,
+)
 from assistant.sentence_choice import holds_code, request_references
 from index.records import StoredDocument
 from index.search import Hit
@@ -67,7 +69,7 @@ def answer_candidates(retrieved: list[tuple[Hit, StoredDocument]], codes: set[st
             holding[document.doc_id] = bool(codes) and holds_code(codes, f"{document.title}\n{document.text}")
         about_request = holding[document.doc_id]
         spans = sentence_spans(document.text[hit.start : hit.end], offset=hit.start, whole_word_abbreviations=True)
-        for start, end in (piece for span in spans for piece in _split_at_question(document.text, *span)):
+        for start, end in (piece for span in spans for piece in split_at_question(document.text, *span)):
             sentence = document.text[start:end]
             if about_request and len(sentence) <= MAX_SENTENCE_CHARS and holds_code(codes, sentence):
                 add(hit, document, start, end)  # the reference's own line says what was asked or sent
@@ -80,6 +82,8 @@ def answer_candidates(retrieved: list[tuple[Hit, StoredDocument]], codes: set[st
                 continue
             if not MIN_SENTENCE_CHARS <= len(sentence) <= MAX_SENTENCE_CHARS:
                 continue
+            if start == hit.start and start > 0 and sentence[0].islower():
+                continue  # the tail of a sentence the passage boundary cut; another passage holds it whole
             if not about_request:
                 if not region[0] <= start < region[1] or (is_question(sentence) and not _answered_inline(sentence)):
                     continue  # a quoted or repeated request, or a question: not an answer
@@ -91,29 +95,9 @@ def answer_candidates(retrieved: list[tuple[Hit, StoredDocument]], codes: set[st
     return candidates
 
 
-# A line that opens the next question: "How many packets ...", "4. What ...", "Please provide ...".
-_NEXT_QUESTION = re.compile(
-    r"\n(?=[ \t]*(?:\(?\d{1,2}[a-z]?[.)]\s*)?(?:how many|how much|how often|how long|what|which|who|when|where|why|"
-    r"please|could you|can you|would you)\b)",
-    re.I,
-)
-
-
-def _split_at_question(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """[start, end) cut before each line that opens a question after a short line with a figure:
-    a reply's layout can run an answer ("...29th Feb 2024\n57") into the next question."""
-    pieces, begin = [], start
-    for match in _NEXT_QUESTION.finditer(text, start, end):
-        before = text[begin : match.start()].rstrip()
-        last = before.rpartition("\n")[2]
-        if len(last) < 60 and any(ch.isdigit() for ch in last):
-            pieces.append((begin, begin + len(before)))
-            begin = match.end()
-    pieces.append((begin, end))
-    return pieces
-
-
 def _answered_inline(sentence: str) -> bool:
     """A question line with its figure on the next line ("... sent out in 2022\n35247")."""
     head, _, last = sentence.rstrip().rpartition("\n")
-    return bool(head) and len(last) < 60 and any(ch.isdigit() for ch in last) and not is_question(last)
+    if bool(head) and len(last) < 60 and any(ch.isdigit() for ch in last) and not is_question(last):
+        return True
+    return answer_after_mark(last)

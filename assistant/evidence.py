@@ -109,6 +109,34 @@ def readable(sentence: str) -> bool:
     return content >= len(sentence) * 0.5 and len(_BOX.findall(sentence)) <= len(sentence) * 0.15
 
 
+# A line that opens the next question: "How many packets ...", "4. What ...", "Please provide ...".
+_NEXT_QUESTION = re.compile(
+    r"\n(?=[ \t]*(?:\(?\d{1,2}[a-z]?[.)]\s*)?(?:how many|how much|how often|how long|what|which|who|when|where|why|"
+    r"please|could you|can you|would you)\b|\(?\d{1,2}[a-z]?[.)]\s*[A-Za-z])",
+    re.I,
+)
+
+
+def split_at_question(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """[start, end) cut before each line that opens a question or a numbered item after a short
+    line with a figure: a reply's layout can run an answer ("...29th Feb 2024\n57") into the next question."""
+    pieces, begin = [], start
+    for match in _NEXT_QUESTION.finditer(text, start, end):
+        before = text[begin : match.start()].rstrip()
+        last = before.rpartition("\n")[2]
+        if (len(last) < 60 and any(ch.isdigit() for ch in last)) or answer_after_mark(last):
+            pieces.append((begin, begin + len(before)))
+            begin = match.end()
+    pieces.append((begin, end))
+    return pieces
+
+
+def answer_after_mark(line: str) -> bool:
+    """A short answer with a figure after the line's last question mark ("... you employ?- 1.5 FTE")."""
+    after = line.rpartition("?")[2] if "?" in line else ""
+    return 0 < len(after.strip(" -–:")) < 40 and any(ch.isdigit() for ch in after)
+
+
 def question_context(document: StoredDocument, start: int) -> str:
     """The question sentence that the sentence at `start` answers, or "" (see `question_span`)."""
     span = question_span(document, start)
@@ -124,7 +152,8 @@ def question_span(document: StoredDocument, start: int) -> tuple[int, int] | Non
     lo = max(0, start - _CONTEXT_CHARS)
     window = document.text[lo:start]
     found = None
-    for s, e in sentence_spans(window, whole_word_abbreviations=True):
+    pieces = (p for span in sentence_spans(window, whole_word_abbreviations=True) for p in split_at_question(window, *span))
+    for s, e in pieces:
         sentence = window[s:e]
         if is_question(sentence):
             found = (lo + s, lo + e)

@@ -30,6 +30,20 @@ DOCS = {
         "1st Jan 2023 - 31st December 2023\n"
         "78,220\n"
     ),
+    # Answers after each question mark, the figure on the next question's line.
+    "vape-seizures-2024.txt": (
+        "Sheffield City Council response\n\n"
+        "How many illegal disposable vapes or e-liquids were seized by trading standards?  48,521\n"
+        "How many cases were identified where a business was found to be stocking nicotine pouches? 52\n"
+        "How many fines were issued in total related to the above cases? 0\n"
+    ),
+    "dog-wardens.txt": (
+        "Sheffield City Council response\n\n"
+        "Dear Ms Smith,\nPlease find Sheffield City Council's response to your request set out below:\n"
+        "3a) For each year (2019-2023) could you please tell me the total number of\n"
+        "w.t.e (whole time equivalent) dog wardens you employ?- 1.5 FTE\n"
+        "3b) Please provide the postcode of the kennels.\n"
+    ),
 }
 
 
@@ -50,6 +64,17 @@ def test_a_figure_is_quoted_without_the_next_question(assistant):
     quotes = [c.quote for c in answer.citations if "35,007" in c.quote]
     assert quotes
     assert not any("cigarettes" in q for q in quotes)
+
+
+def test_a_figure_is_quoted_with_its_own_question_not_the_one_above(assistant):
+    answer = assistant.ask("How many cases were found of a business stocking nicotine pouches?")
+    quotes = [" ".join(c.quote.split()) for c in answer.citations if "52" in c.quote]
+    assert quotes and all(q.startswith("How many cases") and "48,521" not in q for q in quotes)
+
+
+def test_a_question_answered_after_its_question_mark_is_quoted_with_the_answer(assistant):
+    answer = assistant.ask("What is the total number of whole time equivalent dog wardens you employ?")
+    assert any("1.5 FTE" in c.quote for c in answer.citations)
 
 
 @pytest.mark.parametrize(
