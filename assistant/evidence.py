@@ -111,20 +111,22 @@ def readable(sentence: str) -> bool:
 
 # A line that opens the next question: "How many packets ...", "4. What ...", "Please provide ...".
 _NEXT_QUESTION = re.compile(
-    r"\n(?=[ \t]*(?:\(?\d{1,2}[a-z]?[.)]\s*)?(?:how many|how much|how often|how long|what|which|who|when|where|why|"
-    r"please|could you|can you|would you)\b|\(?\d{1,2}[a-z]?[.)]\s*[A-Za-z])",
+    r"\n(?=[ \t]*(?:(\(?\d{1,2}[a-z]?[.)]\s*[A-Za-z])|(?:how many|how much|how often|how long|please|could you|can you|"
+    r"would you)\b|(what|which|who|when|where|why)\b))",
     re.I,
 )
 
 
 def split_at_question(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """[start, end) cut before each line that opens a question or a numbered item after a short
-    line with a figure: a reply's layout can run an answer ("...29th Feb 2024\n57") into the next question."""
+    """[start, end) cut before each line that opens a question or a numbered item after a line
+    with a figure: a reply's layout can run an answer ("...29th Feb 2024\n57") into the next question.
+    "What", "which", "who" ... also continue wrapped prose, so they cut only after a bare figure's line ("• 16")."""
     pieces, begin = [], start
     for match in _NEXT_QUESTION.finditer(text, start, end):
         before = text[begin : match.start()].rstrip()
         last = before.rpartition("\n")[2]
-        if (len(last) < 60 and any(ch.isdigit() for ch in last)) or answer_after_mark(last):
+        figure = any(ch.isdigit() for ch in last)
+        if (figure and (len(last) < 25 or not match.group(2))) or answer_after_mark(last):
             pieces.append((begin, begin + len(before)))
             begin = match.end()
     pieces.append((begin, end))
