@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from assistant.evidence import (
-    answer_after_mark, is_acknowledgement, is_question, question_span, quotable_region, readable, split_at_question,
+    YEAR, answer_after_mark, is_acknowledgement, is_question, question_span, quotable_region, readable, split_at_question,
 )
 from assistant.sentence_choice import holds_code, request_references
 from index.records import StoredDocument
@@ -98,6 +98,8 @@ def answer_candidates(retrieved: list[tuple[Hit, StoredDocument]], codes: set[st
 def _answered_inline(sentence: str) -> bool:
     """A question line with its figure on the next line ("... sent out in 2022\n35247")."""
     head, _, last = sentence.rstrip().rpartition("\n")
-    if bool(head) and len(last) < 60 and any(ch.isdigit() for ch in last) and not is_question(last):
+    # A year is not an answer: "... at any period during the 2023 calendar year." still asks.
+    figure = any(ch.isdigit() for ch in YEAR.sub("", last))
+    if bool(head) and len(last) < 60 and figure and not is_question(last):
         return True
     return answer_after_mark(last)

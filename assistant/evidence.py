@@ -52,7 +52,7 @@ _ADDRESSED = re.compile(r"\byour (?:force|authority|council(?! tax)|organisation
 _ASKING_ITEM = re.compile(
     r"^(?:\(?(?:\d{1,2}|[a-z]|[ivx]{1,4})[.)]\s*|[-*•◦]\s*)(?:any\b|.*\b(?:how many|how much|whether)\b)", re.I
 )
-_YEAR = re.compile(r"\b(?:19|20)\d\d(?:[/-]\d{2,4})?\b")
+YEAR = re.compile(r"\b(?:19|20)\d\d(?:[/-]\d{2,4})?\b")
 # Thanks for, or the receipt of, the request: it names the request's topic and answers nothing.
 _ACKNOWLEDGEMENT = re.compile(
     r"^(?:view as html\s+)?(?:dear [^,\n]{1,60}?,?\s+)?(?:thank you for your (?:request|e-?mail|enquiry|letter)|"
@@ -74,7 +74,7 @@ def is_question(sentence: str) -> bool:
         or bool(_QUESTION_START.match(stripped))
         or bool(_REQUEST_WORDING.search(stripped))
         # Years do not make an item an answer: "1. Total number of cameras ... during 2023."
-        or bool(_REQUEST_ITEM.match(_YEAR.sub("", stripped)))
+        or bool(_REQUEST_ITEM.match(YEAR.sub("", stripped)))
         or bool(_ADDRESSED.search(stripped))
         or bool(_ASKING_ITEM.match(stripped))
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.candidates import _answered_inline
 from assistant.evidence import is_question
 from assistant.sentence_choice import request_references
 from tests.answer_fixtures import quoting_assistant
@@ -97,3 +98,14 @@ def test_request_references_are_told_from_sections_and_units(code, names_a_reque
 )
 def test_request_wording_in_a_reply_is_told_from_the_reply(sentence, asks):
     assert is_question(sentence) is asks
+
+
+@pytest.mark.parametrize(
+    ("sentence", "answered"),
+    [
+        ("2. Number of faulty CCTV cameras: the cameras that were out of operation\nfor any period during the 2023 calendar year.", False),
+        ("2. How many CCTV cameras were out of operation during\nthe 2023 calendar year?\n9 cameras", True),
+    ],
+)
+def test_a_year_on_a_requests_last_line_is_not_its_answer(sentence, answered):
+    assert _answered_inline(sentence) is answered
