@@ -335,7 +335,9 @@ def test_blind4_is_mostly_numeric_and_multi_document_on_threads_the_other_sets_d
     assert sum(len(q.relevant) >= 2 for q in questions) >= 31
     assert 6 <= sum(not q.answerable for q in questions) <= 10
     assert all(not q.relevant and not q.evidence for q in questions if not q.answerable)
-    # Every answerable question rests on at least one thread no other set uses.
+    # Every answerable question rests on at least one thread no other set uses. One thread is shared
+    # since blind2's label of it was corrected (b2-supported-living-rates was marked unanswerable).
+    others -= {"sheffield-wdtk/supported_living_hourly_rates.mbox"}
     assert [q.id for q in answerable if all(p in others for p in q.relevant)] == []
 
 
