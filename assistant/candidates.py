@@ -15,7 +15,8 @@ import re
 from dataclasses import dataclass
 
 from assistant.evidence import (
-    YEAR, answer_after_mark, is_acknowledgement, is_question, question_span, quotable_region, readable, split_at_question,
+    YEAR, answer_after_mark, is_acknowledgement, is_question, question_span, quotable_region, readable,
+    split_at_question,
 )
 from assistant.sentence_choice import holds_code, request_references
 from index.records import StoredDocument

@@ -154,8 +154,8 @@ def question_span(document: StoredDocument, start: int) -> tuple[int, int] | Non
     lo = max(0, start - _CONTEXT_CHARS)
     window = document.text[lo:start]
     found = None
-    pieces = (p for span in sentence_spans(window, whole_word_abbreviations=True) for p in split_at_question(window, *span))
-    for s, e in pieces:
+    spans = sentence_spans(window, whole_word_abbreviations=True)
+    for s, e in (piece for span in spans for piece in split_at_question(window, *span)):
         sentence = window[s:e]
         if is_question(sentence):
             found = (lo + s, lo + e)

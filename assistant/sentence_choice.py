@@ -103,7 +103,9 @@ def document_coverage(terms: list[str], codes: set[str], text: str, counts: dict
 
 
 # A comma ends a year ("January 2024, and ...") unless a digit follows it ("2024,000" is an amount).
-_YEARS = re.compile(r"(?<![\d/£.,-])((?:19|20)\d\d)(?:[/-](\d{2}|\d{4}))?(?![\d/]|,\d)|(?<![\d/£.,-])(\d\d)/(\d\d)(?![\d/])")
+_YEARS = re.compile(
+    r"(?<![\d/£.,-])((?:19|20)\d\d)(?:[/-](\d{2}|\d{4}))?(?![\d/]|,\d)|(?<![\d/£.,-])(\d\d)/(\d\d)(?![\d/])"
+)
 
 
 def years_in(text: str) -> set[int]:

@@ -54,7 +54,9 @@ def assistant(tmp_path, fake_embedder):
 
 
 def test_a_statute_section_in_the_question_does_not_make_the_repeated_questions_quotable(assistant):
-    answer = assistant.ask("How many s437 notices were escalated to school attendance orders for home educated children?")
+    answer = assistant.ask(
+        "How many s437 notices were escalated to school attendance orders for home educated children?"
+    )
     assert answer.citations
     # A question is quoted only with the figure that answers it.
     assert not any(c.quote.rstrip().endswith("?") for c in answer.citations)
@@ -103,7 +105,8 @@ def test_request_wording_in_a_reply_is_told_from_the_reply(sentence, asks):
 @pytest.mark.parametrize(
     ("sentence", "answered"),
     [
-        ("2. Number of faulty CCTV cameras: the cameras that were out of operation\nfor any period during the 2023 calendar year.", False),
+        ("2. Number of faulty CCTV cameras: the cameras that were out of operation\n"
+         "for any period during the 2023 calendar year.", False),
         ("2. How many CCTV cameras were out of operation during\nthe 2023 calendar year?\n9 cameras", True),
     ],
 )
