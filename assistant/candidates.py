@@ -14,8 +14,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.evidence import is_acknowledgement, is_question, question_span, quotable_region, readable
-from assistant.sentence_choice import holds_code
+from assistant.evidence import (
+    YEAR, answer_after_mark, is_acknowledgement, is_question, question_span, quotable_region, readable,
+    split_at_question,
+)
+from assistant.sentence_choice import holds_code, request_references
 from index.records import StoredDocument
 from index.search import Hit
 from ingest.sentences import sentence_spans
@@ -45,11 +48,14 @@ def answer_candidates(retrieved: list[tuple[Hit, StoredDocument]], codes: set[st
     Args:
         retrieved: Passages and their documents, best first.
         codes: `assistant.sentence_choice.question_codes` of the question: in a document
-            that holds one, the request's words and the reference's line are candidates.
+            that holds one that names a request (`request_references`), the request's words
+            and the reference's line are candidates.
     """
     seen: set[tuple[str, int, int]] = set()
     candidates = []
     holding: dict[str, bool] = {}
+    # "s437 notices" asks about notices, not about a request: its code does not make questions quotable.
+    codes = request_references(codes)
 
     def add(hit, document, start, end):
         if (document.doc_id, start, end) not in seen:
@@ -64,7 +70,7 @@ def answer_candidates(retrieved: list[tuple[Hit, StoredDocument]], codes: set[st
             holding[document.doc_id] = bool(codes) and holds_code(codes, f"{document.title}\n{document.text}")
         about_request = holding[document.doc_id]
         spans = sentence_spans(document.text[hit.start : hit.end], offset=hit.start, whole_word_abbreviations=True)
-        for start, end in spans:
+        for start, end in (piece for span in spans for piece in split_at_question(document.text, *span)):
             sentence = document.text[start:end]
             if about_request and len(sentence) <= MAX_SENTENCE_CHARS and holds_code(codes, sentence):
                 add(hit, document, start, end)  # the reference's own line says what was asked or sent
@@ -77,6 +83,8 @@ def answer_candidates(retrieved: list[tuple[Hit, StoredDocument]], codes: set[st
                 continue
             if not MIN_SENTENCE_CHARS <= len(sentence) <= MAX_SENTENCE_CHARS:
                 continue
+            if start == hit.start and start > 0 and sentence[0].islower():
+                continue  # the tail of a sentence the passage boundary cut; another passage holds it whole
             if not about_request:
                 if not region[0] <= start < region[1] or (is_question(sentence) and not _answered_inline(sentence)):
                     continue  # a quoted or repeated request, or a question: not an answer
@@ -91,4 +99,8 @@ def answer_candidates(retrieved: list[tuple[Hit, StoredDocument]], codes: set[st
 def _answered_inline(sentence: str) -> bool:
     """A question line with its figure on the next line ("... sent out in 2022\n35247")."""
     head, _, last = sentence.rstrip().rpartition("\n")
-    return bool(head) and len(last) < 60 and any(ch.isdigit() for ch in last) and not is_question(last)
+    # A year is not an answer: "... at any period during the 2023 calendar year." still asks.
+    figure = any(ch.isdigit() for ch in YEAR.sub("", last))
+    if bool(head) and len(last) < 60 and figure and not is_question(last):
+        return True
+    return answer_after_mark(last)

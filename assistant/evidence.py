@@ -32,7 +32,11 @@ _LABEL_CHARS = 20  # shorter lines between a question and its answer are labels 
 _BOX = re.compile(r"[─│┌┐└┘├┤┬┴┼═║╔╗╚╝╠╣╦╩╬|+\-=_]")
 
 
-_REQUEST_WORDING = re.compile(r"\bplease (?:provide|supply|state|list|confirm|include|send|advise|give)\b", re.I)
+_REQUEST_WORDING = re.compile(
+    r"\bplease (?:provide|supply|state|list|confirm|include|send|advise|give|separate|break down|disclose|specify)\b"
+    r"|\b(?:could|can|would) you (?:please )?(?:tell|let me know|provide|confirm|supply|send|list|state|advise)\b",
+    re.I,
+)
 # A request's list item: "• the number of people in arrears", "a copy of the policy;".
 _REQUEST_ITEM = re.compile(
     r"^(?:\(?(?:\d{1,2}|[a-z]|[ivx]{1,4})[.)]\s*|[-*•◦]\s*)?(?:the |a )?(?:total )?"
@@ -48,7 +52,7 @@ _ADDRESSED = re.compile(r"\byour (?:force|authority|council(?! tax)|organisation
 _ASKING_ITEM = re.compile(
     r"^(?:\(?(?:\d{1,2}|[a-z]|[ivx]{1,4})[.)]\s*|[-*•◦]\s*)(?:any\b|.*\b(?:how many|how much|whether)\b)", re.I
 )
-_YEAR = re.compile(r"\b(?:19|20)\d\d(?:[/-]\d{2,4})?\b")
+YEAR = re.compile(r"\b(?:19|20)\d\d(?:[/-]\d{2,4})?\b")
 # Thanks for, or the receipt of, the request: it names the request's topic and answers nothing.
 _ACKNOWLEDGEMENT = re.compile(
     r"^(?:view as html\s+)?(?:dear [^,\n]{1,60}?,?\s+)?(?:thank you for your (?:request|e-?mail|enquiry|letter)|"
@@ -70,7 +74,7 @@ def is_question(sentence: str) -> bool:
         or bool(_QUESTION_START.match(stripped))
         or bool(_REQUEST_WORDING.search(stripped))
         # Years do not make an item an answer: "1. Total number of cameras ... during 2023."
-        or bool(_REQUEST_ITEM.match(_YEAR.sub("", stripped)))
+        or bool(_REQUEST_ITEM.match(YEAR.sub("", stripped)))
         or bool(_ADDRESSED.search(stripped))
         or bool(_ASKING_ITEM.match(stripped))
     )
@@ -105,6 +109,36 @@ def readable(sentence: str) -> bool:
     return content >= len(sentence) * 0.5 and len(_BOX.findall(sentence)) <= len(sentence) * 0.15
 
 
+# A line that opens the next question: "How many packets ...", "4. What ...", "Please provide ...".
+_NEXT_QUESTION = re.compile(
+    r"\n(?=[ \t]*(?:(\(?\d{1,2}[a-z]?[.)]\s*[A-Za-z])|(?:how many|how much|how often|how long|please|could you|can you|"
+    r"would you)\b|(what|which|who|when|where|why)\b))",
+    re.I,
+)
+
+
+def split_at_question(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """[start, end) cut before each line that opens a question or a numbered item after a line
+    with a figure: a reply's layout can run an answer ("...29th Feb 2024\n57") into the next question.
+    "What", "which", "who" ... also continue wrapped prose, so they cut only after a bare figure's line ("• 16")."""
+    pieces, begin = [], start
+    for match in _NEXT_QUESTION.finditer(text, start, end):
+        before = text[begin : match.start()].rstrip()
+        last = before.rpartition("\n")[2]
+        figure = any(ch.isdigit() for ch in last)
+        if (figure and (len(last) < 25 or not match.group(2))) or answer_after_mark(last):
+            pieces.append((begin, begin + len(before)))
+            begin = match.end()
+    pieces.append((begin, end))
+    return pieces
+
+
+def answer_after_mark(line: str) -> bool:
+    """A short answer with a figure after the line's last question mark ("... you employ?- 1.5 FTE")."""
+    after = line.rpartition("?")[2] if "?" in line else ""
+    return 0 < len(after.strip(" -–:")) < 40 and any(ch.isdigit() for ch in after)
+
+
 def question_context(document: StoredDocument, start: int) -> str:
     """The question sentence that the sentence at `start` answers, or "" (see `question_span`)."""
     span = question_span(document, start)
@@ -120,7 +154,8 @@ def question_span(document: StoredDocument, start: int) -> tuple[int, int] | Non
     lo = max(0, start - _CONTEXT_CHARS)
     window = document.text[lo:start]
     found = None
-    for s, e in sentence_spans(window, whole_word_abbreviations=True):
+    spans = sentence_spans(window, whole_word_abbreviations=True)
+    for s, e in (piece for span in spans for piece in split_at_question(window, *span)):
         sentence = window[s:e]
         if is_question(sentence):
             found = (lo + s, lo + e)

@@ -66,6 +66,13 @@ def holds_names(names: set[str], text: str) -> bool:
     return all(n in lowered for n in names)
 
 
+def request_references(codes: set[str]) -> set[str]:
+    """The codes that can name a request ("855a/22", "foi/920", "1406745"), not a statute's
+    section, a product or a unit ("s437", "5g", "hs2", "20mph"): a separator and three digits, or five digits."""
+    return {c for c in codes if (sum(ch.isdigit() for ch in c) >= 3 and any(ch in "/-" for ch in c))
+            or sum(ch.isdigit() for ch in c) >= 5}
+
+
 def holds_code(codes: set[str], text: str) -> bool:
     """Whether `text` holds one of the question's codes (True when it names none)."""
     lowered = text.lower()
@@ -95,7 +102,10 @@ def document_coverage(terms: list[str], codes: set[str], text: str, counts: dict
     return found / (sum(weights.values()) + rarest * len(codes) or 1.0)
 
 
-_YEARS = re.compile(r"(?<![\d/£.,-])((?:19|20)\d\d)(?:[/-](\d{2}|\d{4}))?(?![\d/,])|(?<![\d/£.,-])(\d\d)/(\d\d)(?![\d/])")
+# A comma ends a year ("January 2024, and ...") unless a digit follows it ("2024,000" is an amount).
+_YEARS = re.compile(
+    r"(?<![\d/£.,-])((?:19|20)\d\d)(?:[/-](\d{2}|\d{4}))?(?![\d/]|,\d)|(?<![\d/£.,-])(\d\d)/(\d\d)(?![\d/])"
+)
 
 
 def years_in(text: str) -> set[int]:

@@ -312,7 +312,7 @@ def _normalised_texts(path: Path) -> tuple[str, ...]:
 
 
 @pytest.mark.corpus
-@pytest.mark.parametrize("name", ["questions.jsonl", "smoke.jsonl", "blind3.jsonl", "blind4.jsonl"])
+@pytest.mark.parametrize("name", ["questions.jsonl", "smoke.jsonl", "blind2.jsonl", "blind3.jsonl", "blind4.jsonl"])
 def test_evidence_strings_occur_verbatim_in_a_relevant_file(corpus, name):
     missing = []
     for question in load_questions(EXAMPLES / name):
@@ -335,7 +335,9 @@ def test_blind4_is_mostly_numeric_and_multi_document_on_threads_the_other_sets_d
     assert sum(len(q.relevant) >= 2 for q in questions) >= 31
     assert 6 <= sum(not q.answerable for q in questions) <= 10
     assert all(not q.relevant and not q.evidence for q in questions if not q.answerable)
-    # Every answerable question rests on at least one thread no other set uses.
+    # Every answerable question rests on at least one thread no other set uses. One thread is shared
+    # since blind2's label of it was corrected (b2-supported-living-rates was marked unanswerable).
+    others -= {"sheffield-wdtk/supported_living_hourly_rates.mbox"}
     assert [q.id for q in answerable if all(p in others for p in q.relevant)] == []
 
 

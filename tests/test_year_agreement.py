@@ -50,6 +50,9 @@ def test_a_question_about_the_older_period_still_gets_its_reply(assistant):
         ("Financial Year: 2021/22; Adult Social Worker: £407,601.52", {2021}),
         ("data for 23/24 has not been requested", {2023}),
         ("received on 13/04/24 and 15/09/2025, spent £2,023", set()),
+        ("home educated in January 2024, and what share", {2024}),
+        ("in 2023/24, the council", {2023}),
+        ("a budget of 2024,000 and 2023/24,500 units", set()),
     ],
 )
 def test_years_in_reads_years_and_financial_years_not_dates_or_amounts(text, years):
