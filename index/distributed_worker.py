@@ -30,7 +30,9 @@ def _load(model: str, backend: str, cache_dir: str | None):
     os.environ["HF_HUB_OFFLINE"] = "1"
     if cache_dir:
         os.environ.setdefault("FOI_CACHE", cache_dir)
-    return load_embedder(model, backend=backend)
+    # Each actor holds one CPU (`num_cpus=1`): a model using every core would make the actors on
+    # a node fight over them.
+    return load_embedder(model, backend=backend, threads=1)
 
 
 class EmbedWorker:

@@ -199,7 +199,7 @@ class OnnxEmbedder:
     follow the model's sentence-transformers configuration.
     """
 
-    def __init__(self, model: str, *, quantized: bool):
+    def __init__(self, model: str, *, quantized: bool, threads: int | None = None):
         _offline_and_quiet()
         import onnxruntime
         from transformers import AutoTokenizer
@@ -232,8 +232,11 @@ class OnnxEmbedder:
             raise ModelNotAvailable(f"cannot load the tokenizer of {model!r}: {exc}") from None
         self._max_length = int(config.get("max_seq_length") or self._tokenizer.model_max_length)
         self.max_tokens = self._max_length - 2  # [CLS] and [SEP]
+        session_options = onnxruntime.SessionOptions()
+        if threads:
+            session_options.intra_op_num_threads = threads
         self._session = onnxruntime.InferenceSession(
-            str(onnx_model_file(path, quantized=quantized)), providers=["CPUExecutionProvider"]
+            str(onnx_model_file(path, quantized=quantized)), session_options, providers=["CPUExecutionProvider"]
         )
         self._inputs = {i.name for i in self._session.get_inputs()}
         self._tokenize_lock = threading.Lock()
@@ -300,12 +303,13 @@ def _read_json(path: Path) -> dict:
         return {}
 
 
-def load_embedder(model: str, backend: str = "torch") -> Embedder:
+def load_embedder(model: str, backend: str = "torch", *, threads: int | None = None) -> Embedder:
     """Load the named sentence-transformers model from local files.
 
     Args:
         model: A model name (the bundled default, or one in the offline Hugging Face cache) or path.
         backend: torch, onnx or onnx-int8 (see BACKENDS).
+        threads: CPU threads the model may use (None: the runtime's default, every core).
 
     Raises:
         ModelNotAvailable: the model, or the ONNX export of it, cannot be had offline.
@@ -315,5 +319,9 @@ def load_embedder(model: str, backend: str = "torch") -> Embedder:
         raise ValueError(f"unknown embedding backend {backend!r}; choose one of {', '.join(BACKENDS)}")
     logger.info("loading embedding model %s (%s)", model, backend)
     if backend == "torch":
+        if threads:
+            import torch
+
+            torch.set_num_threads(threads)
         return SentenceTransformerEmbedder(model)
-    return OnnxEmbedder(model, quantized=backend == "onnx-int8")
+    return OnnxEmbedder(model, quantized=backend == "onnx-int8", threads=threads)
