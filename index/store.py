@@ -199,15 +199,11 @@ class Store(DocumentTable, ChunkTable, PassageIndex, TableRowIndex):
         self._db.execute("DELETE FROM temp.dirty_hashes")
         self._db.execute("DELETE FROM temp.dirty_vectors")
 
-    def write_counts(self, previous: dict[str, int | None] | None = None) -> dict[str, int]:
+    def write_counts(self, previous: dict[str, int]) -> dict[str, int]:
         """The counts a commit records (documents, chunks, vectors): `previous` (the last commit's)
-        plus the rows inserted minus the rows deleted since, or counted when `previous` lacks one."""
+        plus the rows inserted minus the rows deleted since, with no scan of any table."""
         changes = write_tracking.count_changes(self._db)
-        previous = previous or {}
-        if all(isinstance(previous.get(name), int) for name in write_tracking.COUNTED):
-            return {name: previous[name] + changes[name] for name in write_tracking.COUNTED}
-        one = lambda sql: int(self._db.execute(sql).fetchone()[0])  # noqa: E731
-        return {name: one(f"SELECT COUNT(*) FROM {name}") for name in write_tracking.COUNTED}
+        return {name: previous[name] + changes[name] for name in write_tracking.COUNTED}
 
     def counts(self) -> dict[str, int]:
         if self._writer_db is not None:

@@ -63,34 +63,25 @@ CREATE TEMP TRIGGER IF NOT EXISTS orphan_chunk_changed AFTER UPDATE OF vector_id
     INSERT INTO candidate_vectors SELECT OLD.vector_id
         WHERE NOT EXISTS (SELECT 1 FROM candidate_vectors WHERE vector_id = OLD.vector_id);
 END;
-CREATE TEMP TABLE IF NOT EXISTS row_changes (name TEXT PRIMARY KEY, delta INTEGER NOT NULL) WITHOUT ROWID;
-INSERT OR IGNORE INTO row_changes VALUES ('documents', 0), ('chunks', 0), ('vectors', 0);
-CREATE TEMP TRIGGER IF NOT EXISTS count_documents_added AFTER INSERT ON main.documents BEGIN
-    UPDATE row_changes SET delta = delta + 1 WHERE name = 'documents';
-END;
-CREATE TEMP TRIGGER IF NOT EXISTS count_documents_removed AFTER DELETE ON main.documents BEGIN
-    UPDATE row_changes SET delta = delta - 1 WHERE name = 'documents';
-END;
-CREATE TEMP TRIGGER IF NOT EXISTS count_chunks_added AFTER INSERT ON main.chunks BEGIN
-    UPDATE row_changes SET delta = delta + 1 WHERE name = 'chunks';
-END;
-CREATE TEMP TRIGGER IF NOT EXISTS count_chunks_removed AFTER DELETE ON main.chunks BEGIN
-    UPDATE row_changes SET delta = delta - 1 WHERE name = 'chunks';
-END;
-CREATE TEMP TRIGGER IF NOT EXISTS count_vectors_added AFTER INSERT ON main.vectors BEGIN
-    UPDATE row_changes SET delta = delta + 1 WHERE name = 'vectors';
-END;
-CREATE TEMP TRIGGER IF NOT EXISTS count_vectors_removed AFTER DELETE ON main.vectors BEGIN
-    UPDATE row_changes SET delta = delta - 1 WHERE name = 'vectors';
-END;
 """
 
 COUNTED = ("documents", "chunks", "vectors")
+# The rows each write inserted minus those it deleted, per counted table (see the module docstring).
+COUNTING_SQL = (
+    "CREATE TEMP TABLE IF NOT EXISTS row_changes (name TEXT PRIMARY KEY, delta INTEGER NOT NULL) WITHOUT ROWID;\n"
+    + "".join(f"INSERT OR IGNORE INTO row_changes VALUES ('{table}', 0);\n" for table in COUNTED)
+    + "".join(
+        f"CREATE TEMP TRIGGER IF NOT EXISTS count_{table}_{event} AFTER {verb} ON main.{table} BEGIN\n"
+        f"    UPDATE row_changes SET delta = delta {sign} 1 WHERE name = '{table}';\nEND;\n"
+        for table in COUNTED
+        for event, verb, sign in (("added", "INSERT", "+"), ("removed", "DELETE", "-"))
+    )
+)
 
 
 def start_tracking(db) -> None:
     """Install the candidate tables and triggers on a writer's connection."""
-    db.executescript(TRACKING_SQL)  # the WriteConnection's: statement by statement, inside its transaction
+    db.executescript(TRACKING_SQL + COUNTING_SQL)  # the WriteConnection's: statement by statement, inside its transaction
 
 
 def orphan_documents(db: sqlite3.Connection) -> list[str]:
