@@ -36,6 +36,13 @@ def files_stat(folder) -> dict[str, tuple[int, int, int]]:
     return {p.name: (p.stat().st_ino, p.stat().st_mtime_ns, p.stat().st_size) for p in folder.iterdir()}
 
 
+def written_base(x: np.ndarray, folder) -> list[str]:
+    """The file names of generation 1 of a new collection of `x` (ids 0..n-1)."""
+    state = VectorIndex.create(D)
+    state.add(x, np.arange(len(x)))
+    return state.write_files(folder, 1)
+
+
 @pytest.fixture
 def small_shards(monkeypatch):
     """Shards of 500 flat vectors (1,000 ivf-sq8 ones hold less), so a few thousand vectors make eight."""
@@ -44,10 +51,8 @@ def small_shards(monkeypatch):
 
 def test_flat_search_over_shards_equals_one_base_with_deltas_and_deletions(tmp_path, small_shards):
     x = unit(4000, seed=1)
-    state = VectorIndex.create(D)
-    state.add(x, np.arange(4000))
     folder = tmp_path / "vectors"
-    names = state.write_files(folder, 1)
+    names = written_base(x, folder)
     assert names == [f"g000001-base-{n:03d}.faiss" for n in range(8)]
     state = VectorIndex.open_files(folder, names)
     assert state.shard_sizes() == [500] * 8
@@ -92,10 +97,8 @@ def test_ivf_shards_share_one_training_and_find_what_one_base_finds(tmp_path, sm
 def test_a_fold_rewrites_only_the_shard_with_deletions_and_the_tail(tmp_path, small_shards, monkeypatch):
     monkeypatch.setattr(seg, "FOLD_FLOOR", 10)  # fold limits: 25 deletions in a 500-vector shard, 200 delta vectors
     x = unit(4000, seed=6)
-    state = VectorIndex.create(D)
-    state.add(x, np.arange(4000))
     folder = tmp_path / "vectors"
-    first = state.write_files(folder, 1)
+    first = written_base(x, folder)
     shard_bytes = (folder / first[0]).stat().st_size
     before = files_stat(folder)
 
@@ -189,10 +192,8 @@ def test_m009_upgrades_a_format_8_index_and_splits_its_base(tmp_path, fake_embed
 
 def test_fit_retrains_one_shard_a_write_and_mixed_states_search_right(tmp_path, small_shards):
     x = clustered(4000, seed=10)
-    state = VectorIndex.create(D)
-    state.add(x, np.arange(4000))
     folder = tmp_path / "vectors"
-    names = state.write_files(folder, 1)
+    names = written_base(x, folder)
     flat_bytes = (folder / names[0]).stat().st_size
     state = VectorIndex.open_files(folder, names)
     assert state.kind == FLAT and state.fit(1000) and state.kind == IVF
