@@ -52,6 +52,7 @@ _ADDRESSED = re.compile(r"\byour (?:force|authority|council(?! tax)|organisation
 _ASKING_ITEM = re.compile(
     r"^(?:\(?(?:\d{1,2}|[a-z]|[ivx]{1,4})[.)]\s*|[-*•◦]\s*)(?:any\b|.*\b(?:how many|how much|whether)\b)", re.I
 )
+_NEW_ITEM = re.compile(r"\s*(?:\(?(?:\d{1,2}|[a-z]|[ivx]{1,4})[.)]|[-*•◦]|q(?:uestion)?\s*\d+)\s", re.I)
 YEAR = re.compile(r"\b(?:19|20)\d\d(?:[/-]\d{2,4})?\b")
 # Thanks for, or the receipt of, the request: it names the request's topic and answers nothing.
 _ACKNOWLEDGEMENT = re.compile(
@@ -140,9 +141,29 @@ def answer_after_mark(line: str) -> bool:
 
 
 def question_context(document: StoredDocument, start: int) -> str:
-    """The question sentence that the sentence at `start` answers, or "" (see `question_span`)."""
+    """The question that the sentence at `start` answers, or "" (see `question_span`), with the
+    sentences of its item above it: under "3. For which animals have these licences been issued?
+    Please state how many of each species." the last sentence alone does not say what is counted."""
     span = question_span(document, start)
-    return " ".join(document.text[span[0] : span[1]].split()) if span else ""
+    if not span:
+        return ""
+    return " ".join(document.text[item_start(document.text, span[0]) : span[1]].split())
+
+
+def item_start(text: str, start: int) -> int:
+    """Where the numbered or bulleted question item holding the question at `start` begins: the
+    question sentences directly above it, back to a list marker, while no statement lies between."""
+    lo = max(0, start - _CONTEXT_CHARS)
+    window = text[lo:start]
+    begin = start
+    spans = [piece for span in sentence_spans(window, whole_word_abbreviations=True)
+             for piece in split_at_question(window, *span)]
+    for s, e in reversed(spans):
+        sentence = window[s:e]
+        if window[e:begin - lo].strip() or not is_question(sentence) or _NEW_ITEM.match(text, begin):
+            break
+        begin = lo + s
+    return begin
 
 
 def question_span(document: StoredDocument, start: int) -> tuple[int, int] | None:
