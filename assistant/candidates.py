@@ -27,7 +27,7 @@ from ingest.tables import is_row_line
 MIN_SENTENCE_CHARS = 25
 MAX_SENTENCE_CHARS = 600
 _HEADER_LINE = re.compile(
-    r"^(?:from|to|sent|cc|subject|date)\s*:|@|https?://|www\.|mailto:|\b(?:telephone|tel|phone|website)\s*:", re.I | re.M
+    r"^(?:from|to|sent|cc|subject|date)\s*:|@|https?://|www\.|mailto:|\b(?:telephone|tel|phone|website|e-?mail|fax)\s*:", re.I | re.M
 )
 
 
