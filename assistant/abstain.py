@@ -31,6 +31,7 @@ from __future__ import annotations
 import math
 import re
 
+from assistant.sentence_choice import name_in
 from assistant.terms import question_terms, terms_of
 
 SIGNALS = ("rare_coverage", "passage_coverage", "best_similarity", "top_passage", "document_coverage", "name_coverage",
@@ -57,7 +58,7 @@ def document_signals(picked, documents, document_cover, names, texts) -> dict[st
     """
     quoted = {documents[i] for i in picked}
     cover = max((document_cover.get(d, 0.0) for d in quoted), default=0.0)
-    held = [n for n in names if any(n in texts[d].lower() for d in quoted)]
+    held = [n for n in names if any(name_in(n, texts[d].lower()) for d in quoted)]
     return {
         "document_coverage": round(float(cover), 4),
         "name_coverage": round(len(held) / len(names), 4) if names else 1.0,

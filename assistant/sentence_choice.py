@@ -57,13 +57,22 @@ def question_names(question: str) -> set[str]:
 
 def names_held(names: set[str], texts: list[str]) -> set[str]:
     """The names that some of `texts` hold: a name no retrieved document holds restricts nothing."""
-    return {n for n in names if any(n in t.lower() for t in texts)}
+    return {n for n in names if any(name_in(n, t.lower()) for t in texts)}
 
 
 def holds_names(names: set[str], text: str) -> bool:
     """Whether `text` holds every one of `names`, also inside a word ("StreetsAhead"); True for none."""
     lowered = text.lower()
-    return all(n in lowered for n in names)
+    return all(name_in(n, lowered) for n in names)
+
+
+def name_in(name: str, lowered: str) -> bool:
+    """Whether lower-cased text holds `name`, or the place of a demonym ("cumbrian" → "cumbria")."""
+    if name.endswith("ian"):
+        name = name[:-1]
+    elif name.endswith("ean"):
+        name = name[:-2]
+    return name in lowered
 
 
 def request_references(codes: set[str]) -> set[str]:

@@ -100,3 +100,37 @@ def test_request_items_are_told_from_answers(sentence, requesters):
 def test_question_names_are_its_capitalised_words_but_the_first_and_months():
     assert question_names("How many bicycles were stolen in Humberside in April 2024?") == {"humberside"}
     assert question_names("What is Sheffield's net budget for parks?") == {"sheffield"}
+
+
+LICENCES = (
+    "Please find Sheffield City Council's response to your request set out below:\n"
+    "2. How many licences are currently issued?\n"
+    "1\n"
+    "3. For which animals have these licences been issued? Please state how\n"
+    "many of each species.\n"
+    "1 Super Dwarf Caimen\n"
+)
+
+
+def _stored(text):
+    from index.records import StoredDocument
+
+    return StoredDocument("d1", "text", "Licences", text, [], {}, [], "", "")
+
+
+def test_an_answer_line_carries_its_whole_question_item_not_only_the_items_last_sentence():
+    from assistant.evidence import question_context
+
+    document = _stored(LICENCES)
+    context = question_context(document, LICENCES.index("1 Super"))
+    assert context == "3. For which animals have these licences been issued? Please state how many of each species."
+    # The item above ("2. How many licences ...") is another question: its answer line carries only it.
+    assert question_context(document, LICENCES.index("1\n3.")) == "2. How many licences are currently issued?"
+
+
+def test_a_demonym_in_the_question_is_held_by_a_document_naming_the_place():
+    from assistant.sentence_choice import holds_names, name_in
+
+    assert name_in("cumbrian", "crimes recorded by cumbria constabulary")
+    assert holds_names({"cumbrian"}, "Cumbria Constabulary recorded 41 offences.")
+    assert not holds_names({"cumbrian"}, "Durham Constabulary recorded 41 offences.")
