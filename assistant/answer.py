@@ -20,7 +20,7 @@ from assistant.sentence_choice import (
 )
 from assistant.terms import content_terms, evidence_coverage, question_terms, terms_of
 from assistant.candidates import answer_candidates
-from assistant.evidence import boilerplate_sentences, is_question, question_context
+from assistant.evidence import boilerplate_sentences, is_question, question_context, quotable_region
 from index.embedder import Embedder
 from index.records import StoredDocument
 from index.search import Hit
@@ -177,6 +177,7 @@ def compose_answer(
     documents = [c.document.doc_id for c in candidates]
     total, counts = term_counts if term_counts is not None else (1, {})
     texts_of = {c.document.doc_id: f"{c.document.title}\n{c.document.text}" for c in candidates}
+    own_words = {c.document.doc_id: own_text(c.document) for c in candidates}
     # A name is held by a thread when any of its messages holds it (the request names "Unimog", the reply not).
     threads: dict[str, str] = {}
     for hit, document in retrieved:
@@ -188,11 +189,13 @@ def compose_answer(
         for doc_id, text in texts_of.items()
         if holds_code(codes, text) and holds_names(names, threads[thread_of[doc_id]])
     }
+    own_cover = {doc_id: document_coverage(words, codes, own_words[doc_id], counts, total) for doc_id in document_cover}
     asked_years = years_in(question)
     chosen = choose_sentences(
         relevance, vectors, similarity, term_cover, sentence_min_score, max_sentences, documents,
         document_cover=document_cover,
         other_years=np.array([year_disagrees(asked_years, f"{c} {t}") for t, c in zip(texts, contexts)]),
+        own_cover=own_cover,
     )
     signals = _signals(question, chosen, texts, contexts, similarity, hits, coverage, term_counts)
     picked = chosen or [int(np.argmax(similarity))]  # with none chosen, the signals describe the best candidate
@@ -242,6 +245,12 @@ def compose_answer(
     if not citations:
         return Answer(question, ABSTAIN_MESSAGE, [], True, hits, confidence=trust, signals=signals)
     return Answer(question, " ".join(sentences), citations, False, hits, confidence=trust, signals=signals)
+
+
+def own_text(document: StoredDocument) -> str:
+    """The title and the authority's own words of `document` (`quotable_region`), without the request it quotes."""
+    region = quotable_region(document) or (0, 0)
+    return f"{document.title}\n{document.text[region[0] : region[1]]}"
 
 
 def _signals(question, chosen, texts, contexts, similarity, hits, coverage, term_counts) -> dict[str, float]:

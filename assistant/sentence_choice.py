@@ -7,7 +7,7 @@ maximal marginal relevance two rules guard citation precision:
   question line it answers) is not quoted while another candidate holds some: a
   figure line that only matches "how many" is not about the asked thing;
 - only documents that hold the question's words about as well as the best one
-  (`document_coverage`, within `DOCUMENT_COVER_SLACK`) are quoted, and when the
+  (`document_coverage` of their own words, within `DOCUMENT_COVER_SLACK`) are quoted, and when the
   question names a reference or code ("855A/22"), only documents that hold it:
   the response to another request is not an answer, however alike its wording;
   likewise for the names the question holds ("Humberside", "Smith") that some
@@ -145,6 +145,7 @@ def choose_sentences(
     balance: float = 0.7,
     document_cover: dict[str, float] | None = None,
     other_years: np.ndarray | None = None,
+    own_cover: dict[str, float] | None = None,
 ) -> list[int]:
     """Indexes of the sentences to quote, in the order they were chosen.
 
@@ -160,14 +161,18 @@ def choose_sentences(
         document_cover: {doc_id: `document_coverage`} of the documents that may be quoted; None: any.
         other_years: Whether each candidate names years but not the question's (`year_disagrees`):
             not quoted while another candidate does not.
+        own_cover: {doc_id: coverage of the document's own words} (without the request it quotes),
+            compared within `DOCUMENT_COVER_SLACK`; None: `document_cover`. A reply refusing the
+            request quotes it whole and so holds the question best, yet answers nothing.
     """
     available = [i for i in range(len(relevance)) if similarity[i] >= min_score]
     if document_cover is not None:
         available = [i for i in available if documents[i] in document_cover]
         # Over every candidate document: when the document that holds the question best has
         # nothing quotable, a weaker one is not the answer in its place.
-        best_document = max(document_cover.values(), default=0.0)
-        available = [i for i in available if document_cover[documents[i]] >= best_document - DOCUMENT_COVER_SLACK]
+        holding = document_cover if own_cover is None else own_cover
+        best_document = max(holding.values(), default=0.0)
+        available = [i for i in available if holding[documents[i]] >= best_document - DOCUMENT_COVER_SLACK]
     if any(cover[i] > 0 for i in available):
         available = [i for i in available if cover[i] > 0]
     if other_years is not None and any(not other_years[i] for i in available):

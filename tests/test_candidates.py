@@ -134,3 +134,27 @@ def test_a_demonym_in_the_question_is_held_by_a_document_naming_the_place():
     assert name_in("cumbrian", "crimes recorded by cumbria constabulary")
     assert holds_names({"cumbrian"}, "Cumbria Constabulary recorded 41 offences.")
     assert not holds_names({"cumbrian"}, "Durham Constabulary recorded 41 offences.")
+
+
+REFUSAL_AND_ANSWER = {
+    # A reply that cannot process the request quotes it whole: it holds every word of the question.
+    "bus-lane-refusal.txt": (
+        "Dear Kaizen,\nThank you for your request for information relating to bus lane penalties which we "
+        "received on 17/02/2023.\nUnfortunately, the council cannot process your request because you have not "
+        "given us your full name.\n\n"
+        "From: Kaizen\nSent: 17 February 2023 11:06\nTo: FOI\nSubject: Freedom of Information request\n"
+        "I hereby wish to request the number of bus lane penalty charge notices issued in Sheffield each week "
+        "from 13 April 2024, and the fines issued in the week from 13 April 2024.\n"
+    ),
+    "bus-lane-pcns.txt": (
+        "Dear Mr Ward,\nPlease find Sheffield City Council's response below.\n"
+        "The number of bus lane penalty charge notices issued in the week 13/04/24 to 19/04/24 was 1685.\n"
+    ),
+}
+
+
+def test_a_reply_quoting_the_request_whole_does_not_keep_the_answering_reply_out(tmp_path, fake_embedder):
+    assistant = quoting_assistant(tmp_path, fake_embedder, REFUSAL_AND_ANSWER)
+    answer = assistant.ask("How many bus lane fines were issued in Sheffield in the week from 13 April 2024?")
+    assert cited_files(answer) == {"bus-lane-pcns.txt"}
+    assert "1685" in answer.answer
