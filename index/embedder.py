@@ -70,11 +70,15 @@ def resolve_model_path(model: str) -> str:
     return model
 
 
-def _offline_and_quiet() -> None:
+def _offline() -> None:
     # Never reach for the Hugging Face Hub: users work air-gapped.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+
+def _offline_and_quiet() -> None:
+    _offline()
     # Loading takes well under a second; transformers' "Loading weights" bar would only
     # clutter stderr, which carries our own progress and warnings (and --quiet silences).
     from transformers.utils import logging as transformers_logging
@@ -200,11 +204,11 @@ class OnnxEmbedder:
     """
 
     def __init__(self, model: str, *, quantized: bool, threads: int | None = None):
-        _offline_and_quiet()
+        _offline()
         import onnxruntime
-        from transformers import AutoTokenizer
 
         from index.onnx_export import onnx_model_file
+        from index.saved_tokenizer import load_tokenizer
 
         self.backend = "onnx-int8" if quantized else "onnx"
         self.model_id = model
@@ -226,8 +230,9 @@ class OnnxEmbedder:
                 f"the {self.backend} backend supports mean or CLS pooling only; {model!r} uses neither"
             )
         self._cls = cls_token and not mean
+        model_file = onnx_model_file(path, quantized=quantized)
         try:
-            self._tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+            self._tokenizer = load_tokenizer(path, model_file.parent)
         except Exception as exc:  # transformers raises many types for a missing tokenizer
             raise ModelNotAvailable(f"cannot load the tokenizer of {model!r}: {exc}") from None
         self._max_length = int(config.get("max_seq_length") or self._tokenizer.model_max_length)
@@ -236,7 +241,7 @@ class OnnxEmbedder:
         if threads:
             session_options.intra_op_num_threads = threads
         self._session = onnxruntime.InferenceSession(
-            str(onnx_model_file(path, quantized=quantized)), session_options, providers=["CPUExecutionProvider"]
+            str(model_file), session_options, providers=["CPUExecutionProvider"]
         )
         self._inputs = {i.name for i in self._session.get_inputs()}
         self._tokenize_lock = threading.Lock()
