@@ -86,6 +86,16 @@ def _offline_and_quiet() -> None:
     transformers_logging.disable_progress_bar()
 
 
+def length_batches(texts: Sequence[str], batch_size: int) -> list[list[int]]:
+    """The batches `embed` cuts `texts` into: positions sorted by length, `batch_size` at a time.
+
+    An int8 model quantises a batch's activations together, so a text's vector depends on
+    exactly these batch-mates; a distributed ingest ships these batches to get the same vectors.
+    """
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    return [order[begin : begin + batch_size] for begin in range(0, len(order), batch_size)]
+
+
 def _embed_by_length(
     texts: Sequence[str],
     dimension: int,
@@ -101,11 +111,9 @@ def _embed_by_length(
         if progress is not None:
             progress(1, 1)
         return out
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     out = np.zeros((len(texts), dimension), dtype=np.float32)
     done = 0
-    for begin in range(0, len(order), batch_size):
-        batch = order[begin : begin + batch_size]
+    for batch in length_batches(texts, batch_size):
         out[batch] = encode([texts[i] for i in batch])
         done += len(batch)
         if progress is not None:

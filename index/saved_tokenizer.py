@@ -68,9 +68,13 @@ def _read(path: Path) -> SavedTokenizer | None:
 
 def _write(path: Path, fields: dict) -> None:
     # Written whole and renamed into place: a concurrent reader sees the old copy or the new one.
+    # A read-only cache only costs later loads the transformers import, so a failure is no error.
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(fields), encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(json.dumps(fields), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
 
 
 def _transformers_version() -> str | None:
