@@ -2,14 +2,17 @@
 
 Usage:
     .venv/bin/python benchmarks/distributed.py [--threads 40] [--cpus 2] [--commit-chunks 20000]
+        [--pairs 1] [--no-commit]
 
 Measures, on this machine:
   1. the same corpus (../shared/corpus/wmp and the first --threads WhatDoTheyKnow threads)
      ingested locally and with `distributed_update` on a Ray cluster started here with
-     --cpus CPUs (cluster start-up is reported apart; the model is loaded in both);
+     --cpus CPUs (cluster start-up is reported apart; the model is loaded in both), --pairs
+     times, alternating, each Ray run with the span of each of its stages;
   2. the driver's commit rate alone: synthetic worker results (distinct documents, random
      unit vectors) recorded and committed by the same `_Committer` a Ray ingest uses;
-then projects 1, 10 and 100 worker nodes like this one from those two measured rates.
+then projects 1, 10 and 100 worker nodes like this one from those two measured rates
+(--no-commit: part 1 only).
 Every number is printed with the load average at the time (`os.getloadavg`).
 """
 
@@ -100,11 +103,57 @@ def commit_rate(embedder, total_chunks: int, workdir: Path) -> tuple[float, int]
     return report.chunks / seconds, report.chunks
 
 
+def local_run(embedder, paths: list[Path], root: Path) -> dict:
+    started = time.perf_counter()
+    local = update_index(IndexDirectory(root), paths, embedder, options())
+    local_s = time.perf_counter() - started
+    print(f"local ingest: {local.chunks} chunks in {local_s:.1f} s ({local.embedded / local_s:.1f} chunks/s), "
+          f"{load()}", flush=True)
+    return {"seconds": round(local_s, 2), "chunks": local.chunks,
+            "chunks_per_s": round(local.embedded / local_s, 1), "load": load()}
+
+
+class StageSpans:
+    """A progress callback that records when each stage first and last reported."""
+
+    def __init__(self, started: float):
+        self.started = started
+        self.spans: dict[str, list[float]] = {}
+
+    def __call__(self, stage: str, done: int, total: int | None) -> None:
+        now = time.perf_counter() - self.started
+        self.spans.setdefault(stage, [now, now])[1] = now
+
+    def describe(self) -> str:
+        return ", ".join(f"{stage} {a:.1f}-{b:.1f} s" for stage, (a, b) in self.spans.items())
+
+
+def ray_run(ray, embedder, paths: list[Path], root: Path, cpus: int, local_s: float) -> dict:
+    started = time.perf_counter()
+    ray.init(num_cpus=cpus, include_dashboard=False, log_to_driver=False)
+    startup = time.perf_counter() - started
+    started = time.perf_counter()
+    spans = StageSpans(started)
+    distributed = distributed_update(IndexDirectory(root), paths, embedder, options(), RayOptions(workers=cpus),
+                                     spans)
+    ray_s = time.perf_counter() - started
+    ray.shutdown()
+    print(f"ray ingest ({cpus} workers): {distributed.chunks} chunks in {ray_s:.1f} s "
+          f"({distributed.embedded / ray_s:.1f} chunks/s), overhead {ray_s / local_s:.2f}x; "
+          f"cluster start {startup:.1f} s, {load()}; stages: {spans.describe()}", flush=True)
+    return {"seconds": round(ray_s, 2), "startup_seconds": round(startup, 2), "workers": cpus,
+            "chunks": distributed.chunks, "chunks_per_s": round(distributed.embedded / ray_s, 1),
+            "overhead_ratio": round(ray_s / local_s, 3), "load": load(),
+            "stages": {stage: [round(a, 1), round(b, 1)] for stage, (a, b) in spans.spans.items()}}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=40)
     parser.add_argument("--cpus", type=int, default=2)
     parser.add_argument("--commit-chunks", type=int, default=20_000)
+    parser.add_argument("--pairs", type=int, default=1, help="local and Ray runs, alternated")
+    parser.add_argument("--no-commit", action="store_true", help="skip the driver's commit rate")
     args = parser.parse_args()
     prepare_environment(local=True)  # before Ray is imported
     import ray
@@ -114,29 +163,13 @@ def main() -> None:
     rows = {}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        started = time.perf_counter()
-        local = update_index(IndexDirectory(tmp / "local"), paths, embedder, options())
-        local_s = time.perf_counter() - started
-        rows["local"] = {"seconds": round(local_s, 2), "chunks": local.chunks,
-                         "chunks_per_s": round(local.embedded / local_s, 1), "load": load()}
-        print(f"local ingest: {local.chunks} chunks in {local_s:.1f} s ({local.embedded / local_s:.1f} chunks/s), "
-              f"{load()}", flush=True)
-
-        started = time.perf_counter()
-        ray.init(num_cpus=args.cpus, include_dashboard=False, log_to_driver=False)
-        startup = time.perf_counter() - started
-        started = time.perf_counter()
-        distributed = distributed_update(IndexDirectory(tmp / "ray"), paths, embedder, options(),
-                                         RayOptions(workers=args.cpus))
-        ray_s = time.perf_counter() - started
-        ray.shutdown()
-        rows["ray"] = {"seconds": round(ray_s, 2), "startup_seconds": round(startup, 2), "workers": args.cpus,
-                       "chunks": distributed.chunks, "chunks_per_s": round(distributed.embedded / ray_s, 1),
-                       "overhead_ratio": round(ray_s / local_s, 3), "load": load()}
-        print(f"ray ingest ({args.cpus} workers): {distributed.chunks} chunks in {ray_s:.1f} s "
-              f"({distributed.embedded / ray_s:.1f} chunks/s), overhead {ray_s / local_s:.2f}x; "
-              f"cluster start {startup:.1f} s, {load()}", flush=True)
-
+        for pair in range(args.pairs):
+            rows["local"] = local_run(embedder, paths, tmp / f"local-{pair}")
+            rows["ray"] = ray_run(ray, embedder, paths, tmp / f"ray-{pair}", args.cpus, rows["local"]["seconds"])
+            rows.setdefault("pairs", []).append({"local": rows["local"], "ray": rows["ray"]})
+        if args.no_commit:
+            print(json.dumps({"measured": rows}))
+            return
         rate, chunks = commit_rate(embedder, args.commit_chunks, tmp)
         rows["commit"] = {"chunks": chunks, "chunks_per_s": round(rate, 1), "load": load()}
         print(f"driver commit alone: {chunks} chunks at {rate:.0f} chunks/s, {load()}", flush=True)

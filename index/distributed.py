@@ -24,7 +24,7 @@ import numpy as np
 
 from index.directory import IndexDirectory
 from index.distributed_worker import EmbedWorker, ReadWorker, decode_result
-from index.embedder import Embedder
+from index.embedder import Embedder, length_batches
 from index.errors import IndexProblem
 from index.index_models import model_to_load
 from index.ingest_steps import (
@@ -233,17 +233,21 @@ class _Cluster:
                 yield items[int(row["position"])], json.loads(row["payload"])
 
     def embed(self, worker: type, constructor: dict, windows: list[list[tuple[str, str]]]) -> dict[str, np.ndarray]:
-        """{hash: vector} for every text of `windows`, each window embedded as one call."""
-        if not windows:
+        """{hash: vector} for every text of `windows`, cut into the batches a local ingest embeds."""
+        batches = [[window[i] for i in batch] for window in windows
+                   for batch in length_batches([text for _, text in window], constructor["batch_size"])]
+        if not batches:
             return {}
-        total = self._embedded + sum(len(w) for w in windows)
-        rows = [{"window": n, "texts": [text for _, text in window]} for n, window in enumerate(windows)]
+        total = self._embedded + sum(len(b) for b in batches)
+        # One row per batch: a text's vector depends on its batch-mates only, and small rows keep
+        # every actor busy to the end of the stage.
+        rows = [{"batch": n, "texts": [text for _, text in batch]} for n, batch in enumerate(batches)]
         vectors: dict[str, np.ndarray] = {}
         for row in self._map(rows, worker, constructor, 1):
-            window = windows[int(row["window"])]
-            matrix = np.frombuffer(row["vectors"], dtype=np.float32).reshape(len(window), -1)
-            vectors.update((key, vector) for (key, _), vector in zip(window, matrix))
-            self._embedded += len(window)
+            batch = batches[int(row["batch"])]
+            matrix = np.frombuffer(row["vectors"], dtype=np.float32).reshape(len(batch), -1)
+            vectors.update((key, vector) for (key, _), vector in zip(batch, matrix))
+            self._embedded += len(batch)
             self._progress("embedding", self._embedded, total)
         return vectors
 

@@ -2,8 +2,8 @@
 
 `ReadWorker` reads a batch of files from their bytes with the local ingest's reader
 (`read_document_file`) and chunks every document with the index's chunking.
-`EmbedWorker` embeds windows of chunk texts, each exactly as the local pipeline
-embeds it (`embedder.embed(window, batch_size)`). Each actor loads the model once.
+`EmbedWorker` embeds batches of chunk texts, each one of the batches the local pipeline
+embeds (`embedder.length_batches` of a window). Each actor loads the model once.
 Results travel as JSON and float32 bytes: plain data.
 """
 
@@ -36,7 +36,8 @@ def _load(model: str, backend: str, cache_dir: str | None):
 
 
 class EmbedWorker:
-    """Embeds windows of chunk texts (a callable class for `map_batches`, one row per window)."""
+    """Embeds batches of chunk texts (a callable class for `map_batches`, one row per batch, each
+    already sorted by length as `embed` sorts it, so it is embedded as exactly that batch)."""
 
     def __init__(self, *, model: str, backend: str, batch_size: int, cache_dir: str | None):
         self.embedder = _load(model, backend, cache_dir)
@@ -47,7 +48,7 @@ class EmbedWorker:
         for texts in batch["texts"]:
             vectors = self.embedder.embed([str(t) for t in texts], batch_size=self.batch_size)
             blobs.append(np.asarray(vectors, dtype=np.float32).tobytes())
-        return {"window": np.asarray(batch["window"]), "vectors": np.asarray(blobs, dtype=object)}
+        return {"batch": np.asarray(batch["batch"]), "vectors": np.asarray(blobs, dtype=object)}
 
 
 class ReadWorker:

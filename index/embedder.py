@@ -70,16 +70,30 @@ def resolve_model_path(model: str) -> str:
     return model
 
 
-def _offline_and_quiet() -> None:
+def _offline() -> None:
     # Never reach for the Hugging Face Hub: users work air-gapped.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+
+def _offline_and_quiet() -> None:
+    _offline()
     # Loading takes well under a second; transformers' "Loading weights" bar would only
     # clutter stderr, which carries our own progress and warnings (and --quiet silences).
     from transformers.utils import logging as transformers_logging
 
     transformers_logging.disable_progress_bar()
+
+
+def length_batches(texts: Sequence[str], batch_size: int) -> list[list[int]]:
+    """The batches `embed` cuts `texts` into: positions sorted by length, `batch_size` at a time.
+
+    An int8 model quantises a batch's activations together, so a text's vector depends on
+    exactly these batch-mates; a distributed ingest ships these batches to get the same vectors.
+    """
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    return [order[begin : begin + batch_size] for begin in range(0, len(order), batch_size)]
 
 
 def _embed_by_length(
@@ -97,11 +111,9 @@ def _embed_by_length(
         if progress is not None:
             progress(1, 1)
         return out
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     out = np.zeros((len(texts), dimension), dtype=np.float32)
     done = 0
-    for begin in range(0, len(order), batch_size):
-        batch = order[begin : begin + batch_size]
+    for batch in length_batches(texts, batch_size):
         out[batch] = encode([texts[i] for i in batch])
         done += len(batch)
         if progress is not None:
@@ -200,11 +212,11 @@ class OnnxEmbedder:
     """
 
     def __init__(self, model: str, *, quantized: bool, threads: int | None = None):
-        _offline_and_quiet()
+        _offline()
         import onnxruntime
-        from transformers import AutoTokenizer
 
         from index.onnx_export import onnx_model_file
+        from index.saved_tokenizer import load_tokenizer
 
         self.backend = "onnx-int8" if quantized else "onnx"
         self.model_id = model
@@ -226,8 +238,9 @@ class OnnxEmbedder:
                 f"the {self.backend} backend supports mean or CLS pooling only; {model!r} uses neither"
             )
         self._cls = cls_token and not mean
+        model_file = onnx_model_file(path, quantized=quantized)
         try:
-            self._tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+            self._tokenizer = load_tokenizer(path, model_file.parent)
         except Exception as exc:  # transformers raises many types for a missing tokenizer
             raise ModelNotAvailable(f"cannot load the tokenizer of {model!r}: {exc}") from None
         self._max_length = int(config.get("max_seq_length") or self._tokenizer.model_max_length)
@@ -236,7 +249,7 @@ class OnnxEmbedder:
         if threads:
             session_options.intra_op_num_threads = threads
         self._session = onnxruntime.InferenceSession(
-            str(onnx_model_file(path, quantized=quantized)), session_options, providers=["CPUExecutionProvider"]
+            str(model_file), session_options, providers=["CPUExecutionProvider"]
         )
         self._inputs = {i.name for i in self._session.get_inputs()}
         self._tokenize_lock = threading.Lock()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -164,7 +165,13 @@ def test_onnx_batches_are_tokenised_exactly_as_the_models_own_tokenizer_does(rea
         "",
         "Council tax summonses issued in 2023. " * 200,  # longer than the model takes: truncated
     ]
-    tokenizer = real_embedder._tokenizer
+    from transformers import AutoTokenizer
+
+    from assistant.settings import DEFAULT_MODEL
+    from index.embedder import resolve_model_path
+
+    # The model's own tokenizer, loaded here: the embedder's may be the saved copy (index/saved_tokenizer.py).
+    tokenizer = AutoTokenizer.from_pretrained(resolve_model_path(DEFAULT_MODEL), local_files_only=True)
     for batch in (texts[:1], texts, texts[1:3]):
         ours = real_embedder._tokenize(batch)
         theirs = tokenizer(batch, padding=True, truncation=True, max_length=real_embedder._max_length, return_tensors="np")
@@ -190,4 +197,29 @@ def test_a_graph_the_optimizer_cannot_fuse_is_exported_unfused(tmp_path, monkeyp
     assert "fusion skipped (unknown architecture)" in caplog.text
     torch = load_embedder("all-MiniLM-L6-v2", backend="torch")
     assert (unfused.embed(texts) * torch.embed(texts)).sum(axis=1).min() >= 0.999
-    assert sorted(p.name for p in (tmp_path / "cache" / "onnx").glob("*/*")) == ["export.lock", "model.onnx", "source.json"]
+    assert sorted(p.name for p in (tmp_path / "cache" / "onnx").glob("*/*")) == [
+        "export.lock", "model.onnx", "source.json", "tokenizer-backend.json"]
+
+
+@pytest.mark.integration
+def test_a_second_onnx_load_reads_the_saved_tokenizer_without_transformers_and_embeds_the_same(tmp_path):
+    """A Ray actor loads the model in a fresh process: the saved tokenizer spares it transformers' import."""
+    import subprocess
+    import sys
+
+    script = (
+        "import json, sys\n"
+        "from index.embedder import load_embedder\n"
+        "e = load_embedder('all-MiniLM-L6-v2', backend='onnx-int8')\n"
+        "texts = ['Does the force use live facial recognition?', 'é ü ñ — “quotes” £1.2m s.31(3)', "
+        "'Council tax summonses. ' * 200]\n"
+        "print(json.dumps({'saved': type(e._tokenizer).__name__ == 'SavedTokenizer', "
+        "'transformers': 'transformers' in sys.modules, 'counts': [e.count_tokens(t) for t in texts], "
+        "'vectors': e.embed(texts).tolist()}))\n"
+    )
+    env = {**os.environ, "FOI_CACHE": str(tmp_path / "cache"), "PYTHONPATH": os.pathsep.join(sys.path)}
+    first, second = (json.loads(subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                                               text=True, check=True).stdout) for _ in range(2))
+    assert (first["saved"], first["transformers"]) == (False, True)
+    assert (second["saved"], second["transformers"]) == (True, False)
+    assert second["counts"] == first["counts"] and second["vectors"] == first["vectors"]
