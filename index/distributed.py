@@ -2,11 +2,13 @@
 
 The driver discovers files and decides what changed exactly as a local ingest does
 (`plan_update`), so nothing unchanged is shipped. It sends the changed files' bytes
-into a Ray Data pipeline whose `map_batches` stage runs on a pool of actors
-(`FileWorker`), each loading the embedding model once. Results stream back in file
-order and the driver records them with the local ingest's own steps
-(`index.ingest_steps`), committing one generation, or one every `commit_every`
-documents. Ray is an optional extra: nothing here imports it at module level.
+into a Ray Data `map_batches` stage on a pool of reading actors (`ReadWorker`); results
+stream back in file order and the driver records them with the local ingest's own steps
+(`index.ingest_steps`). The chunk texts it collects form the local ingest's windows, which a
+second stage embeds on a pool of `EmbedWorker` actors while reading goes on
+(`BackgroundEmbedding`); each actor loads the model once. The driver commits one generation,
+or one every `commit_every` documents. Ray is an optional extra: nothing here imports it at
+module level.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from index.directory import IndexDirectory
+from index.distributed_embedding import BackgroundEmbedding
 from index.distributed_worker import EmbedWorker, ReadWorker, decode_result
 from index.embedder import Embedder, length_batches
 from index.errors import IndexProblem
@@ -46,6 +49,9 @@ logger = logging.getLogger(__name__)
 
 RAY_MISSING = "distributed ingest needs Ray, which is not installed: pip install 'foi-assistant[ray]'"
 ROUND_BYTES = 256 * 1_000_000  # file bytes the driver ships per round, so its memory stays bounded
+# A reading and an embedding actor share each CPU: the two stages run at once, as a local
+# ingest's reader thread and model do, instead of one after the other.
+ACTOR_CPUS = 0.5
 
 
 class RayUnavailable(IndexProblem):
@@ -62,13 +68,17 @@ class RayOptions:
         commit_every: Commit a generation after about this many new documents (None: one
             generation for the whole run).
         files_per_batch: Files per `map_batches` call on a reading worker.
-        workers: Actors in the pool (None: one per CPU in the cluster).
+        workers: Reading actors, and CPUs for embedding actors (None: the cluster's CPUs).
+        embed_threads: Threads of each embedding actor's model (actors: workers / this).
+            One ONNX Runtime session on two threads embeds about 10% more per core here
+            than two sessions on one thread each (`benchmarks/distributed.py`).
     """
 
     address: str = "auto"
     commit_every: int | None = None
     files_per_batch: int = 4
     workers: int | None = None
+    embed_threads: int = 2
 
 
 def ray_available() -> bool:
@@ -171,7 +181,7 @@ def distributed_update(
             "chunk_overlap": manifest.chunk_overlap,
             "chunk_context": manifest.chunk_context,
         }
-        embedder_args = {**model, "batch_size": options.batch_size}
+        embedder_args = {**model, "batch_size": options.batch_size, "threads": ray_options.embed_threads}
         with _Committer(directory, new_manifest, options, report, ray_options.commit_every, progress,
                         lambda windows: cluster.embed(embed_worker, embedder_args, windows)) as committer:
             for item in changed:
@@ -200,17 +210,18 @@ class _Cluster:
         context.execution_options.preserve_order = True
         context.enable_progress_bars = False
 
-    def _map(self, rows: list[dict], worker: type, constructor: dict, batch_size: int):
+    def _map(self, rows: list[dict], worker: type, constructor: dict, batch_size: int, threads: int = 1):
         import ray.data
 
         blocks = -(-len(rows) // batch_size)
+        actors = min(max(1, self._workers // threads), blocks)
         dataset = ray.data.from_items(rows, override_num_blocks=blocks)
         return dataset.map_batches(
             worker,
             batch_size=batch_size,
             batch_format="numpy",
-            compute=ray.data.ActorPoolStrategy(size=min(self._workers, blocks)),
-            num_cpus=1,
+            compute=ray.data.ActorPoolStrategy(size=actors),
+            num_cpus=ACTOR_CPUS * threads,
             fn_constructor_kwargs=constructor,
             # A worker that dies is restarted and its batch retried (Ray Data's defaults, made explicit).
             max_restarts=-1,
@@ -224,10 +235,8 @@ class _Cluster:
         for items, rows in _rounds(to_read, max_bytes, report):
             if not rows:
                 continue
-            # A whole round is read before anything is embedded: the two stages never wait
-            # on each other's CPUs, and a round bounds what the driver holds.
-            results = list(self._map(rows, worker, constructor, self._options.files_per_batch))
-            for row in results:
+            # Results stream in while earlier windows are embedded; a round bounds what the driver holds.
+            for row in self._map(rows, worker, constructor, self._options.files_per_batch):
                 done += 1
                 self._progress("reading", done, len(to_read))
                 yield items[int(row["position"])], json.loads(row["payload"])
@@ -243,7 +252,7 @@ class _Cluster:
         # every actor busy to the end of the stage.
         rows = [{"batch": n, "texts": [text for _, text in batch]} for n, batch in enumerate(batches)]
         vectors: dict[str, np.ndarray] = {}
-        for row in self._map(rows, worker, constructor, 1):
+        for row in self._map(rows, worker, constructor, 1, constructor["threads"]):
             batch = batches[int(row["batch"])]
             matrix = np.frombuffer(row["vectors"], dtype=np.float32).reshape(len(batch), -1)
             vectors.update((key, vector) for (key, _), vector in zip(batch, matrix))
@@ -282,7 +291,7 @@ class _Committer:
         self._report = report
         self._commit_every = commit_every
         self._progress = progress
-        self._embed = embed
+        self._embedding = BackgroundEmbedding(embed)
         self._stack: contextlib.ExitStack | None = None
         self.snapshot = None
         self._now = now_iso()
@@ -292,18 +301,24 @@ class _Committer:
         return self
 
     def __exit__(self, kind, error, traceback) -> None:
-        if kind is None:
-            self._commit()
-        else:
-            self._stack.__exit__(kind, error, traceback)
+        try:
+            if kind is None:
+                try:
+                    self._commit()
+                except BaseException as exc:  # a failed embedding run abandons the write
+                    self._stack.__exit__(type(exc), exc, exc.__traceback__)
+                    raise
+            else:
+                self._stack.__exit__(kind, error, traceback)
+        finally:
+            self._embedding.close()
 
     def _open(self) -> None:
         self._stack = contextlib.ExitStack()
         self.snapshot = self._stack.enter_context(self._directory.write(self._new_manifest))
         self._new_manifest = None  # later steps continue the generation just committed
         self._pending: dict = {}
-        self._windows: list = []
-        self._texts = TextWindows(self.snapshot.store.vector_ids_for, self._windows.append)
+        self._texts = TextWindows(self.snapshot.store.vector_ids_for, self._embedding.submit)
         self._documents_in_step = 0
 
     def add(self, item: ChangedFile, payload: dict) -> None:
@@ -325,7 +340,7 @@ class _Committer:
 
     def _commit(self) -> None:
         self._texts.flush()
-        vectors = self._embed(self._windows)
+        vectors = self._embedding.collect()
         store = self.snapshot.store
         with store.transaction():
             store_new_documents(self.snapshot, self._pending, self._texts.order, self._texts.known, vectors,

@@ -26,21 +26,21 @@ from ingest.errors import SkippedFile
 from ingest.readers import ReadResult
 
 
-def _load(model: str, backend: str, cache_dir: str | None):
+def _load(model: str, backend: str, cache_dir: str | None, threads: int = 1):
     os.environ["HF_HUB_OFFLINE"] = "1"
     if cache_dir:
         os.environ.setdefault("FOI_CACHE", cache_dir)
-    # Each actor holds one CPU (`num_cpus=1`): a model using every core would make the actors on
-    # a node fight over them.
-    return load_embedder(model, backend=backend, threads=1)
+    # An actor's model uses the threads it holds CPUs for: one using every core would make the
+    # actors on a node fight over them.
+    return load_embedder(model, backend=backend, threads=threads)
 
 
 class EmbedWorker:
     """Embeds batches of chunk texts (a callable class for `map_batches`, one row per batch, each
     already sorted by length as `embed` sorts it, so it is embedded as exactly that batch)."""
 
-    def __init__(self, *, model: str, backend: str, batch_size: int, cache_dir: str | None):
-        self.embedder = _load(model, backend, cache_dir)
+    def __init__(self, *, model: str, backend: str, batch_size: int, cache_dir: str | None, threads: int = 1):
+        self.embedder = _load(model, backend, cache_dir, threads)
         self.batch_size = batch_size
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
