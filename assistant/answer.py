@@ -18,7 +18,7 @@ from assistant.sentence_choice import (
     choose_sentences, document_coverage, holds_code, holds_names, names_held, question_codes, question_names,
     year_disagrees, years_in,
 )
-from assistant.terms import content_terms, evidence_coverage, question_terms, terms_of
+from assistant.terms import content_terms, evidence_coverage, question_terms, terms_of, with_compounds
 from assistant.candidates import answer_candidates
 from assistant.evidence import boilerplate_sentences, is_question, question_context, quotable_region
 from index.embedder import Embedder
@@ -150,7 +150,7 @@ def compose_answer(
     contexts = [question_context(c.document, c.start) for c in candidates]
     passage_scores = np.array([c.hit.score for c in candidates], dtype=np.float32)
     terms = content_terms(question)
-    sentence_terms = [terms_of(text) | terms_of(context) for text, context in zip(texts, contexts)]
+    sentence_terms = [with_compounds(terms, terms_of(text) | terms_of(context)) for text, context in zip(texts, contexts)]
     weights = _term_weights(terms, sentence_terms)
     term_cover = np.array([_coverage(weights, present) for present in sentence_terms], dtype=np.float32)
     answerness = np.array([_answerness(text) for text in texts], dtype=np.float32)

@@ -27,7 +27,7 @@ import re
 
 import numpy as np
 
-from assistant.terms import content_terms, terms_of
+from assistant.terms import content_terms, terms_of, with_compounds
 
 OTHER_DOCUMENT_MARGIN = 0.06  # vs WEAKER_MARGIN within the documents already quoted
 WEAKER_MARGIN = 0.12
@@ -102,7 +102,7 @@ def document_coverage(terms: list[str], codes: set[str], text: str, counts: dict
     if not weights and not codes:
         return 1.0
     lowered = text.lower()
-    present = {p for p in terms_of(text) if len(p) >= 3}
+    present = with_compounds(weights, {p for p in terms_of(text) if len(p) >= 3})
     by_prefix: dict[str, list[str]] = {}
     for word in present:
         by_prefix.setdefault(word[:3], []).append(word)

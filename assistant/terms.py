@@ -31,6 +31,27 @@ def terms_of(sentence: str) -> set[str]:
     return {_stem(w.strip(".-")) for w in re.findall(r"[\w£/.-]+", sentence.lower())}
 
 
+def with_compounds(terms, present: set[str]) -> set[str]:
+    """`present` plus each of `terms` that it holds only as part of a compound or split apart.
+
+    "street lights" asked, "streetlights" written (or the reverse): the words are the same,
+    the spacing is not. Parts are at least three letters long, so "a" + "ward" is not "award".
+    """
+    terms = [t for t in terms if len(t) >= 3]
+    added: set[str] = set()
+    for first in terms:
+        for second in terms:
+            joined = first + second
+            if first != second and any(p.startswith(joined) for p in present if p[:3] == joined[:3]):
+                added.update((first, second))
+        for cut in range(3, len(first) - 2):
+            head, tail = first[:cut], first[cut:]
+            if head in present and any(p.startswith(tail) or _stem(tail) == p for p in present if p[:3] == tail[:3]):
+                added.add(first)
+                break
+    return present | added
+
+
 def question_terms(question: str) -> list[str]:
     """The question's content words, stemmed (numbers and codes left to retrieval)."""
     return sorted(t for t in content_terms(question) if t.isalpha() and len(t) > 2)
@@ -45,6 +66,7 @@ def evidence_coverage(terms: list[str], passages: list[str], counts: dict[str, i
     if not terms:
         return 1.0
     present = set().union(*(terms_of(text) for text in passages)) if passages else set()
+    present = with_compounds(terms, present)
     weights = {t: math.log((total + 1) / (counts.get(t, 0) + 0.5)) for t in terms}
     found = sum(w for t, w in weights.items() if any(p.startswith(t) for p in present if p[:3] == t[:3]))
     return found / (sum(weights.values()) or 1.0)
