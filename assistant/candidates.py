@@ -30,6 +30,13 @@ _HEADER_LINE = re.compile(
     r"^(?:from|to|sent|cc|subject|date)\s*:|@|https?://|www\.|mailto:|\b(?:telephone|tel|phone|website|e-?mail|fax)\s*:", re.I | re.M
 )
 
+# "Yours sincerely,\nSheffield City Council": a letter's closing names its author, it answers nothing.
+_VALEDICTION = re.compile(
+    r"^\s*(?:yours (?:sincerely|faithfully|truly)|(?:kind|best|warm|many) (?:regards|thanks)|regards|thank you)\b[,.!]?\s*"
+    r"(?:\n.{0,80}){0,3}$",
+    re.I,
+)
+
 
 @dataclass(frozen=True)
 class Candidate:
@@ -90,6 +97,8 @@ def answer_candidates(retrieved: list[tuple[Hit, StoredDocument]], codes: set[st
                     continue  # a quoted or repeated request, or a question: not an answer
                 if is_acknowledgement(sentence):
                     continue  # "Thank you for your request ... relating to X": the topic, not an answer
+            if _VALEDICTION.match(sentence):
+                continue
             if not is_row_line(sentence) and (not readable(sentence) or _HEADER_LINE.search(sentence)):
                 continue  # table rules, e-mail headers and URLs make poor answers; a row with its headers is fine
             add(hit, document, start, end)

@@ -285,29 +285,36 @@ def _assemble(snapshot, scores, ids, *, k, max_per_document, where=None, recurri
     results: list[tuple[Hit, StoredDocument | None]] = []
     for score, chunk, entry, copies in chosen:
         document = read[chunk.doc_id]
-        location = document.location
         others = tuple(sorted(copies - {document.doc_id}))
-        table = store.rows_in_span(document.doc_id, chunk.start, chunk.end)
-        hit = Hit(
-            rank=len(results) + 1,
-            score=round(float(score), 4),
-            doc_id=document.doc_id,
-            path=location.path,
-            part=location.part,
-            title=document.title,
-            kind=document.kind,
-            page=chunk.page_start,
-            page_end=chunk.page_end,
-            start=chunk.start,
-            end=chunk.end,
-            text=document.text[chunk.start : chunk.end],
-            metadata=document.metadata,
-            also_in=len(others),
-            boilerplate=round(entry[0], 3) if entry else 0.0,
-            also_in_ids=others,
-            ocr=ocr_between(document.ocr_pages, chunk.page_start, chunk.page_end),
-            sheet=table[0] if table else None,
-            rows=(table[1], table[2]) if table else None,
-        )
+        hit = hit_for_chunk(store, document, chunk, score, rank=len(results) + 1, also_in_ids=others,
+                            boilerplate=round(entry[0], 3) if entry else 0.0)
         results.append((hit, document if documents else None))
     return results
+
+
+def hit_for_chunk(store, document, chunk, score: float, *, rank: int, also_in_ids: tuple[str, ...] = (),
+                  boilerplate: float = 0.0) -> Hit:
+    """The `Hit` citing `chunk` of `document` (a `StoredDocument` or `DocumentText`) with `score`."""
+    location = document.location
+    table = store.rows_in_span(document.doc_id, chunk.start, chunk.end)
+    return Hit(
+        rank=rank,
+        score=round(float(score), 4),
+        doc_id=document.doc_id,
+        path=location.path,
+        part=location.part,
+        title=document.title,
+        kind=document.kind,
+        page=chunk.page_start,
+        page_end=chunk.page_end,
+        start=chunk.start,
+        end=chunk.end,
+        text=document.text[chunk.start : chunk.end],
+        metadata=document.metadata,
+        also_in=len(also_in_ids),
+        boilerplate=boilerplate,
+        also_in_ids=also_in_ids,
+        ocr=ocr_between(document.ocr_pages, chunk.page_start, chunk.page_end),
+        sheet=table[0] if table else None,
+        rows=(table[1], table[2]) if table else None,
+    )

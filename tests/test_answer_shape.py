@@ -57,6 +57,8 @@ def test_the_counted_thing_may_be_in_the_question_line_the_figure_answers():
         ("Data on street lighting locations from 2010.", False),
         ("Your request of 13 April 2024 has been considered under the Act (2000).", False),
         ("Information Management Team, Telephone: 0114 2930000", False),
+        ("Your email received by the Council on 19^th\nOctober 2023 explained your request.", False),
+        ("You can make a complaint to the Information Commissioner’s Office: [1]", False),
     ],
 )
 def test_holds_figure_counts_figures_not_years_dates_or_telephone_numbers(sentence, figure):
