@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant.abstain import confidence, document_signals, shape_signals
+from assistant.abstain import confidence, document_signals, has_figure, shape_signals
 from assistant.sentence_choice import (
     choose_sentences, document_coverage, holds_code, holds_names, names_held, question_codes, question_names,
     year_disagrees, years_in,
@@ -99,6 +99,7 @@ def compose_answer(
     abstain_confidence_below: float = 0.5,
     term_counts: tuple[int, dict[str, int]] | None = None,
     sentence_documents: Callable[[Iterable[str]], dict[str, int]] | None = None,
+    asked: dict[str, str] | None = None,
 ) -> Answer:
     """Choose relevant, non-redundant sentences from `retrieved` and cite each one.
 
@@ -126,6 +127,8 @@ def compose_answer(
             rare-term coverage of the chosen sentences.
         sentence_documents: The store's `sentence_document_counts`; sentences found in
             many documents (signatures, disclaimers) are not quoted.
+        asked: {doc_id: the question its thread's request asks} for replies read beside their
+            request (`assistant.thread_replies`); a figure sentence there is about that question.
         cite: Callable(hit, document, start, end) -> citation line.
         verify: Callable(doc_id, start, end, quote) -> bool, reading the span from the
             store independently of `retrieved` (`assistant.verify.QuoteVerifier.verify`);
@@ -147,7 +150,11 @@ def compose_answer(
     if not candidates:
         return Answer(question, ABSTAIN_MESSAGE, [], True, hits)
     texts = [c.document.text[c.start : c.end] for c in candidates]
-    contexts = [question_context(c.document, c.start) for c in candidates]
+    asked = asked or {}
+    contexts = [
+        question_context(c.document, c.start) or (asked.get(c.document.doc_id, "") if has_figure(text) else "")
+        for c, text in zip(candidates, texts)
+    ]
     passage_scores = np.array([c.hit.score for c in candidates], dtype=np.float32)
     terms = content_terms(question)
     sentence_terms = [with_compounds(terms, terms_of(text) | terms_of(context)) for text, context in zip(texts, contexts)]
@@ -205,6 +212,8 @@ def compose_answer(
     ))
     signals.update(shape_signals(question, [texts[i] for i in picked], [contexts[i] for i in picked], counts, total))
     signals["quoted"] = len(chosen)  # not weighed: 0 tells `ask` that nothing was quotable
+    # A count asked for and neither a figure nor the counted thing quoted: whatever else the quotes
+    # share with the question, they do not answer it.
     trust = confidence(signals)
     if not chosen or (abstention == "evidence" and trust < abstain_confidence_below):
         return Answer(question, ABSTAIN_MESSAGE, [], True, hits, confidence=trust, signals=signals)

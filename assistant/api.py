@@ -22,6 +22,7 @@ from assistant.question_filters import filters_from_question
 from assistant.settings import Settings, load_settings
 from assistant.table_citations import with_table_rows
 from assistant.terms import evidence_coverage, question_terms
+from assistant.thread_replies import with_thread_replies
 from assistant.upkeep import Upkeep
 from assistant.verify import QuoteVerifier
 from index.directory import IndexDirectory, Snapshot
@@ -309,7 +310,10 @@ class Assistant(Upkeep, Browsing):
             if listing.citations:
                 return with_table_rows(snapshot.store, listing)
         retrieved = self._retrieve(snapshot, vector, query, SearchFilter.build(**explicit))
-        answer = self._answer_from(snapshot, query, vector, retrieved)
+        asked = {}
+        if self.settings.answer_thread_replies:
+            retrieved, asked = with_thread_replies(snapshot, retrieved, vector, question_terms(query))
+        answer = self._answer_from(snapshot, query, vector, retrieved, asked)
         if self._nothing_quotable(answer):
             # The answer is often a later passage of a retrieved document: read twice as deep once.
             deeper = self._retrieve(snapshot, vector, query, SearchFilter.build(**explicit), depth=2)
@@ -321,7 +325,7 @@ class Assistant(Upkeep, Browsing):
         """An abstention for want of a quotable sentence, not for want of confidence in one."""
         return answer.abstained and self.settings.abstention == "evidence" and not answer.signals.get("quoted")
 
-    def _answer_from(self, snapshot: Snapshot, query: str, vector, retrieved) -> Answer:
+    def _answer_from(self, snapshot: Snapshot, query: str, vector, retrieved, asked=None) -> Answer:
         terms = question_terms(query)
         total, counts = snapshot.store.term_document_counts(terms)
         coverage = evidence_coverage(terms, [hit.text for hit, _ in retrieved], counts, total)
@@ -342,6 +346,7 @@ class Assistant(Upkeep, Browsing):
             sentence_documents=snapshot.store.sentence_document_counts,
             cite=self._cite,
             verify=QuoteVerifier(snapshot.store).verify,
+            asked=asked,
         )
 
     def _retrieve(self, snapshot: Snapshot, vector, query: str, where: SearchFilter, *, listing: bool = False,

@@ -209,6 +209,11 @@ class Settings(BaseModel):
         le=5.0,
         description="For how-many / how-much questions, plus this times the passage's density of figures.",
     )
+    answer_thread_replies: bool = Field(
+        default=True,
+        description="When the passages `ask` reads from one of its best threads are all the requester's, also "
+        "read the best passage of each of that thread's replies (`assistant/thread_replies.py`).",
+    )
     abstain_confidence_below: float = Field(
         default=0.65,
         ge=0.0,
