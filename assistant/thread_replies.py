@@ -66,8 +66,10 @@ def _asked(request: str) -> str:
 
 
 def _is_reply(metadata: dict) -> bool:
+    """The authority's response: an acknowledgement or a request for clarification answers nothing
+    ("if clarification is not received within 1 month ..." is a figure, not an answer)."""
     foi = metadata.get("foi")
-    return isinstance(foi, dict) and bool(foi) and not from_requester(metadata)
+    return isinstance(foi, dict) and foi.get("role") == "response" and not from_requester(metadata)
 
 
 def _best_passage(snapshot: Snapshot, document, vector, weights: dict[str, float]):
