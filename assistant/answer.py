@@ -20,6 +20,7 @@ from assistant.sentence_choice import (
 )
 from assistant.terms import content_terms, evidence_coverage, question_terms, terms_of, with_compounds
 from assistant.candidates import answer_candidates
+from assistant.counted_rows import counted_rows
 from assistant.evidence import boilerplate_sentences, is_question, question_context, quotable_region
 from index.embedder import Embedder
 from index.records import StoredDocument
@@ -145,6 +146,13 @@ def compose_answer(
 
     words, codes = question_terms(question), question_codes(question)
     candidates = answer_candidates(retrieved, codes)
+    total, counts = term_counts if term_counts is not None else (1, {})
+    headers = {}
+    for row, header in counted_rows(question, retrieved, counts, total):
+        if not any(c.document.doc_id == row.document.doc_id and c.start < row.end and row.start < c.end
+                   for c in candidates):
+            candidates.append(row)
+            headers[(row.document.doc_id, row.start)] = header
     boilerplate = boilerplate_sentences([c.document.text[c.start : c.end] for c in candidates], sentence_documents)
     candidates = [c for c, common in zip(candidates, boilerplate) if not common]
     if not candidates:
@@ -152,7 +160,8 @@ def compose_answer(
     texts = [c.document.text[c.start : c.end] for c in candidates]
     asked = asked or {}
     contexts = [
-        question_context(c.document, c.start) or (asked.get(c.document.doc_id, "") if has_figure(text) else "")
+        question_context(c.document, c.start) or headers.get((c.document.doc_id, c.start))
+        or (asked.get(c.document.doc_id, "") if has_figure(text) else "")
         for c, text in zip(candidates, texts)
     ]
     passage_scores = np.array([c.hit.score for c in candidates], dtype=np.float32)
@@ -182,7 +191,6 @@ def compose_answer(
     # statements.
     relevance = 0.45 * similarity + 0.15 * passage_scores + 0.4 * term_cover + answerness
     documents = [c.document.doc_id for c in candidates]
-    total, counts = term_counts if term_counts is not None else (1, {})
     texts_of = {c.document.doc_id: f"{c.document.title}\n{c.document.text}" for c in candidates}
     own_words = {c.document.doc_id: own_text(c.document) for c in candidates}
     # A name is held by a thread when any of its messages holds it (the request names "Unimog", the reply not).
