@@ -10,11 +10,13 @@ from tests.test_index import write_docs
 # A response that repeats the request first (questions are never quoted) and answers further down.
 RESPONSE = (
     "Street lighting numbers request.\n\n"
-    "How many street lights are there on Sheffield roads?\n\n"
+    "Are the street lights on Sheffield roads LED units?\n\n"
     "The council's reply follows below after our usual checks were made on the records.\n\n"
     "There are 66,336 street lights on the adopted roads of Sheffield, all of them now LED units.\n"
 )
-QUESTION = "How many street lights are there on Sheffield roads?"
+# Not a "how many" question: those also read the rows naming what they count from the whole document
+# (`assistant.counted_rows`), which would find the answer without reading deeper.
+QUESTION = "Are the street lights on Sheffield roads LED units?"
 
 
 @pytest.fixture
