@@ -40,10 +40,10 @@ def counted_rows(question: str, retrieved: list, counts: dict[str, int], total: 
     head = max(counted, key=lambda t: math.log((total + 1) / (counts.get(t, 0) + 0.5)))
     found, documents = [], {}
     for hit, document in retrieved:
-        if document.doc_id not in documents and quotable_region(document) and len(documents) < MAX_DOCUMENTS:
-            documents[document.doc_id] = (hit, document)
-    for hit, document in documents.values():
-        start, end = quotable_region(document)
+        region = None if document.doc_id in documents else quotable_region(document)
+        if region and len(documents) < MAX_DOCUMENTS:
+            documents[document.doc_id] = (hit, document, region)
+    for hit, document, (start, end) in documents.values():
         rows = 0
         for match in _LINE.finditer(document.text, start, end):
             line = match.group().strip()

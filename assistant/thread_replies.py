@@ -51,8 +51,7 @@ def with_thread_replies(snapshot: Snapshot, retrieved: list, vector, terms: list
         replies = [d for d in store.documents(siblings).values() if _is_reply(d.metadata)]
         best = [_best_passage(snapshot, reply, vector, weights) for reply in replies]
         best = sorted((b for b in best if b), key=lambda b: -b[0])[:REPLIES_PER_THREAD]
-        for _, chunk, reply in best:
-            cosine = float(snapshot.vectors.similarities(vector, [chunk.vector_id])[0])
+        for _, cosine, chunk, reply in best:
             hit = hit_for_chunk(store, reply, chunk, cosine, rank=len(retrieved) + len(added) + 1)
             added.append((hit, reply))
             asked[reply.doc_id] = _asked(request)
@@ -73,7 +72,7 @@ def _is_reply(metadata: dict) -> bool:
 
 
 def _best_passage(snapshot: Snapshot, document, vector, weights: dict[str, float]):
-    """(score, chunk, document) of `document`'s passage best matching the question, or None if it has none."""
+    """(score, cosine, chunk, document) of `document`'s passage best matching the question, or None if it has none."""
     region = quotable_region(document)
     # The authority's own words only: a reply's tail quotes the request, and earlier replies.
     chunks = [c for c in snapshot.store.chunks_of(document.doc_id) if region and c.start < region[1] and c.end > region[0]]
@@ -86,6 +85,6 @@ def _best_passage(snapshot: Snapshot, document, vector, weights: dict[str, float
         present = with_compounds(weights, terms_of(document.text[chunk.start : chunk.end]))
         return sum(w for t, w in weights.items() if t in present) / whole
 
-    scored = [(cosine + TERM_WEIGHT * cover(chunk), chunk) for cosine, chunk in zip(cosines, chunks)]
-    score, chunk = max(scored, key=lambda pair: pair[0])
-    return score, chunk, document
+    scored = [(cosine + TERM_WEIGHT * cover(chunk), cosine, chunk) for cosine, chunk in zip(cosines, chunks)]
+    score, cosine, chunk = max(scored, key=lambda entry: entry[0])
+    return score, float(cosine), chunk, document
