@@ -440,3 +440,13 @@ def test_a_listing_answer_says_what_it_read_from_the_question():
     assert message.startswith("*Answered from the FOI metadata (outcome = cost limit") and "12 request(s)" in message
     assert "outcome = cost limit" in chat.plain_text_answer(answer)
     assert "FOI metadata" not in chat.answer_markdown(make_answer())
+
+
+def test_a_quote_starting_with_a_number_shows_no_backslash_and_makes_no_list():
+    from markdown_it import MarkdownIt
+
+    from ui.chat import md_escape
+
+    rendered = MarkdownIt("commonmark").render(md_escape("1. I can confirm that the force has used it.\n- and this"))
+    assert "<ol" not in rendered and "<ul" not in rendered
+    assert "1. I can confirm" in rendered and "\\" not in rendered

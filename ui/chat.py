@@ -25,8 +25,10 @@ _MARKER_HREF = re.compile(re.escape(MARKER_PREFIX) + r"(\w+):(\d+):(\d+)")
 def md_escape(text: str) -> str:
     """Text made literal for a Markdown renderer: HTML escaped, Markdown syntax backslashed."""
     escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
-    # A leading list or quote marker would turn the line into markup.
-    return re.sub(r"^(\s*)([-+>]|\d+\.)", lambda m: m.group(1) + "\\" + m.group(2), escaped)
+    # A leading list or quote marker would turn the line into markup. Only punctuation can be
+    # backslashed in CommonMark: "1." becomes "1\." ("\1." would show its backslash).
+    escaped = re.sub(r"^(\s*)(\d+)([.)])", r"\1\2\\\3", escaped, flags=re.M)
+    return re.sub(r"^(\s*)([-+>])", r"\1\\\2", escaped, flags=re.M)
 
 
 def answer_markdown(answer: Answer, *, read_as: str | None = None) -> str:
