@@ -46,7 +46,7 @@ def with_thread_replies(snapshot: Snapshot, retrieved: list, vector, terms: list
     read = {document.doc_id for _, document in retrieved}
     added, asked = [], {}
     for path in followed:
-        request = next(hit.text for hit, _ in retrieved if hit.path == path)
+        question = _asked(next(hit.text for hit, _ in retrieved if hit.path == path))
         siblings = [d for d in store.locations_of_file(path).values() if d not in read]
         replies = [d for d in store.documents(siblings).values() if _is_reply(d.metadata)]
         best = [_best_passage(snapshot, reply, vector, weights) for reply in replies]
@@ -54,7 +54,7 @@ def with_thread_replies(snapshot: Snapshot, retrieved: list, vector, terms: list
         for _, cosine, chunk, reply in best:
             hit = hit_for_chunk(store, reply, chunk, cosine, rank=len(retrieved) + len(added) + 1)
             added.append((hit, reply))
-            asked[reply.doc_id] = _asked(request)
+            asked[reply.doc_id] = question
     return retrieved + added, asked
 
 
