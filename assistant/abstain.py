@@ -32,7 +32,7 @@ import math
 import re
 
 from assistant.sentence_choice import name_in
-from assistant.terms import question_terms, terms_of, with_compounds
+from assistant.terms import idf_weights, question_terms, terms_of, with_compounds
 
 SIGNALS = ("rare_coverage", "passage_coverage", "best_similarity", "top_passage", "document_coverage", "name_coverage",
            "head_coverage", "figure_answer")
@@ -134,7 +134,7 @@ def shape_signals(question: str, sentences: list[str], contexts: list[str], coun
     counted = counted_terms(question)
     present = set().union(set(), *(terms_of(_split_hyphens(f"{c} {s}")) for s, c in zip(sentences, contexts)))
     present = with_compounds(counted, present)
-    weights = {t: math.log((total + 1) / (counts.get(t, 0) + 0.5)) for t in counted}
+    weights = idf_weights(counted, counts, total)
     held = sum(w for t, w in weights.items() if any(p.startswith(t) for p in present if p[:3] == t[:3]))
     head = held / sum(weights.values()) if counted and sum(weights.values()) else 1.0
     figure = 1.0 if not _NUMBER_ASKED.search(question) else float(any(holds_figure(s) for s in sentences))

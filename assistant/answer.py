@@ -220,8 +220,6 @@ def compose_answer(
     ))
     signals.update(shape_signals(question, [texts[i] for i in picked], [contexts[i] for i in picked], counts, total))
     signals["quoted"] = len(chosen)  # not weighed: 0 tells `ask` that nothing was quotable
-    # A count asked for and neither a figure nor the counted thing quoted: whatever else the quotes
-    # share with the question, they do not answer it.
     trust = confidence(signals)
     if not chosen or (abstention == "evidence" and trust < abstain_confidence_below):
         return Answer(question, ABSTAIN_MESSAGE, [], True, hits, confidence=trust, signals=signals)

@@ -9,14 +9,13 @@ thing's most specific word and a figure is a candidate, weighed with the header 
 
 from __future__ import annotations
 
-import math
 import re
 
 from assistant.abstain import counted_terms, has_figure
 from assistant.candidates import Candidate
 from assistant.evidence import is_question, quotable_region
 from assistant.sentence_choice import years_in
-from assistant.terms import terms_of
+from assistant.terms import idf_weights, terms_of
 
 MAX_DOCUMENTS = 3  # the best distinct responses among the retrieved passages
 MAX_ROWS = 4  # per document, in reading order
@@ -37,7 +36,8 @@ def counted_rows(question: str, retrieved: list, counts: dict[str, int], total: 
     if not counted:
         return []
     # The most specific word of what is counted: "rape" of "rapes", "smith" of "people named Smith".
-    head = max(counted, key=lambda t: math.log((total + 1) / (counts.get(t, 0) + 0.5)))
+    weights = idf_weights(counted, counts, total)
+    head = max(counted, key=weights.__getitem__)
     found, documents = [], {}
     for hit, document in retrieved:
         region = None if document.doc_id in documents else quotable_region(document)

@@ -27,7 +27,7 @@ import re
 
 import numpy as np
 
-from assistant.terms import content_terms, terms_of, with_compounds
+from assistant.terms import content_terms, idf_weights, terms_of, with_compounds
 
 OTHER_DOCUMENT_MARGIN = 0.06  # vs WEAKER_MARGIN within the documents already quoted
 WEAKER_MARGIN = 0.12
@@ -98,7 +98,7 @@ def document_coverage(terms: list[str], codes: set[str], text: str, counts: dict
         counts: {term: documents holding it} of the collection; total: its documents.
     """
     rarest = math.log((total + 1) / 0.5)
-    weights = {t: math.log((total + 1) / (counts.get(t, 0) + 0.5)) for t in terms}
+    weights = idf_weights(terms, counts, total)
     if not weights and not codes:
         return 1.0
     lowered = text.lower()

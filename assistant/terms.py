@@ -52,6 +52,11 @@ def with_compounds(terms, present: set[str]) -> set[str]:
     return present | added
 
 
+def idf_weights(terms, counts: dict[str, int], total: int) -> dict[str, float]:
+    """{term: inverse document frequency} of `terms` in a collection of `total` documents, `counts` holding them."""
+    return {t: math.log((total + 1) / (counts.get(t, 0) + 0.5)) for t in terms}
+
+
 def question_terms(question: str) -> list[str]:
     """The question's content words, stemmed (numbers and codes left to retrieval)."""
     return sorted(t for t in content_terms(question) if t.isalpha() and len(t) > 2)
@@ -67,6 +72,6 @@ def evidence_coverage(terms: list[str], passages: list[str], counts: dict[str, i
         return 1.0
     present = set().union(*(terms_of(text) for text in passages)) if passages else set()
     present = with_compounds(terms, present)
-    weights = {t: math.log((total + 1) / (counts.get(t, 0) + 0.5)) for t in terms}
+    weights = idf_weights(terms, counts, total)
     found = sum(w for t, w in weights.items() if any(p.startswith(t) for p in present if p[:3] == t[:3]))
     return found / (sum(weights.values()) or 1.0)

@@ -9,11 +9,10 @@ too, so the answer can quote the reply instead of abstaining over the request.
 
 from __future__ import annotations
 
-import math
 
 from assistant.evidence import is_question, quotable_region
 from assistant.passage_rescore import from_requester
-from assistant.terms import terms_of, with_compounds
+from assistant.terms import idf_weights, terms_of, with_compounds
 from index.directory import Snapshot
 from index.search import hit_for_chunk
 from ingest.sentences import sentence_spans
@@ -42,7 +41,7 @@ def with_thread_replies(snapshot: Snapshot, retrieved: list, vector, terms: list
     if not followed:
         return retrieved, {}
     total, counts = store.term_document_counts(terms)
-    weights = {t: math.log((total + 1) / (counts.get(t, 0) + 0.5)) for t in terms}
+    weights = idf_weights(terms, counts, total)
     read = {document.doc_id for _, document in retrieved}
     added, asked = [], {}
     for path in followed:
