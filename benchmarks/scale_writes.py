@@ -22,8 +22,11 @@ whole documents — 1,010 at 100k, 6,260 at 1M — so that shard is written agai
 next write adds them back,
 as the store still names them), the *fold* (`VectorIndex.fold`
 + `write_files`: the deltas into the tail shard), and a *re-cluster* (what `fit()` does after 4x
-growth: a new training, the first shard converted to it in that write) followed by the one-document
-edits that convert the other shards, one each.
+growth: a training with twice the lists, the first shard converted to it in that write) followed by
+the one-document edits that convert the other shards, one each. `--recluster split` (the default,
+what `fit()` does) splits each list in two from a sample (`index/vector_recluster.py`);
+`--recluster afresh` trains k-means for as many lists on a sample, as `fit()` did before, to compare
+cost and recall@10. At `--size N` both make the lists a collection of 4N would have.
 Peak extra disk is the vectors folder's growth during that write (the files it adds beside those
 the current and previous states name).
 
@@ -31,7 +34,8 @@ A write here is the vectors' part of a commit only. `VectorWrites` is the one th
 a write is made; a writer with the same `write(op, ids, vectors)` method going through
 `IndexDirectory` (store and vectors in one commit) can be measured by the same loop.
 
-Usage: python benchmarks/scale_writes.py [--size 100000] [--writes 100] [--queries 200] [--workdir DIR] [--json]
+Usage: python benchmarks/scale_writes.py [--size 100000] [--writes 100] [--queries 200] [--workdir DIR]
+       [--recluster split|afresh] [--json]
 """
 
 from __future__ import annotations
@@ -105,7 +109,8 @@ class VectorWrites:
         return cost
 
     def fold(self, op: str = "fold") -> WriteCost:
-        """`fold`: the deltas into the tail shard; `recluster`: what `fit()` does after 4x growth."""
+        """`fold`: the deltas into the tail shard; `recluster` / `afresh`: what `fit()` does after 4x
+        growth, lists split from a sample or trained afresh."""
         before = folder_bytes(self.folder)
         began = time.perf_counter()
         state = VectorIndex.open_files(self.folder, self.names)
@@ -113,8 +118,12 @@ class VectorWrites:
         began = time.perf_counter()
         if op == "fold":
             state.fold()
-        else:  # what fit() does after 4x growth: train anew, the first shard converted now
-            state._retrain(ivf=True, sq=faiss.vector_to_array(state._ivf.sq.trained))
+        else:  # what fit() does after 4x growth: twice the lists, the first shard converted now
+            sq = faiss.vector_to_array(state._ivf.sq.trained)
+            if op == "recluster":  # each list split in two from a sample (index/vector_recluster.py)
+                state._retrain(ivf=True, sq=sq, split=True)
+            else:  # "afresh": k-means for as many lists on a sample, what fit() did before
+                state._retrain(ivf=True, sq=sq, nlist=2 * state._ivf.nlist)
         self.generation += 1
         names = state.write_files(self.folder, self.generation)
         cost = WriteCost(op, opened, time.perf_counter() - began,
@@ -176,6 +185,8 @@ def main() -> None:
     parser.add_argument("--writes", type=int, default=100)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--recluster", choices=("split", "afresh"), default="split",
+                        help="how the re-cluster step trains twice the lists (split: what fit() does)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     log = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
@@ -252,7 +263,7 @@ def main() -> None:
     checkpoint("shard rewrite", args.writes + 2, [rewrite])
     fold = writes.fold()
     checkpoint("fold", args.writes + 3, [fold])
-    recluster = writes.fold("recluster")
+    recluster = writes.fold("recluster" if args.recluster == "split" else "afresh")
     checkpoint("re-cluster", args.writes + 4, [recluster])
     converting = []  # the writes after it convert the other shards, one each
     while len({s.training() for s in VectorIndex.open_files(folder, writes.names)._shards}) > 1:
@@ -273,7 +284,7 @@ def main() -> None:
             "fold_open_s": round(fold.open_s, 2), "fold_mb": round(fold.bytes_written / 1e6, 1),
             "rewrite_s": round(rewrite.write_s, 2), "rewrite_mb": round(rewrite.bytes_written / 1e6, 1),
             "readd_s": round(readd.write_s, 2), "readd_mb": round(readd.bytes_written / 1e6, 1),
-            "recluster_s": round(recluster.write_s, 2), "recluster_mb": round(recluster.bytes_written / 1e6, 1),
+            "recluster": args.recluster, "recluster_s": round(recluster.write_s, 2), "recluster_mb": round(recluster.bytes_written / 1e6, 1),
             "ops": summary, "load": os.getloadavg()}
     if args.json:
         print(json.dumps({"rows": rows, **meta}))

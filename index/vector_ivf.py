@@ -23,10 +23,11 @@ def build_ivf(ids: np.ndarray, vectors: np.ndarray, sq: np.ndarray | None) -> fa
     return index
 
 
-def train_ivf(vectors: np.ndarray, sq: np.ndarray | None) -> faiss.Index:
-    """An empty `ivf-sq8` index trained on a sample of `vectors` (lists for that many vectors)."""
+def train_ivf(vectors: np.ndarray, sq: np.ndarray | None, nlist: int | None = None) -> faiss.Index:
+    """An empty `ivf-sq8` index trained on a sample of `vectors` (`nlist` lists, by default those for
+    that many vectors)."""
     d = vectors.shape[1]
-    nlist = ivf_lists(len(vectors))
+    nlist = nlist or ivf_lists(len(vectors))
     rng = np.random.default_rng(0)
     sample = vectors[rng.choice(len(vectors), min(len(vectors), TRAIN_POINTS_PER_LIST * nlist), replace=False)]
     sample = np.ascontiguousarray(sample, dtype=np.float32)

@@ -28,6 +28,7 @@ import numpy as np
 
 from index import vector_segments as seg
 from index.vector_ivf import empty_clone, ivf_ids, train_ivf
+from index.vector_recluster import add_assigned, assign_from
 
 SHARDS = 8
 # Below this a shard is not split further: 2 MiB is 1,358 flat or 5,140 ivf-sq8 vectors at 384
@@ -149,24 +150,27 @@ def empty_like(index: faiss.Index) -> faiss.Index:
 
 
 def build(ids: np.ndarray, vectors: np.ndarray, template: faiss.Index | None, sq: np.ndarray | None,
-          ivf: bool, total: int | None = None) -> list[Shard]:
+          ivf: bool, total: int | None = None, lists: np.ndarray | None = None) -> list[Shard]:
     """Shards of these vectors by id range, each at most `capacity()`; IVF ones cloned from one index
     trained on all of them (with `sq`, reusing those quantiser ranges), flat ones exact.
 
     `template`, when given, is an empty index to clone instead of training one; `total` is the
-    collection's size when these are part of it."""
+    collection's size when these are part of it; `lists`, each vector's IVF list when already known."""
     d = vectors.shape[1]
     if template is None:
         template = train_ivf(vectors, sq) if ivf else seg.new_flat(d)
     order = np.argsort(ids, kind="stable")
     ids, vectors = ids[order].astype(np.int64), vectors[order]
+    lists = None if lists is None else lists[order]
     size = capacity(total or len(ids), d, ivf)
     shards = []
     for start in range(0, max(len(ids), 1), size):
         index = empty_like(template)
-        if len(ids):
-            index.add_with_ids(np.ascontiguousarray(vectors[start:start + size], dtype=np.float32),
-                               ids[start:start + size])
+        part = slice(start, start + size)
+        if len(ids) and lists is not None:
+            add_assigned(index, ids[part], vectors[part], lists[part])
+        elif len(ids):
+            index.add_with_ids(np.ascontiguousarray(vectors[part], dtype=np.float32), ids[part])
         shards.append(Shard(index))
     return shards
 
@@ -184,11 +188,13 @@ def mixed(shards: list[Shard]) -> list[Shard]:
 
 
 def convert(shard: Shard, like: Shard, total: int) -> list[Shard]:
-    """`shard`'s live vectors as new shards in `like`'s training (decoded first, if IVF)."""
+    """`shard`'s live vectors as new shards in `like`'s training (decoded first, if IVF); from an older
+    IVF training, each vector goes to the best of the new lists nearest its old list (`assign_from`)."""
     ids, vectors = shard.live_vectors()
     if not len(ids):
         return []
-    return build(ids, vectors, empty_like(like.index), None, like.ivf is not None, total)
+    lists = assign_from(shard.ivf, ids, vectors, like.ivf) if shard.ivf is not None and like.ivf is not None else None
+    return build(ids, vectors, empty_like(like.index), None, like.ivf is not None, total, lists)
 
 
 def coarse(shard: Shard | None, x: np.ndarray, looked_up: dict) -> tuple | None:

@@ -24,6 +24,7 @@ import faiss
 import numpy as np
 
 from index import vector_segments as seg
+from index import vector_recluster as recluster
 from index import vector_shards as shards_
 from index.vector_ivf import search_assigned, train_ivf
 from index.vector_shards import Shard
@@ -36,12 +37,8 @@ RETRAIN_GROWTH = 4
 
 @contextmanager
 def _one_thread():
-    """Run one query on one OpenMP thread.
-
-    For a single query, FAISS's threads mostly wait for each other: flat search
-    over 100,000 vectors took 16 ms on one thread and 105 ms on two on this
-    project's 2-core machine under load (README, "Backends and scale").
-    """
+    """Run one query on one OpenMP thread: for a single query FAISS's threads mostly wait for each
+    other (flat search over 100,000 vectors: 16 ms on one thread, 105 ms on two under load)."""
     threads = faiss.omp_get_max_threads()
     faiss.omp_set_num_threads(1)
     try:
@@ -126,12 +123,10 @@ class VectorIndex:
         """Write and fsync only the new files this state needs; return the names of all its files.
 
         Never modifies, replaces or deletes a file the state was opened from or wrote before:
-        `generation` must be newer than all of them. Deltas are merged when there are more
-        than `MAX_DELTAS`; when deltas and their deletions pass `fold_limit` of the collection
-        they are folded into the tail shard; otherwise the shard with the largest deleted share
-        past `fold_limit` of its size is rewritten without them, or else one shard left in a training
-        from before `fit()` is converted to the new one. A write rewrites one shard at most (a full
-        tail sealed and the next one started count as one fold).
+        `generation` must be newer than all of them. Deltas are merged when there are more than
+        `MAX_DELTAS`; past `fold_limit` of the collection they are folded into the tail shard; else the
+        shard with the largest deleted share past `fold_limit` of its size is rewritten without them, or
+        one shard of a training from before `fit()` converted. A write rewrites one shard at most.
 
         Raises:
             ValueError: `generation` is not newer than the state's files.
@@ -146,7 +141,7 @@ class VectorIndex:
             else:
                 if len(self._deltas) + (self._pending.ntotal > 0) > seg.MAX_DELTAS:
                     self._merge_deltas()
-                if all(shard.generation is not None for shard in self._shards):  # fit() may have rewritten one
+                if all(shard.generation is not None for shard in self._shards):  # fit() may have added one
                     self._rewrite(shards_.most_deleted(self._shards) or next(iter(shards_.mixed(self._shards)), None))
         else:  # nothing written yet: written whole anyway, in shards of capacity()
             self.reshard(factor=1)
@@ -305,14 +300,12 @@ class VectorIndex:
     def fit(self, threshold: int) -> bool:
         """Switch to (or retrain) the approximate index when the collection calls for it.
 
-        Above `threshold` vectors a flat index becomes IVF; an IVF index whose
-        collection has grown or shrunk `RETRAIN_GROWTH` times since its clustering
-        was trained is re-clustered; one that has shrunk to half the threshold
-        becomes flat again (the half keeps a collection near the threshold from
-        switching at every write). Returns True when it trained anew. A collection not yet written
-        is rebuilt whole; a written one gets its first shard in the new training now and the
-        others one a write (`write_files`), each shard a standalone index, so that no write
-        rewrites more than a shard.
+        Above `threshold` vectors a flat index becomes IVF; an IVF index whose collection has grown
+        `RETRAIN_GROWTH` times since its training splits each list in two (`vector_recluster`), one
+        that shrank as much is trained afresh, and one that shrank to half the threshold becomes flat
+        again (the half keeps a collection near the threshold from switching at every write). Returns True
+        when it trained anew. A collection not yet written is rebuilt whole, one of one shard converted at
+        once; a larger one gets an empty shard of the new training, and a shard converted to it a write.
         """
         n = len(self)
         if self._ivf is None:
@@ -323,16 +316,26 @@ class VectorIndex:
         if trained_for / RETRAIN_GROWTH < n < RETRAIN_GROWTH * trained_for:
             return False
         # Keep the scalar quantiser's ranges: decoded vectors then re-encode losslessly.
-        return self._retrain(ivf=True, sq=faiss.vector_to_array(self._ivf.sq.trained))
+        sq = faiss.vector_to_array(self._ivf.sq.trained)
+        return self._retrain(ivf=True, sq=sq, split=n >= RETRAIN_GROWTH * trained_for)
 
-    def _retrain(self, ivf: bool, sq: np.ndarray | None) -> bool:
-        ids, vectors = self.vectors()
+    def _retrain(self, ivf: bool, sq: np.ndarray | None, split: bool = False, nlist: int | None = None) -> bool:
+        """Train anew (`split`: each current list in two, `vector_recluster`; else `nlist` lists); see `fit`."""
         if not self._written_shards():  # written whole anyway
-            self._set_shards(shards_.build(ids, vectors, None, sq, ivf))
+            self._set_shards(shards_.build(*self.vectors(), None, sq, ivf))
             return True
-        template = train_ivf(vectors, sq) if ivf else seg.new_flat(self.dimension)
-        first = self._shards[0]
-        self._shards[0:1] = shards_.build(*first.live_vectors(), template, None, ivf, len(self))
+        like = shards_.target(self._shards)
+        if split:  # from a uniform sample of every shard and delta
+            shards = [(s.index, s.deleted.array() if s.deleted else None, s.training() == like.training())
+                      for s in self._shards]
+            loose = shards_.delta_vectors(self._deltas, self._pending)
+            template = recluster.split_training(like.ivf, shards, loose, len(self), sq)
+        else:  # `nlist`: k-means afresh for that many lists, to compare (benchmarks/scale_writes.py)
+            train = (lambda v, q: train_ivf(v, q, nlist)) if nlist else recluster.train_by_splitting
+            template = train(self.vectors()[1], sq) if ivf else None
+        new = Shard(shards_.empty_like(template or seg.new_flat(self.dimension)))
+        whole = len(self._shards) == 1 and shards_.convert(self._shards[0], new, len(self))  # small: at once
+        self._shards = whole or [*self._shards, new]
         self._deleted_dirty, self._params = True, {}
         return True
 
