@@ -6,9 +6,9 @@ base's size: 10.7–11% of the index. With shards a write rewrites at most one o
 which takes the deltas' vectors (sealed when full, a new tail then starts), or one shard whose
 deleted share passed `fold_limit` — so its peak is a shard's size.
 
-A shard holds at most `capacity()` vectors: an eighth of the collection (`SHARDS`), at least
+A shard holds at most `capacity()` vectors: a sixteenth of the collection (`SHARDS`), at least
 `SHARD_FLOOR_BYTES` of them. The vectors are about 11% (ivf-sq8) to 31% (flat) of an index (the
-store holds the rest, README "One-document writes to segmented vectors"), so a shard is 1.4–3.9%
+store holds the rest, README "One-document writes to segmented vectors"), so a shard is 0.7–1.9%
 of the index, and a write that seals a full tail and starts the next stays within two shards.
 
 Every `ivf-sq8` shard of one training is cloned from one trained index (`vector_ivf.empty_clone`):
@@ -30,7 +30,9 @@ from index import vector_segments as seg
 from index.vector_ivf import empty_clone, ivf_ids, train_ivf
 from index.vector_recluster import add_assigned, assign_from
 
-SHARDS = 8
+# 16, not 8: at 1M ivf-sq8 vectors a shard file is then ~30 MB, so a fold that seals a full tail and
+# starts the next writes 38 MB, under issue 17's 50 MB a one-document write (8 shards: 63.6 MB).
+SHARDS = 16
 # Below this a shard is not split further: 2 MiB is 1,358 flat or 5,140 ivf-sq8 vectors at 384
 # dimensions; smaller shards would only add per-shard search calls.
 SHARD_FLOOR_BYTES = 2 << 20
