@@ -40,3 +40,15 @@ def test_the_old_placeholder_wording_is_answered_too(demo):
 )
 def test_questions_the_demo_corpus_does_not_answer_abstain(demo, question):
     assert demo.ask(question).abstained
+
+
+def test_a_short_question_after_the_placeholder_is_answered_on_its_own_subject(demo):
+    answer = demo.ask("Does the force use facial recognition?", previous=DEMO_QUESTION)
+    assert answer.question == "Does the force use facial recognition?"  # not read as a follow-up
+    assert not answer.abstained
+    assert answer.citations[0].path.endswith("eastshire-police-2024-0412-facial-recognition.txt")
+
+
+def test_a_follow_up_after_the_placeholder_is_read_with_it(demo):
+    answer = demo.ask("And in 2022?", previous=DEMO_QUESTION)
+    assert answer.question.startswith(DEMO_QUESTION)
