@@ -32,15 +32,23 @@ def train_ivf(vectors: np.ndarray, sq: np.ndarray | None, nlist: int | None = No
     sample = vectors[rng.choice(len(vectors), min(len(vectors), TRAIN_POINTS_PER_LIST * nlist), replace=False)]
     sample = np.ascontiguousarray(sample, dtype=np.float32)
     quantizer = faiss.IndexFlatIP(d)
-    index = faiss.IndexIVFScalarQuantizer(
-        quantizer, d, nlist, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
-    )
     if sq is None:
+        index = ivf_around(quantizer, nlist, None)
         index.train(sample)
-    else:
-        kmeans = faiss.Clustering(d, nlist)
-        kmeans.spherical = True
-        kmeans.train(sample, quantizer)
+        return index
+    kmeans = faiss.Clustering(d, nlist)
+    kmeans.spherical = True
+    kmeans.train(sample, quantizer)
+    return ivf_around(quantizer, nlist, sq)
+
+
+def ivf_around(quantizer: faiss.IndexFlatIP, nlist: int, sq: np.ndarray | None) -> faiss.Index:
+    """An `ivf-sq8` index over `quantizer`'s `nlist` centroids (it takes ownership of it), with `sq`'s
+    quantiser ranges (trained then, unless None), a hash-table direct map and `NPROBE`."""
+    index = faiss.IndexIVFScalarQuantizer(
+        quantizer, quantizer.d, nlist, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
+    )
+    if sq is not None:
         faiss.copy_array_to_vector(sq.astype(np.float32), index.sq.trained)
         index.is_trained = True
     index.own_fields = True

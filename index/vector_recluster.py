@@ -23,7 +23,7 @@ import faiss
 import numpy as np
 from scipy import sparse
 
-from index.vector_ivf import NPROBE, ivf_lists, train_ivf
+from index.vector_ivf import ivf_around, ivf_lists, train_ivf
 
 # New lists searched for each old list's vectors when converting a shard.
 CANDIDATES = 16
@@ -72,15 +72,7 @@ def split_lists(x: np.ndarray, lists: np.ndarray, centroids: np.ndarray, sq: np.
             children[keep, child] = _unit(sums[keep])
     quantizer = faiss.IndexFlatIP(d)
     quantizer.add(np.ascontiguousarray(children.reshape(2 * nlist, d)))
-    index = faiss.IndexIVFScalarQuantizer(quantizer, d, 2 * nlist, faiss.ScalarQuantizer.QT_8bit,
-                                          faiss.METRIC_INNER_PRODUCT)
-    faiss.copy_array_to_vector(sq.astype(np.float32), index.sq.trained)
-    index.is_trained = True
-    index.own_fields = True
-    quantizer.this.disown()
-    index.set_direct_map_type(faiss.DirectMap.Hashtable)
-    index.nprobe = NPROBE
-    return index
+    return ivf_around(quantizer, 2 * nlist, sq)
 
 
 def split_training(like: faiss.IndexIVF, shards: list[tuple[faiss.Index, np.ndarray | None, bool]],
