@@ -22,8 +22,8 @@ whole documents — 1,010 at 100k, 6,260 at 1M — so that shard is written agai
 next write adds them back,
 as the store still names them), the *fold* (`VectorIndex.fold`
 + `write_files`: the deltas into the tail shard), and a *re-cluster* (what `fit()` does after 4x
-growth: a training with twice the lists, the first shard converted to it in that write) followed by
-the one-document edits that convert the other shards, one each. `--recluster split` (the default,
+growth: a training with twice the lists, carried by an empty shard that write adds) followed by
+the one-document edits that convert the shards to it, one each. `--recluster split` (the default,
 what `fit()` does) splits each list in two from a sample (`index/vector_recluster.py`);
 `--recluster afresh` trains k-means for as many lists on a sample, as `fit()` did before, to compare
 cost and recall@10. At `--size N` both make the lists a collection of 4N would have.
@@ -118,7 +118,7 @@ class VectorWrites:
         began = time.perf_counter()
         if op == "fold":
             state.fold()
-        else:  # what fit() does after 4x growth: twice the lists, the first shard converted now
+        else:  # what fit() does after 4x growth: twice the lists, in an empty shard added now
             sq = faiss.vector_to_array(state._ivf.sq.trained)
             if op == "recluster":  # each list split in two from a sample (index/vector_recluster.py)
                 state._retrain(ivf=True, sq=sq, split=True)

@@ -81,10 +81,13 @@ def search_assigned(ivf: faiss.IndexIVF, x: np.ndarray, k: int, coarse, params) 
 
 def ivf_ids(ivf: faiss.IndexIVF) -> np.ndarray:
     """Every id stored in the inverted lists, list by list."""
+    return list_members(ivf)[0]
+
+
+def list_members(ivf: faiss.IndexIVF) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, list numbers) of every vector stored in `ivf`, list by list."""
     lists = ivf.invlists
-    parts = [
-        faiss.rev_swig_ptr(lists.get_ids(i), lists.list_size(i)).copy()
-        for i in range(lists.nlist)
-        if lists.list_size(i)
-    ]
-    return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, dtype=np.int64)
+    sizes = np.array([lists.list_size(i) for i in range(lists.nlist)], dtype=np.int64)
+    parts = [faiss.rev_swig_ptr(lists.get_ids(int(i)), int(sizes[i])).copy() for i in np.flatnonzero(sizes)]
+    ids = np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
+    return ids, np.repeat(np.arange(lists.nlist, dtype=np.int64), sizes)

@@ -8,7 +8,8 @@ Two shortcuts bound both:
 - growth splits each list of the current training in two, by spherical 2-means over a sample of
   the vectors in that list (`split_training`, `split_lists`), all lists at once in numpy: the new
   lists refine the clustering that exists instead of redoing it (a hierarchical k-means step); the
-  switch to IVF trains k-means for a quarter of the lists and splits twice (`train_by_splitting`);
+  switch to IVF and a retraining after 4x shrinkage train k-means for a quarter of the lists and
+  split twice (`train_by_splitting`);
 - a shard of an older IVF training is converted by assigning each vector among the `CANDIDATES`
   new lists nearest its old list's centroid (`assign_from`), not among all of them, and its codes are
   added with those assignments (`add_assigned`).
@@ -23,7 +24,7 @@ import faiss
 import numpy as np
 from scipy import sparse
 
-from index.vector_ivf import ivf_around, ivf_lists, train_ivf
+from index.vector_ivf import ivf_around, ivf_lists, list_members, train_ivf
 
 # New lists searched for each old list's vectors when converting a shard.
 CANDIDATES = 16
@@ -34,15 +35,6 @@ SPLIT_POINTS_PER_LIST = 20
 SPLIT_ITERATIONS = 6
 # Rows per numpy block, so that no temporary passes ~100 MB at 384 dimensions.
 BLOCK = 65_536
-
-
-def list_members(ivf: faiss.IndexIVF) -> tuple[np.ndarray, np.ndarray]:
-    """(ids, list numbers) of every vector stored in `ivf`, list by list."""
-    lists = ivf.invlists
-    sizes = np.array([lists.list_size(i) for i in range(lists.nlist)], dtype=np.int64)
-    parts = [faiss.rev_swig_ptr(lists.get_ids(int(i)), int(sizes[i])).copy() for i in np.flatnonzero(sizes)]
-    ids = np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
-    return ids, np.repeat(np.arange(lists.nlist, dtype=np.int64), sizes)
 
 
 def split_lists(x: np.ndarray, lists: np.ndarray, centroids: np.ndarray, sq: np.ndarray,
@@ -112,8 +104,8 @@ def split_training(like: faiss.IndexIVF, shards: list[tuple[faiss.Index, np.ndar
 
 def train_by_splitting(vectors: np.ndarray, sq: np.ndarray | None, nlist: int | None = None,
                        rounds: int = 2) -> faiss.Index:
-    """An empty `ivf-sq8` index of about `nlist` lists (by default those for `vectors`): k-means for `nlist / 2**rounds` lists
-    on a sample (with `sq`, keeping those quantiser ranges; else trained with them), each list then
+    """An empty `ivf-sq8` index of about `nlist` lists (by default those for `vectors`): k-means for
+    `nlist / 2**rounds` lists on a sample (with `sq`, keeping those quantiser ranges; else trained with them), each list then
     split in two `rounds` times. k-means costs lists x sample points, so a quarter of the lists costs
     a sixteenth: at the switch to IVF at 200,000 vectors 1.99 s against 7.80 s for k-means afresh
     for 1,788 lists, recall@10 0.987 against 0.992 (benchmarks/recluster_growth.py)."""

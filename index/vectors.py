@@ -302,7 +302,7 @@ class VectorIndex:
 
         Above `threshold` vectors a flat index becomes IVF; an IVF index whose collection has grown
         `RETRAIN_GROWTH` times since its training splits each list in two (`vector_recluster`), one
-        that shrank as much is trained afresh, and one that shrank to half the threshold becomes flat
+        that shrank as much is trained as at the switch, and one that shrank to half the threshold becomes flat
         again (the half keeps a collection near the threshold from switching at every write). Returns True
         when it trained anew. A collection not yet written is rebuilt whole, one of one shard converted at
         once; a larger one gets an empty shard of the new training, and a shard converted to it a write.
