@@ -37,19 +37,23 @@ class PassageIndex:
     _clause_counts: dict[tuple[str, int], int]
     _boilerplate: dict[int, tuple[float, str]] | bool | None
 
-    def lexical_search(self, match: str, limit: int, *, budget: int | None = None) -> list[tuple[int, float]]:
+    def lexical_search(
+        self, match: str, limit: int, *, budget: int | None = None, ceiling: int | None = None
+    ) -> list[tuple[int, float]]:
         """(vector_id, BM25 score) pairs for an FTS5 MATCH expression, best first.
 
         SQLite's bm25() is negative, lower is better; it is negated here. On a
         collection of more than `budget` (default `lexical.scoring_budget`: 2% of the passages, 100 to 20,000)
         passages, an expression made by `lexical.match_expression` is first
         narrowed so that it scores about `budget` of them at most
-        (`lexical.plan`: the most frequent clauses are left out; a query of only
-        common words lists the newest passages holding them all, with score 0).
+        (`lexical.plan`: the most frequent clauses are left out). When no clause
+        fits, the budget doubles up to `ceiling` (default `lexical.SCORED_PASSAGES`,
+        or `budget` when one is given) until the rarest clauses fit; a query of only
+        words commoner than that lists the newest passages holding them all, with score 0.
         """
         if not match:
             return []
-        chosen = self.lexical_plan(match, budget)
+        chosen = self.lexical_plan(match, budget, ceiling)
         if chosen.ranked:
             rows = self._db.execute(
                 "SELECT rowid, bm25(passages) FROM passages WHERE passages MATCH ? ORDER BY bm25(passages) LIMIT ?",
@@ -65,17 +69,26 @@ class PassageIndex:
                 break
         return [(int(row[0]), 0.0) for row in rows]
 
-    def lexical_plan(self, match: str, budget: int | None = None) -> LexicalPlan:
+    def lexical_plan(self, match: str, budget: int | None = None, ceiling: int | None = None) -> LexicalPlan:
         """How `lexical_search` will run `match`: unchanged when the collection is small or
         the expression is not one `match_expression` made."""
         parts = lexical.clauses(match)
         total = self.passage_count()
+        if ceiling is None:
+            ceiling = lexical.SCORED_PASSAGES if budget is None else budget
         budget = lexical.scoring_budget(total) if budget is None else budget
         if parts is None or total <= budget:
             return LexicalPlan(match)
         parts = lexical.possessives_as_words(parts)
         # Counting stops just past the budget: a common word costs no more to rule out than a rare one.
-        return lexical.plan(parts, self._count_clauses(parts, budget + 1), budget)
+        chosen = lexical.plan(parts, self._count_clauses(parts, budget + 1), budget)
+        # The share budget is about quality, SCORED_PASSAGES about cost: when no word of the query is
+        # rare by the share ("agency" in 143 of 5,462 passages), rank by the rarest words within the
+        # smallest doubled budget that holds one, rather than list the passages holding every word.
+        while not chosen.ranked and budget < ceiling:
+            budget = min(2 * budget, ceiling)
+            chosen = lexical.plan(parts, self._count_clauses(parts, budget + 1), budget)
+        return chosen
 
     def _count_clauses(self, parts: list[str], cap: int) -> dict[str, int]:
         """How many passages each clause matches, up to `cap`: one statement for the clauses

@@ -110,6 +110,22 @@ def test_query_of_only_common_words_still_matches(tmp_path):
     assert [vector_id for vector_id, _ in hits] == [6, 5, 4, 3, 2]
 
 
+def test_a_word_commoner_than_the_share_still_ranks_within_the_ceiling(tmp_path):
+    # "agency" is in 8 of 40 passages: above a budget of 5, so without widening the query
+    # would list the newest passages holding every word, none of them about agency staff.
+    texts = [f"How much Sheffield City Council staff spend on item {i}." for i in range(40)]
+    for i in range(0, 16, 2):
+        texts[i] = f"How much Sheffield City Council staff spend with agency contract {i}."
+    texts[4] = "Sheffield City Council: spend on agency staff, agency social workers."
+    store = store_of(tmp_path, texts)
+    match = match_expression("How much did Sheffield City Council spend on agency staff?")
+    assert not store.lexical_plan(match, budget=5).ranked  # the budget alone: unranked, newest first
+    widened = store.lexical_plan(match, budget=5, ceiling=40)
+    assert widened.ranked and '"agency"' in widened.match and '"council"' in widened.dropped
+    hits = store.lexical_search(match, 3, budget=5, ceiling=40)
+    assert hits[0][0] == 4 and all(score > 0 for _, score in hits)
+
+
 def test_other_fts5_syntax_is_run_as_given(tmp_path):
     store = store_of(tmp_path, PASSAGES)
     assert [v for v, _ in store.lexical_search('"council" AND "tax"', 50, budget=5)] == [12]
