@@ -134,6 +134,28 @@ def year_disagrees(asked: set[int], text: str) -> bool:
     return bool(asked and named and not asked & named)
 
 
+# "How much did X spend / cost / pay": the answer is a sum of money, not a count of staff or a date.
+_MONEY_QUESTION = re.compile(
+    r"\b(?:spen[dt]|spending|costs?|costing|paid|pay|payments?|budgets?|expenditure|revenue|income|raised|"
+    r"fees?|fines?|money|price[ds]?|grants?)\b|£",
+    re.I,
+)
+_COUNT_QUESTION = re.compile(r"\bhow many\b|\bnumber of\b", re.I)
+_AMOUNT = re.compile(r"£\s?\d|\d\s?(?:(?:million|billion|thousand)\s)?(?:pounds|GBP)\b|\bGBP\s?\d|€\s?\d", re.I)
+
+
+def asks_for_money(question: str) -> bool:
+    """True for a question whose answer is a sum of money: "how much ... spend / cost / pay", "what did X cost"."""
+    if _COUNT_QUESTION.search(question):
+        return False
+    return bool(_MONEY_QUESTION.search(question)) and bool(re.search(r"\bhow much\b|\bwhat\b|\btotal\b", question, re.I))
+
+
+def holds_amount(text: str) -> bool:
+    """Whether `text` names a sum of money: "£407,601.52", "2 million pounds"."""
+    return bool(_AMOUNT.search(text))
+
+
 def choose_sentences(
     relevance: np.ndarray,
     vectors: np.ndarray,
@@ -146,6 +168,7 @@ def choose_sentences(
     document_cover: dict[str, float] | None = None,
     other_years: np.ndarray | None = None,
     own_cover: dict[str, float] | None = None,
+    no_amount: np.ndarray | None = None,
 ) -> list[int]:
     """Indexes of the sentences to quote, in the order they were chosen.
 
@@ -164,6 +187,8 @@ def choose_sentences(
         own_cover: {doc_id: coverage of the document's own words} (without the request it quotes),
             compared within `DOCUMENT_COVER_SLACK`; None: `document_cover`. A reply refusing the
             request quotes it whole and so holds the question best, yet answers nothing.
+        no_amount: For a question asking for a sum of money (`asks_for_money`), whether each candidate
+            names none: not quoted while another candidate names one.
     """
     available = [i for i in range(len(relevance)) if similarity[i] >= min_score]
     if document_cover is not None:
@@ -177,6 +202,8 @@ def choose_sentences(
         available = [i for i in available if cover[i] > 0]
     if other_years is not None and any(not other_years[i] for i in available):
         available = [i for i in available if not other_years[i]]
+    if no_amount is not None and any(not no_amount[i] for i in available):
+        available = [i for i in available if not no_amount[i]]
     chosen: list[int] = []
     best = float(relevance[available].max()) if available else 0.0
     while available and len(chosen) < limit:
