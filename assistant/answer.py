@@ -101,6 +101,7 @@ def compose_answer(
     term_counts: tuple[int, dict[str, int]] | None = None,
     sentence_documents: Callable[[Iterable[str]], dict[str, int]] | None = None,
     asked: dict[str, str] | None = None,
+    restated: Callable[[str, str | None, str], bool] | None = None,
 ) -> Answer:
     """Choose relevant, non-redundant sentences from `retrieved` and cite each one.
 
@@ -130,6 +131,8 @@ def compose_answer(
             many documents (signatures, disclaimers) are not quoted.
         asked: {doc_id: the question its thread's request asks} for replies read beside their
             request (`assistant.thread_replies`); a figure sentence there is about that question.
+        restated: Callable(path, part, sentence) -> bool: the sentence stands in a requester's
+            earlier message of its thread (`assistant.restated.RequestWords.restates`); never quoted.
         cite: Callable(hit, document, start, end) -> citation line.
         verify: Callable(doc_id, start, end, quote) -> bool, reading the span from the
             store independently of `retrieved` (`assistant.verify.QuoteVerifier.verify`);
@@ -146,6 +149,9 @@ def compose_answer(
 
     words, codes = question_terms(question), question_codes(question)
     candidates = answer_candidates(retrieved, codes)
+    if restated is not None:
+        candidates = [c for c in candidates
+                      if not restated(c.hit.path, c.hit.part, c.document.text[c.start : c.end])]
     total, counts = term_counts if term_counts is not None else (1, {})
     headers = {}
     for row, header in counted_rows(question, retrieved, counts, total):

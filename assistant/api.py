@@ -19,6 +19,7 @@ from assistant.listing import compose_listing
 from assistant.passage_choice import choose_passages
 from assistant.passage_rescore import Rescoring, capped, rescore
 from assistant.question_filters import filters_from_question
+from assistant.restated import RequestWords
 from assistant.settings import Settings, load_settings
 from assistant.table_citations import with_table_rows
 from assistant.terms import evidence_coverage, question_terms
@@ -347,6 +348,7 @@ class Assistant(Upkeep, Browsing):
             cite=self._cite,
             verify=QuoteVerifier(snapshot.store).verify,
             asked=asked,
+            restated=RequestWords(snapshot.store, retrieved).restates,
         )
 
     def _retrieve(self, snapshot: Snapshot, vector, query: str, where: SearchFilter, *, listing: bool = False,
