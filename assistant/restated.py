@@ -54,7 +54,7 @@ class RequestWords:
         number = _message_number(part)
         if number is None or path not in self._paths:
             return False
-        words = _words(sentence)
-        if words.count(" ") - 1 < MIN_WORDS:
+        if len(_WORD.findall(sentence)) < MIN_WORDS:
             return False
+        words = _words(sentence)
         return any(earlier < number and words in text for earlier, text in self._requests_of(path))

@@ -141,6 +141,7 @@ _MONEY_QUESTION = re.compile(
     re.I,
 )
 _COUNT_QUESTION = re.compile(r"\bhow many\b|\bnumber of\b", re.I)
+_ASKING_SUM = re.compile(r"\bhow much\b|\bwhat\b|\btotal\b", re.I)
 _AMOUNT = re.compile(r"£\s?\d|\d\s?(?:(?:million|billion|thousand)\s)?(?:pounds|GBP)\b|\bGBP\s?\d|€\s?\d", re.I)
 
 
@@ -148,7 +149,7 @@ def asks_for_money(question: str) -> bool:
     """True for a question whose answer is a sum of money: "how much ... spend / cost / pay", "what did X cost"."""
     if _COUNT_QUESTION.search(question):
         return False
-    return bool(_MONEY_QUESTION.search(question)) and bool(re.search(r"\bhow much\b|\bwhat\b|\btotal\b", question, re.I))
+    return bool(_MONEY_QUESTION.search(question)) and bool(_ASKING_SUM.search(question))
 
 
 def holds_amount(text: str) -> bool:
