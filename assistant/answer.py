@@ -15,8 +15,8 @@ import numpy as np
 
 from assistant.abstain import confidence, document_signals, has_figure, shape_signals
 from assistant.sentence_choice import (
-    asks_for_money, choose_sentences, document_coverage, holds_amount, holds_code, holds_names, names_held,
-    question_codes, question_names, year_disagrees, years_in,
+    asked_unit, choose_sentences, document_coverage, holds_code, holds_names, names_held, question_codes,
+    question_names, year_disagrees, years_in,
 )
 from assistant.terms import content_terms, evidence_coverage, question_terms, terms_of, with_compounds
 from assistant.candidates import answer_candidates
@@ -211,13 +211,13 @@ def compose_answer(
         if holds_code(codes, text) and holds_names(names, threads[thread_of[doc_id]])
     }
     own_cover = {doc_id: document_coverage(words, codes, own_words[doc_id], counts, total) for doc_id in document_cover}
-    asked_years = years_in(question)
+    asked_years, unit = years_in(question), asked_unit(question)
     chosen = choose_sentences(
         relevance, vectors, similarity, term_cover, sentence_min_score, max_sentences, documents,
         document_cover=document_cover,
         other_years=np.array([year_disagrees(asked_years, f"{c} {t}") for t, c in zip(texts, contexts)]),
         own_cover=own_cover,
-        no_amount=np.array([not holds_amount(t) for t in texts]) if asks_for_money(question) else None,
+        no_unit=np.array([not unit.search(t) for t in texts]) if unit else None,
     )
     signals = _signals(question, chosen, texts, contexts, similarity, hits, coverage, term_counts)
     picked = chosen or [int(np.argmax(similarity))]  # with none chosen, the signals describe the best candidate

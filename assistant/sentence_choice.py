@@ -157,6 +157,20 @@ def holds_amount(text: str) -> bool:
     return bool(_AMOUNT.search(text))
 
 
+_DURATION_QUESTION = re.compile(r"\bhow long\b(?! ago)", re.I)
+_DURATION = re.compile(r"\b\d[\d,.]*\s?(?:working\s)?(?:days?|weeks?|months?|years?|hours?|minutes?)\b", re.I)
+
+
+def asked_unit(question: str) -> re.Pattern | None:
+    """What a figure answering `question` names: a sum of money (`asks_for_money`), a duration
+    ("how long ... wait": "80 days"), or None when the question does not say."""
+    if asks_for_money(question):
+        return _AMOUNT
+    if _DURATION_QUESTION.search(question):
+        return _DURATION
+    return None
+
+
 def choose_sentences(
     relevance: np.ndarray,
     vectors: np.ndarray,
@@ -169,7 +183,7 @@ def choose_sentences(
     document_cover: dict[str, float] | None = None,
     other_years: np.ndarray | None = None,
     own_cover: dict[str, float] | None = None,
-    no_amount: np.ndarray | None = None,
+    no_unit: np.ndarray | None = None,
 ) -> list[int]:
     """Indexes of the sentences to quote, in the order they were chosen.
 
@@ -188,8 +202,8 @@ def choose_sentences(
         own_cover: {doc_id: coverage of the document's own words} (without the request it quotes),
             compared within `DOCUMENT_COVER_SLACK`; None: `document_cover`. A reply refusing the
             request quotes it whole and so holds the question best, yet answers nothing.
-        no_amount: For a question asking for a sum of money (`asks_for_money`), whether each candidate
-            names none: not quoted while another candidate names one.
+        no_unit: For a question whose answer names a unit (`asked_unit`: a sum of money, a duration),
+            whether each candidate names none: not quoted while another candidate names one.
     """
     available = [i for i in range(len(relevance)) if similarity[i] >= min_score]
     if document_cover is not None:
@@ -203,8 +217,8 @@ def choose_sentences(
         available = [i for i in available if cover[i] > 0]
     if other_years is not None and any(not other_years[i] for i in available):
         available = [i for i in available if not other_years[i]]
-    if no_amount is not None and any(not no_amount[i] for i in available):
-        available = [i for i in available if not no_amount[i]]
+    if no_unit is not None and any(not no_unit[i] for i in available):
+        available = [i for i in available if not no_unit[i]]
     chosen: list[int] = []
     best = float(relevance[available].max()) if available else 0.0
     while available and len(chosen) < limit:

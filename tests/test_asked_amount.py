@@ -1,11 +1,11 @@
-"""A question asking for a sum of money is answered with one, not with a count from the same reply."""
+"""A question asking for a sum of money (or a duration) is answered with one, not with a count from the same reply."""
 
 from __future__ import annotations
 
 import pytest
 
 from assistant import Assistant
-from assistant.sentence_choice import asks_for_money, holds_amount
+from assistant.sentence_choice import asked_unit, asks_for_money, holds_amount
 from tests.test_index import write_docs
 
 REPLY = {
@@ -16,6 +16,11 @@ REPLY = {
         "The council spent £85,933.79 on agency staff in the housing repairs service in 2022/23.\n"
     ),
     "parks.txt": "Sheffield City Council FOI/1\n\nThe council maintains 83 parks and 120 playgrounds.\n",
+    "housing-waits.txt": (
+        "Sheffield City Council FOI/1006786\n\n"
+        "On 31 January 2023 there were 21,564 applications waiting on the housing register for each band.\n\n"
+        "Band A: 80 days, Band B: 184 days, Band C: 215 days.\n"
+    ),
 }
 QUESTION = "How much did the council spend on agency staff in the housing repairs service?"
 
@@ -39,7 +44,7 @@ def test_a_spend_question_quotes_the_sum_not_the_headcount(assistant):
 
 def test_without_the_rule_the_headcount_is_quoted(assistant, monkeypatch):
     # What the rule changes: the headcount sentence shares the question's words as well as the sum does.
-    monkeypatch.setattr("assistant.answer.asks_for_money", lambda question: False)
+    monkeypatch.setattr("assistant.answer.asked_unit", lambda question: None)
     answer = assistant.ask(QUESTION)
     assert any("60 agency staff" in c.quote for c in answer.citations)
 
@@ -65,3 +70,24 @@ def test_holds_amount():
     assert holds_amount("a budget of 2 million pounds")
     assert holds_amount("fees of 300 pounds a year")
     assert not holds_amount("60 agency staff worked there in 2023.")
+
+
+def test_a_how_long_question_quotes_the_duration(assistant):
+    answer = assistant.ask("How long do applicants on the housing register wait in each band?")
+    quotes = [c.quote for c in answer.citations]
+    assert any("80 days" in quote for quote in quotes)
+    assert not any("21,564 applications" in quote for quote in quotes)
+
+
+def test_asked_unit():
+    assert asked_unit("How long do people wait for a council house?").search("Band A: 80 days")
+    assert not asked_unit("How long do people wait for a council house?").search("21,564 applications")
+    assert asked_unit("How long ago did the council stop?") is None
+    assert asked_unit("How much did the council spend?").search("£1.2m")
+    assert asked_unit("Does the force use body worn video?") is None
+
+
+def test_without_the_rule_the_register_count_is_quoted_for_how_long(assistant, monkeypatch):
+    monkeypatch.setattr("assistant.answer.asked_unit", lambda question: None)
+    answer = assistant.ask("How long do applicants on the housing register wait in each band?")
+    assert any("21,564 applications" in c.quote for c in answer.citations)
