@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import mailbox
-from email.message import EmailMessage
-
 import pytest
 
 from assistant import Assistant
 from assistant.evidence import is_question, readable
+from tests.mailboxes import write_mbox
 from tests.test_index import write_docs
 
 LETTER = (
@@ -23,18 +21,12 @@ LETTER = (
 
 
 def _mbox(path):
-    box = mailbox.mbox(path)
-    for sender, body in [
+    write_mbox(path, [
         ("FOI requester <request-1@requests.example.invalid>",
          "Dear council, please tell me how many playgrounds the council maintains and what playground repairs cost."),
         ("Sheffield City Council <foi@council.example.invalid>",
          "Dear requester, the council maintains 155 playgrounds and playground repairs cost £391,277 in 2022/23."),
-    ]:
-        message = EmailMessage()
-        message["From"], message["To"], message["Subject"] = sender, "x@example.invalid", "Playgrounds"
-        message.set_content(body)
-        box.add(message)
-    box.flush()
+    ], "Playgrounds")
 
 
 @pytest.fixture

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import mailbox
-from email.message import EmailMessage
-
 import pytest
 
 from assistant import Assistant
 from assistant.restated import RequestWords
+from tests.mailboxes import write_mbox
 from tests.test_index import write_docs
 
 REQUESTER = "FOI requester <request-7@requests.example.invalid>"
@@ -27,20 +25,10 @@ THREAD = [
 QUESTION = "What is the average overall wait time for social housing if the bands are not applicable?"
 
 
-def _thread(path):
-    box = mailbox.mbox(path)
-    for sender, body in THREAD:
-        message = EmailMessage()
-        message["From"], message["To"], message["Subject"] = sender, "x@example.invalid", "Housing waits"
-        message.set_content(body)
-        box.add(message)
-    box.flush()
-
-
 @pytest.fixture
 def assistant(tmp_path, fake_embedder):
     folder = write_docs(tmp_path / "docs", {"other.txt": "The council maintains 83 parks.\n"})
-    _thread(folder / "housing.mbox")
+    write_mbox(folder / "housing.mbox", THREAD, "Housing waits")
     assistant = Assistant.open(tmp_path / "idx", embedder=fake_embedder, abstain_confidence_below=0.0,
                                sentence_min_score=0.0)
     assistant.ingest([folder])

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import mailbox
-from email.message import EmailMessage
-
 import pytest
 
 from assistant import Assistant
 from assistant.terms import question_terms
 from assistant.thread_replies import with_thread_replies
+from tests.mailboxes import write_mbox
 from tests.test_index import write_docs
 
 REQUEST = ("Dear Eastshire Council,\nHow many people with the following surnames work for Eastshire Council?\n"
@@ -21,14 +19,8 @@ REPLY = ("Dear A. Requester,\nThank you for your request which we received on 28
 
 
 def _thread(path):
-    box = mailbox.mbox(path)
-    for sender, body in [("FOI requester <request-1@requests.example.invalid>", REQUEST),
-                         ("Eastshire Council <foi@council.example.invalid>", REPLY)]:
-        message = EmailMessage()
-        message["From"], message["To"], message["Subject"] = sender, "x@example.invalid", "Common surnames"
-        message.set_content(body)
-        box.add(message)
-    box.flush()
+    write_mbox(path, [("FOI requester <request-1@requests.example.invalid>", REQUEST),
+                      ("Eastshire Council <foi@council.example.invalid>", REPLY)], "Common surnames")
 
 
 @pytest.fixture(scope="module")
