@@ -348,7 +348,7 @@ class Assistant(Upkeep, Browsing):
             cite=self._cite,
             verify=QuoteVerifier(snapshot.store).verify,
             asked=asked,
-            restated=RequestWords(snapshot.store, retrieved).restates,
+            restated=RequestWords(snapshot.store).restates,
         )
 
     def _retrieve(self, snapshot: Snapshot, vector, query: str, where: SearchFilter, *, listing: bool = False,

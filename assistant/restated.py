@@ -29,12 +29,11 @@ def _message_number(part: str | None) -> int | None:
 
 
 class RequestWords:
-    """The requester's messages of the threads in `retrieved`, read once, to test sentences against."""
+    """The requester's messages of a store's threads, each thread read once, to test sentences against."""
 
-    def __init__(self, store, retrieved: list):
+    def __init__(self, store):
         self._store = store
         self._threads: dict[str, list[tuple[int, str]]] = {}
-        self._paths = {hit.path for hit, _ in retrieved if _message_number(hit.part) is not None}
 
     def _requests_of(self, path: str) -> list[tuple[int, str]]:
         if path not in self._threads:
@@ -52,7 +51,7 @@ class RequestWords:
         """Whether `sentence`, from the message `part` of thread `path`, stands word for word in a
         requester's message sent before it (a later one may quote the authority's answer back)."""
         number = _message_number(part)
-        if number is None or path not in self._paths:
+        if number is None:
             return False
         if len(_WORD.findall(sentence)) < MIN_WORDS:
             return False

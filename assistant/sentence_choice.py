@@ -152,11 +152,6 @@ def asks_for_money(question: str) -> bool:
     return bool(_MONEY_QUESTION.search(question)) and bool(_ASKING_SUM.search(question))
 
 
-def holds_amount(text: str) -> bool:
-    """Whether `text` names a sum of money: "£407,601.52", "2 million pounds"."""
-    return bool(_AMOUNT.search(text))
-
-
 _DURATION_QUESTION = re.compile(r"\bhow long\b(?! ago)", re.I)
 _DURATION = re.compile(r"\b\d[\d,.]*\s?(?:working\s)?(?:days?|weeks?|months?|years?|hours?|minutes?)\b", re.I)
 
@@ -213,12 +208,11 @@ def choose_sentences(
         holding = document_cover if own_cover is None else own_cover
         best_document = max(holding.values(), default=0.0)
         available = [i for i in available if holding[documents[i]] >= best_document - DOCUMENT_COVER_SLACK]
-    if any(cover[i] > 0 for i in available):
-        available = [i for i in available if cover[i] > 0]
-    if other_years is not None and any(not other_years[i] for i in available):
-        available = [i for i in available if not other_years[i]]
-    if no_unit is not None and any(not no_unit[i] for i in available):
-        available = [i for i in available if not no_unit[i]]
+    available = _preferring(available, cover > 0)
+    if other_years is not None:
+        available = _preferring(available, np.logical_not(other_years))
+    if no_unit is not None:
+        available = _preferring(available, np.logical_not(no_unit))
     chosen: list[int] = []
     best = float(relevance[available].max()) if available else 0.0
     while available and len(chosen) < limit:
@@ -238,3 +232,9 @@ def choose_sentences(
         chosen.append(pick)
         available.remove(pick)
     return chosen
+
+
+def _preferring(available: list[int], wanted: np.ndarray) -> list[int]:
+    """The candidates of `available` that are `wanted`, or all of them when none is."""
+    kept = [i for i in available if wanted[i]]
+    return kept or available

@@ -52,7 +52,7 @@ def test_only_earlier_requester_messages_count(assistant):
     hits = assistant.search("mean wait time for social housing band", k=10).hits
     path = next(hit.path for hit in hits if hit.part)
     with assistant.snapshots.reading() as snapshot:
-        words = RequestWords(snapshot.store, [(hit, None) for hit in hits])
+        words = RequestWords(snapshot.store)
         restated = "If the bands are not applicable, then just the average overall wait time for social housing."
         assert words.restates(path, "message 2", restated)
         # The requester's later message quotes the council's answer back: the answer stays the council's.
