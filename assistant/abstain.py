@@ -31,6 +31,7 @@ from __future__ import annotations
 import math
 import re
 
+from assistant.figures import holds_figure
 from assistant.sentence_choice import name_in
 from assistant.terms import idf_weights, question_terms, terms_of, with_compounds
 
@@ -81,23 +82,6 @@ _COUNTED = re.compile(
     re.I,
 )
 _NUMBER_ASKED = re.compile(r"\b(?:how (?:many|much)|numbers? of|total|costs?|spen[dt]|amount)\b", re.I)
-_MONTHS = "jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec"
-# Not a figure an answer gives: years ("2023", "2022/23", "23/24"), dates, list markers ("1.", "2c"),
-# telephone numbers ("0114 2930000"), link markers ("[1]").
-_NOT_FIGURES = re.compile(
-    rf"\b(?:19|20)\d\d(?:[/-]\d{{2,4}})?\b|\b\d\d/\d\d\b|\b\d{{1,2}}(?:\^?(?:st|nd|rd|th))?\s+(?:{_MONTHS})[a-z]*\b|"
-    rf"\b\d{{1,2}}[/.]\d{{1,2}}[/.]\d{{2,4}}\b|^\s*\(?\d{{1,2}}[a-z]?[.)]\s|\b\d{{1,2}}[a-z]\b|"
-    r"\b0\d{3,4}\s?\d{3}\s?\d{3,4}\b|\[\d{1,2}\]",
-    re.I | re.M,
-)
-_FIGURE = re.compile(r"\d")
-_NOT_HELD = re.compile(
-    r"\b(?:not (?:hold|held|recorded|collected|available|have)|no (?:information|data|records?)\b|none|nil|zero|"
-    r"neither confirm nor deny|there (?:are|were|is|was) no)\b",
-    re.I,
-)
-
-
 def counted_terms(question: str) -> list[str]:
     """The words of what a "how many X ..." question counts ("police horses" → horse, police); [] for others.
 
@@ -110,16 +94,6 @@ def counted_terms(question: str) -> list[str]:
 
 def _split_hyphens(text: str) -> str:
     return re.sub(r"(?<=\w)-(?=\w)", " ", text)
-
-
-def has_figure(sentence: str) -> bool:
-    """Whether `sentence` states a figure: a digit that is not part of a year, date, list or link marker."""
-    return bool(_FIGURE.search(_NOT_FIGURES.sub(" ", sentence)))
-
-
-def holds_figure(sentence: str) -> bool:
-    """Whether `sentence` states a figure (`has_figure`) or that nothing is held."""
-    return has_figure(sentence) or bool(_NOT_HELD.search(sentence))
 
 
 def shape_signals(question: str, sentences: list[str], contexts: list[str], counts: dict[str, int],

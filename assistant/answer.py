@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant.abstain import confidence, document_signals, has_figure, shape_signals
+from assistant.abstain import confidence, document_signals, shape_signals
+from assistant.figures import asked_unit, has_figure
 from assistant.sentence_choice import (
-    asked_unit, choose_sentences, document_coverage, holds_code, holds_names, names_held, question_codes,
+    choose_sentences, document_coverage, holds_code, holds_names, names_held, question_codes,
     question_names, year_disagrees, years_in,
 )
 from assistant.terms import content_terms, evidence_coverage, question_terms, terms_of, with_compounds
@@ -217,7 +218,7 @@ def compose_answer(
         document_cover=document_cover,
         other_years=np.array([year_disagrees(asked_years, f"{c} {t}") for t, c in zip(texts, contexts)]),
         own_cover=own_cover,
-        no_unit=np.array([not unit.search(t) for t in texts]) if unit else None,
+        no_unit=np.array([not unit(t) for t in texts]) if unit else None,
     )
     signals = _signals(question, chosen, texts, contexts, similarity, hits, coverage, term_counts)
     picked = chosen or [int(np.argmax(similarity))]  # with none chosen, the signals describe the best candidate

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 
-from assistant.abstain import counted_terms, has_figure
+from assistant.abstain import counted_terms
+from assistant.figures import has_figure
 from assistant.candidates import Candidate
 from assistant.evidence import is_question, quotable_region
 from assistant.sentence_choice import years_in

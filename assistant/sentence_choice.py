@@ -134,38 +134,6 @@ def year_disagrees(asked: set[int], text: str) -> bool:
     return bool(asked and named and not asked & named)
 
 
-# "How much did X spend / cost / pay": the answer is a sum of money, not a count of staff or a date.
-_MONEY_QUESTION = re.compile(
-    r"\b(?:spen[dt]|spending|costs?|costing|paid|pay|payments?|budgets?|expenditure|revenue|income|raised|"
-    r"fees?|fines?|money|price[ds]?|grants?)\b|£",
-    re.I,
-)
-_COUNT_QUESTION = re.compile(r"\bhow many\b|\bnumber of\b", re.I)
-_ASKING_SUM = re.compile(r"\bhow much\b|\bwhat\b|\btotal\b", re.I)
-_AMOUNT = re.compile(r"£\s?\d|\d\s?(?:(?:million|billion|thousand)\s)?(?:pounds|GBP)\b|\bGBP\s?\d|€\s?\d", re.I)
-
-
-def asks_for_money(question: str) -> bool:
-    """True for a question whose answer is a sum of money: "how much ... spend / cost / pay", "what did X cost"."""
-    if _COUNT_QUESTION.search(question):
-        return False
-    return bool(_MONEY_QUESTION.search(question)) and bool(_ASKING_SUM.search(question))
-
-
-_DURATION_QUESTION = re.compile(r"\bhow long\b(?! ago)", re.I)
-_DURATION = re.compile(r"\b\d[\d,.]*\s?(?:working\s)?(?:days?|weeks?|months?|years?|hours?|minutes?)\b", re.I)
-
-
-def asked_unit(question: str) -> re.Pattern | None:
-    """What a figure answering `question` names: a sum of money (`asks_for_money`), a duration
-    ("how long ... wait": "80 days"), or None when the question does not say."""
-    if asks_for_money(question):
-        return _AMOUNT
-    if _DURATION_QUESTION.search(question):
-        return _DURATION
-    return None
-
-
 def choose_sentences(
     relevance: np.ndarray,
     vectors: np.ndarray,
@@ -197,8 +165,8 @@ def choose_sentences(
         own_cover: {doc_id: coverage of the document's own words} (without the request it quotes),
             compared within `DOCUMENT_COVER_SLACK`; None: `document_cover`. A reply refusing the
             request quotes it whole and so holds the question best, yet answers nothing.
-        no_unit: For a question whose answer names a unit (`asked_unit`: a sum of money, a duration),
-            whether each candidate names none: not quoted while another candidate names one.
+        no_unit: For a question asking for a figure (`figures.asked_unit`: a sum of money, a duration,
+            a count), whether each candidate states none: not quoted while another candidate states one.
     """
     available = [i for i in range(len(relevance)) if similarity[i] >= min_score]
     if document_cover is not None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from assistant import Assistant
-from assistant.abstain import confidence, counted_terms, holds_figure, shape_signals
+from assistant.abstain import confidence, counted_terms, shape_signals
+from assistant.figures import holds_figure
 from assistant.candidates import answer_candidates
 from assistant.evidence import is_acknowledgement
 from assistant.terms import question_terms

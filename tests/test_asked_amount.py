@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant import Assistant
-from assistant.sentence_choice import asked_unit, asks_for_money
+from assistant.figures import asked_unit, asks_for_money
 from tests.test_index import write_docs
 
 REPLY = {
@@ -67,10 +67,10 @@ def test_asks_for_money(question, expected):
 
 def test_a_money_question_wants_an_amount():
     amount = asked_unit("How much did the council spend?")
-    assert amount.search("The spend was £407,601.52 in 2021/22.")
-    assert amount.search("a budget of 2 million pounds")
-    assert amount.search("fees of 300 pounds a year")
-    assert not amount.search("60 agency staff worked there in 2023.")
+    assert amount("The spend was £407,601.52 in 2021/22.")
+    assert amount("a budget of 2 million pounds")
+    assert amount("fees of 300 pounds a year")
+    assert not amount("60 agency staff worked there in 2023.")
 
 
 def test_a_how_long_question_quotes_the_duration(assistant):
@@ -81,10 +81,10 @@ def test_a_how_long_question_quotes_the_duration(assistant):
 
 
 def test_asked_unit():
-    assert asked_unit("How long do people wait for a council house?").search("Band A: 80 days")
-    assert not asked_unit("How long do people wait for a council house?").search("21,564 applications")
+    assert asked_unit("How long do people wait for a council house?")("Band A: 80 days")
+    assert not asked_unit("How long do people wait for a council house?")("21,564 applications")
     assert asked_unit("How long ago did the council stop?") is None
-    assert asked_unit("How much did the council spend?").search("£1.2m")
+    assert asked_unit("How much did the council spend?")("£1.2m")
     assert asked_unit("Does the force use body worn video?") is None
 
 
@@ -92,3 +92,42 @@ def test_without_the_rule_the_register_count_is_quoted_for_how_long(assistant, m
     monkeypatch.setattr("assistant.answer.asked_unit", lambda question: None)
     answer = assistant.ask("How long do applicants on the housing register wait in each band?")
     assert any("21,564 applications" in c.quote for c in answer.citations)
+
+
+COUNTS = {
+    "broken-cctv.txt": (
+        "Sheffield City Council FOI/1181156\n\nYour request asked how many council CCTV cameras were faulty in 2023.\n\n"
+        "Nine council CCTV cameras were faulty during 2023: 9 cameras in all.\n"
+    ),
+    "parks.txt": "Sheffield City Council FOI/1\n\nThe council maintains 83 parks and 120 playgrounds.\n",
+}
+COUNT_QUESTION = "How many council CCTV cameras were faulty in 2023?"
+
+
+@pytest.fixture
+def counting(tmp_path, fake_embedder):
+    assistant = Assistant.open(
+        tmp_path / "idx", embedder=fake_embedder, abstain_below=0.1, sentence_min_score=0.05, abstention="cosine"
+    )
+    assistant.ingest([write_docs(tmp_path / "docs", COUNTS)])
+    return assistant
+
+
+def test_a_count_question_does_not_quote_a_sentence_without_a_figure(counting):
+    # The reply's line naming the topic holds the question's words best, and only a year.
+    quotes = [c.quote for c in counting.ask(COUNT_QUESTION).citations]
+    assert any("9 cameras" in quote for quote in quotes)
+    assert not any("Your request asked" in quote for quote in quotes)
+
+
+def test_without_the_rule_the_sentence_without_a_figure_is_quoted(counting, monkeypatch):
+    monkeypatch.setattr("assistant.answer.asked_unit", lambda question: None)
+    assert any("Your request asked" in c.quote for c in counting.ask(COUNT_QUESTION).citations)
+
+
+def test_a_count_is_a_figure_or_nothing_held():
+    count = asked_unit("How many cameras were faulty in 2023?")
+    assert count("9 Cameras faulty during 2023.")
+    assert count("Sheffield City Council does not hold this information.")
+    assert not count("Sheffield City Council has CCTV cameras in various sites.")
+    assert not count("The cameras were checked in 2023.")  # a year is not a count
