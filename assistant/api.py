@@ -18,6 +18,7 @@ from assistant.ingest_options import update_options
 from assistant.listing import compose_listing
 from assistant.passage_choice import choose_passages
 from assistant.passage_rescore import Rescoring, capped, rescore
+from assistant.row_passages import with_row_passages
 from assistant.question_filters import filters_from_question
 from assistant.restated import RequestWords
 from assistant.settings import Settings, load_settings
@@ -255,7 +256,8 @@ class Assistant(Upkeep, Browsing):
                 documents=False,
                 reorder=True,
             )
-        return SearchResult(query=query, hits=[hit for hit, _ in pairs])
+            hits = with_row_passages(snapshot, query, vector, [hit for hit, _ in pairs])
+        return SearchResult(query=query, hits=hits)
 
     def search_batch(
         self, queries: Iterable[str], *, k: int | None = None, mode: str | None = None, **filters
