@@ -60,6 +60,7 @@ _ACKNOWLEDGEMENT = re.compile(
     r"i acknowledge receipt|we acknowledge receipt|the reference number for your request is|"
     r"(?:we|i) apologise for the delay)"
     r"|^(?:\d+ attachments?\s+)?(?:download\s+)?view as html\s+.{0,120}\.(?:pdf|xlsx?|docx?|csv|zip|od[st])\b"
+    r"|^\d+ attachments?\s+.{0,160}?\.(?:pdf|xlsx?|docx?|csv|zip|od[st]|txt|msg|eml)\b"
     r"|\bwhich we received on\b|^views or opinions expressed in this e-?mail|^please (?:don'?t|do not) print this e-?mail|"
     r"^if you have received this e-?mail in error|^this e-?mail (?:and any attachments )?(?:is|are|may be) "
     r"(?:confidential|intended)",
@@ -84,7 +85,7 @@ def is_question(sentence: str) -> bool:
 def is_acknowledgement(sentence: str) -> bool:
     """True for thanks for, receipt of or delay with the request ("Dear X, Thank you for your request
     for information relating to Y which we received on ..."), an attachment's line ("View as HTML
-    report.pdf") or an e-mail disclaimer: none of them answers."""
+    report.pdf", "1 Attachment FOI 1205735 Taxi Licenses.xlsx 17K") or an e-mail disclaimer: none of them answers."""
     return bool(_ACKNOWLEDGEMENT.search(" ".join(sentence.split())))
 
 

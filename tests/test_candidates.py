@@ -73,6 +73,7 @@ def test_a_look_up_by_reference_quotes_the_request_it_names(assistant):
         "which we received on 15/08/2024.",
         "Dear Matt Smith We apologise for the delay in responding to your request of 16 November 2022.",
         "View as HTML RE06165A Central Library Viability Report V1 00 Redacted.pdf",
+        "1 Attachment FOI 1205735 Taxi Licenses.xlsx 17K",
         "Views or opinions expressed in this email do not necessarily represent those of West Midlands Police.",
     ],
 )
