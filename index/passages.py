@@ -6,7 +6,7 @@ import hashlib
 import sqlite3
 from collections.abc import Iterable
 
-from index import acronyms, boilerplate_delta, lexical
+from index import boilerplate_delta, lexical
 from index.boilerplate import sentence_keys
 from index.lexical import LexicalPlan
 from index.term_counts import apply_term_counts, fill_term_counts, has_term_counts, prefix_counts, stage_term_counts
@@ -68,10 +68,6 @@ class PassageIndex:
             if rows:
                 break
         return [(int(row[0]), 0.0) for row in rows]
-
-    def defined_acronyms(self, query: str) -> list[str]:
-        """Acronyms the passages define for runs of `query`'s words ("penalty charge notices": pcn, pcns)."""
-        return acronyms.defined_acronyms(self._db, query)
 
     def lexical_plan(self, match: str, budget: int | None = None, ceiling: int | None = None) -> LexicalPlan:
         """How `lexical_search` will run `match`: unchanged when the collection is small or

@@ -166,9 +166,7 @@ def search_vectors(
     fetch = k * max(4, max_per_document * 2) * (8 if where else 1)
     if mode != "dense" or boilerplate.penalty or boilerplate.collapse:
         fetch = max(fetch, 50)
-    match = ""
-    if mode != "dense":  # with the acronyms the collection uses for the query's words ("PCNs")
-        match = match_expression(" ".join([query_text, *snapshot.store.defined_acronyms(query_text)]))
+    match = match_expression(query_text) if mode != "dense" else ""
     lexical_weight = IDENTIFIER_WEIGHT if names_identifier(query_text) else 1.0
     while True:
         ids, order_values, cosines = _candidates(snapshot, query_vector, match, fetch, mode, lexical_weight)
