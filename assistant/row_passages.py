@@ -4,8 +4,8 @@
 response first, but by its covering letter: the row "Rape 8 4 3 3 1 19" sits in a chunk of
 figures whose embedding is far from any question, below the fortieth passage. `ask` already
 reads such rows from the whole of its best documents (`counted_rows`); `search` shows, for each
-of those documents, the chunk holding its first such row, right below the document's best
-passage. It takes the place of that document's last other passage when it has one, so the
+of those documents that shows none of its rows yet, the chunk holding its first such row, right
+below the document's best passage. It takes the place of that document's last other passage when it has one, so the
 documents shown and their order stay the same; otherwise it is added and the last hit drops.
 """
 
@@ -30,13 +30,14 @@ def with_row_passages(snapshot: Snapshot, question: str, vector: np.ndarray, hit
     documents = store.documents({hit.doc_id for hit in hits})
     retrieved = [(hit, documents[hit.doc_id]) for hit in hits if hit.doc_id in documents]
     total, counts = store.term_document_counts(question_terms(question))
-    first_rows: dict[str, int] = {}
+    rows: dict[str, list[int]] = {}
     for row, _header in counted_rows(question, retrieved, counts, total):
-        first_rows.setdefault(row.document.doc_id, row.start)
+        rows.setdefault(row.document.doc_id, []).append(row.start)
     shown = list(hits)
-    for doc_id, start in first_rows.items():
-        if any(h.doc_id == doc_id and h.start <= start < h.end for h in shown):
-            continue
+    for doc_id, starts in rows.items():
+        if any(h.doc_id == doc_id and h.start <= start < h.end for h in shown for start in starts):
+            continue  # a passage shown already holds one of its rows: the one it would replace may be the answer
+        start = starts[0]
         chunk = next((c for c in store.chunks_of(doc_id) if c.start <= start < c.end), None)
         if chunk is None:
             continue
