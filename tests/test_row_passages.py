@@ -53,21 +53,15 @@ def test_a_question_that_counts_nothing_is_left_alone(assistant, monkeypatch):
     assert shown == [(h.doc_id, h.start) for h in assistant.search(question, k=4).hits]
 
 
-SUMMED = (
-    "Eastshire Constabulary\nFreedom of Information Request 2025/0101\n\nResponse\n\n"
-    "Offence 2019 2020 2021 2022 2023\nArson 2 3 3 1 2\nBicycle theft 6 8 10 16 21\nRape 8 4 3 3 1\n\n"
-    + "".join(f"This paragraph explains how crime recording category {n} is applied to hospital sites.\n" for n in range(40))
-    + "\nBicycles stolen from hospital grounds each year: 61 bicycles in all, as your request asked.\n\n"
-    "Yours sincerely,\nInformation Rights Unit\n"
-)
+UNRELATED = "Westshire Police\n\nThe force publishes its annual report each spring, with its accounts.\n"
 
 
-def test_a_document_whose_shown_passage_holds_a_row_keeps_its_passages(tmp_path, fake_embedder, monkeypatch):
-    # The closing summary is a counted row too, and shown: the passage the table would displace may be the answer.
+def test_a_document_shown_once_does_not_push_another_documents_passage_out(tmp_path, fake_embedder, monkeypatch):
+    # The other document (another message of the thread, another force) may be what answers: it stays.
     assistant = Assistant.open(tmp_path / "idx", embedder=fake_embedder)
-    assistant.ingest([write_docs(tmp_path / "docs", {"hospital-crime.txt": SUMMED, "westshire.txt": OTHER})])
-    shown = assistant.search(QUESTION, k=4).hits
-    assert "61 bicycles" in shown[0].text
-    assert not any(ROW in h.text for h in shown)
+    assistant.ingest([write_docs(tmp_path / "docs", {"hospital-crime.txt": LETTER, "westshire.txt": UNRELATED})])
+    shown = assistant.search(QUESTION, k=2, per_document=1).hits
+    assert [h.path.rsplit("/", 1)[-1] for h in shown] == ["hospital-crime.txt", "westshire.txt"]
     monkeypatch.setattr("assistant.api.with_row_passages", lambda snapshot, question, vector, hits: hits)
-    assert [(h.doc_id, h.start) for h in shown] == [(h.doc_id, h.start) for h in assistant.search(QUESTION, k=4).hits]
+    plain = assistant.search(QUESTION, k=2, per_document=1).hits
+    assert [(h.doc_id, h.start) for h in shown] == [(h.doc_id, h.start) for h in plain]
