@@ -48,7 +48,9 @@ def counted_rows(question: str, retrieved: list, counts: dict[str, int], total: 
         rows = 0
         for match in _LINE.finditer(document.text, start, end):
             line = match.group().strip()
-            if len(line) > MAX_ROW_CHARS or not has_figure(line) or is_question(line):
+            if len(line) > MAX_ROW_CHARS or head not in line.lower():  # cheap: a word starting with head holds it
+                continue
+            if not has_figure(line) or is_question(line):
                 continue
             if not any(word.startswith(head) for word in terms_of(line)):
                 continue

@@ -12,6 +12,7 @@ lost the answering passage of a thread's other message (measured, README "Answer
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 
 import numpy as np
@@ -27,8 +28,11 @@ def with_row_passages(snapshot: Snapshot, question: str, vector: np.ndarray, hit
     """`hits` (best first) with the passage of each counted row shown under its document (see above)."""
     if not hits or not counted_terms(question):
         return hits
+    shown_twice = {doc_id for doc_id, n in Counter(hit.doc_id for hit in hits).items() if n > 1}
+    if not shown_twice:
+        return hits
     store = snapshot.store
-    documents = store.documents({hit.doc_id for hit in hits})
+    documents = store.documents(shown_twice)  # whole texts, so only those that can take a row passage
     retrieved = [(hit, documents[hit.doc_id]) for hit in hits if hit.doc_id in documents]
     total, counts = store.term_document_counts(question_terms(question))
     rows: dict[str, list[int]] = {}
@@ -39,8 +43,6 @@ def with_row_passages(snapshot: Snapshot, question: str, vector: np.ndarray, hit
         if any(h.doc_id == doc_id and h.start <= starts[0] < h.end for h in shown):
             continue
         own = [i for i, h in enumerate(shown) if h.doc_id == doc_id]
-        if len(own) < 2:
-            continue
         start = starts[0]
         chunk = next((c for c in store.chunks_of(doc_id) if c.start <= start < c.end), None)
         if chunk is None:
