@@ -18,6 +18,7 @@ from assistant.ingest_options import update_options
 from assistant.listing import compose_listing
 from assistant.passage_choice import choose_passages
 from assistant.passage_rescore import Rescoring, capped, rescore
+from assistant.reference_first import referenced_first
 from assistant.row_passages import with_row_passages
 from assistant.question_filters import filters_from_question
 from assistant.restated import RequestWords
@@ -243,20 +244,19 @@ class Assistant(Upkeep, Browsing):
                 before (YYYY-MM-DD) and law; see `ingest.foi.filters.foi_matches`.
         """
         vector = self.embedder.embed([query])[0]
-        where = SearchFilter.build(kinds, path_contains, **foi)
+        k, mode = k or self.settings.k, mode or self.settings.search_mode
+        cap = per_document or self.settings.max_hits_per_document
+
+        def ranked(where: SearchFilter) -> list[Hit]:
+            pairs = self._ranked(snapshot, query, vector, k=k, max_per_document=cap, where=where or None, mode=mode,
+                                 documents=False, reorder=True)
+            return [hit for hit, _ in pairs]
+
         with self.snapshots.reading() as snapshot:
-            pairs = self._ranked(
-                snapshot,
-                query,
-                vector,
-                k=k or self.settings.k,
-                max_per_document=per_document or self.settings.max_hits_per_document,
-                where=where or None,
-                mode=mode or self.settings.search_mode,
-                documents=False,
-                reorder=True,
-            )
-            hits = with_row_passages(snapshot, query, vector, [hit for hit, _ in pairs])
+            hits = with_row_passages(snapshot, query, vector, ranked(SearchFilter.build(kinds, path_contains, **foi)))
+            if not foi.get("reference"):
+                hits = referenced_first(query, hits, k, lambda reference: ranked(
+                    SearchFilter.build(kinds, path_contains, **{**foi, "reference": reference})))
         return SearchResult(query=query, hits=hits)
 
     def search_batch(
