@@ -1,8 +1,8 @@
 """A question naming a request's reference shows that request's documents first.
 
 "What was the outcome of West Midlands Police request 11435/17?" is a look-up: the user names
-the request. Fusion ranked the response carrying FOI 11435/17 fourth, below another WMP
-response whose wording is closer to "outcome of ... request". The documents whose FOI fields
+the request. Fusion ranked the response carrying FOI 11435/17 third, below other WMP
+responses worded closer to "outcome of ... request". The documents whose FOI fields
 carry a reference the question names (`ingest.foi.filters`: letters and digits equal) come
 first, each by its best passages for the question, and the rest of the ranking follows.
 A reference only mentioned in a text is left to the lexical ranking, which matches it exactly.
